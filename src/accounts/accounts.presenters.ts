@@ -1,0 +1,94 @@
+import { formatDateTime } from '../http/datetime.ts';
+import type { Organization, Project, User } from './accounts.repository.ts';
+
+/** PostHog's UserBasicSerializer. */
+export function presentUserBasic(user: User) {
+  return {
+    id: user.id,
+    uuid: user.uuid,
+    distinct_id: user.distinctId,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    email: user.email,
+    is_email_verified: user.isEmailVerified,
+    hedgehog_config: null,
+    role_at_organization: user.roleAtOrganization,
+  };
+}
+
+/** PostHog's ProjectBackwardCompatBasicSerializer (items of GET /api/projects/). */
+export function presentProjectBasic(project: Project) {
+  return {
+    id: project.id,
+    uuid: project.uuid,
+    organization: project.organizationId,
+    api_token: project.apiToken,
+    name: project.name,
+    completed_snippet_onboarding: false,
+    has_completed_onboarding_for: null,
+    ingested_event: false,
+    is_demo: false,
+    timezone: project.timezone,
+    access_control: false,
+  };
+}
+
+const EFFECTIVE_LEVELS = new Set([1, 8, 15]);
+
+/** The basic project fields plus name, created_at and effective_membership_level. */
+export function presentProject(project: Project, membershipLevel: number | undefined) {
+  return {
+    id: project.id,
+    organization: project.organizationId,
+    name: project.name,
+    created_at: formatDateTime(project.createdAt),
+    effective_membership_level: membershipLevel !== undefined && EFFECTIVE_LEVELS.has(membershipLevel) ? membershipLevel : null,
+    uuid: project.uuid,
+    api_token: project.apiToken,
+    completed_snippet_onboarding: false,
+    has_completed_onboarding_for: null,
+    ingested_event: false,
+    is_demo: false,
+    timezone: project.timezone,
+    access_control: false,
+  };
+}
+
+/** GET /api/users/@me/: the fields a client reads, in PostHog's order. */
+export function presentMe(user: User, currentProject: Project | undefined, organizations: Array<Organization & { level: number }>) {
+  const current = organizations.find((org) => org.id === currentProject?.organizationId) ?? organizations[0];
+  return {
+    date_joined: formatDateTime(user.dateJoined),
+    uuid: user.uuid,
+    distinct_id: user.distinctId,
+    first_name: user.firstName,
+    last_name: user.lastName,
+    email: user.email,
+    pending_email: null,
+    is_email_verified: user.isEmailVerified,
+    has_password: false,
+    id: user.id,
+    is_staff: false,
+    is_impersonated: false,
+    team: currentProject
+      ? {
+          id: currentProject.id,
+          uuid: currentProject.uuid,
+          organization: currentProject.organizationId,
+          project_id: currentProject.id,
+          api_token: currentProject.apiToken,
+          name: currentProject.name,
+          completed_snippet_onboarding: false,
+          has_completed_onboarding_for: null,
+          ingested_event: false,
+          is_demo: false,
+          timezone: currentProject.timezone,
+          access_control: false,
+        }
+      : null,
+    organization: current ? { id: current.id, name: current.name, membership_level: current.level } : null,
+    organizations: organizations.map((org) => ({ id: org.id, name: org.name, membership_level: org.level })),
+    hedgehog_config: null,
+    role_at_organization: user.roleAtOrganization,
+  };
+}

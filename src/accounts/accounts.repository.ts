@@ -1,0 +1,295 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, UserTable } from '../db/schema.ts';
+import type { Dialect } from '../db/dialect.ts';
+
+export interface Organization {
+  id: string;
+  name: string;
+  createdAt: Date;
+}
+
+export interface Project {
+  id: number;
+  uuid: string;
+  organizationId: string;
+  name: string;
+  timezone: string;
+  apiToken: string;
+  createdAt: Date;
+}
+
+export interface User {
+  id: number;
+  uuid: string;
+  distinctId: string | null;
+  email: string;
+  firstName: string;
+  lastName: string;
+  isActive: boolean;
+  isEmailVerified: boolean | null;
+  roleAtOrganization: string | null;
+  dateJoined: Date;
+}
+
+export interface Membership {
+  organizationId: string;
+  userId: number;
+  level: number;
+}
+
+export interface PersonalApiKey {
+  id: string;
+  userId: number;
+  label: string;
+  maskValue: string | null;
+  scopes: string[];
+  scopedTeams: number[] | null;
+  scopedOrganizations: string[] | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+// Booleans are written as JS booleans on both engines (the SQLite adapter binds them as 1/0).
+type UserRow = Selectable<UserTable>;
+
+export class AccountsRepository {
+  readonly #db: Kysely<Database>;
+  readonly #dialect: Dialect;
+
+  constructor(db: Kysely<Database>, dialect: Dialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  #user(row: UserRow): User {
+    const d = this.#dialect;
+    return {
+      id: row.id,
+      uuid: row.uuid,
+      distinctId: row.distinct_id,
+      email: row.email,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      isActive: d.readBoolean(row.is_active),
+      isEmailVerified: row.is_email_verified === null ? null : d.readBoolean(row.is_email_verified),
+      roleAtOrganization: row.role_at_organization,
+      dateJoined: d.readTimestamp(row.date_joined),
+    };
+  }
+
+  #project(row: { id: number; uuid: string; organization_id: string; name: string; timezone: string; api_token: string; created_at: Date | string }): Project {
+    return {
+      id: row.id,
+      uuid: row.uuid,
+      organizationId: row.organization_id,
+      name: row.name,
+      timezone: row.timezone,
+      apiToken: row.api_token,
+      createdAt: this.#dialect.readTimestamp(row.created_at),
+    };
+  }
+
+  async countOrganizations(): Promise<number> {
+    const row = await this.#db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async insertOrganization(org: Organization): Promise<void> {
+    await this.#db
+      .insertInto('organizations')
+      .values({ id: org.id, name: org.name, created_at: this.#dialect.timestamp(org.createdAt) })
+      .execute();
+  }
+
+  async findOrganization(id: string): Promise<Organization | undefined> {
+    const row = await this.#db.selectFrom('organizations').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && { id: row.id, name: row.name, createdAt: this.#dialect.readTimestamp(row.created_at) };
+  }
+
+  async firstOrganization(): Promise<Organization | undefined> {
+    const row = await this.#db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+    return row && { id: row.id, name: row.name, createdAt: this.#dialect.readTimestamp(row.created_at) };
+  }
+
+  async insertProject(project: Omit<Project, 'id'> & { id?: number }): Promise<Project> {
+    const row = await this.#db
+      .insertInto('projects')
+      .values({
+        ...(project.id === undefined ? {} : { id: project.id }),
+        uuid: project.uuid,
+        organization_id: project.organizationId,
+        name: project.name,
+        timezone: project.timezone,
+        api_token: project.apiToken,
+        created_at: this.#dialect.timestamp(project.createdAt),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (project.id !== undefined) await this.#dialect.syncIdentity(this.#db, 'projects');
+    return this.#project(row);
+  }
+
+  async findProject(id: number): Promise<Project | undefined> {
+    const row = await this.#db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && this.#project(row);
+  }
+
+  async listProjects(organizationIds: string[], limit: number, offset: number): Promise<{ count: number; projects: Project[] }> {
+    if (organizationIds.length === 0) return { count: 0, projects: [] };
+    const base = this.#db.selectFrom('projects').where('organization_id', 'in', organizationIds);
+    const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const rows = await base.selectAll().orderBy('id').limit(limit).offset(offset).execute();
+    return { count: Number(countRow.n), projects: rows.map((r) => this.#project(r)) };
+  }
+
+  async insertUser(user: Omit<User, 'id'>): Promise<User> {
+    const d = this.#dialect;
+    const row = await this.#db
+      .insertInto('users')
+      .values({
+        uuid: user.uuid,
+        distinct_id: user.distinctId,
+        email: user.email,
+        first_name: user.firstName,
+        last_name: user.lastName,
+        is_active: user.isActive,
+        is_email_verified: user.isEmailVerified,
+        role_at_organization: user.roleAtOrganization,
+        date_joined: d.timestamp(user.dateJoined),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return this.#user(row);
+  }
+
+  async setUserActive(userId: number, active: boolean): Promise<void> {
+    await this.#db
+      .updateTable('users')
+      .set({ is_active: active })
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  async findUserByEmail(email: string): Promise<User | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    return row && this.#user(row);
+  }
+
+  async findUsersByIds(ids: number[]): Promise<Map<number, User>> {
+    const users = new Map<number, User>();
+    if (ids.length === 0) return users;
+    const rows = await this.#db.selectFrom('users').selectAll().where('id', 'in', ids).execute();
+    for (const row of rows) users.set(row.id, this.#user(row));
+    return users;
+  }
+
+  async findUserByUuid(uuid: string): Promise<User | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('uuid', '=', uuid).executeTakeFirst();
+    return row && this.#user(row);
+  }
+
+  async insertMembership(membership: Membership): Promise<void> {
+    await this.#db
+      .insertInto('memberships')
+      .values({
+        organization_id: membership.organizationId,
+        user_id: membership.userId,
+        level: membership.level,
+        joined_at: this.#dialect.timestamp(new Date()),
+      })
+      .execute();
+  }
+
+  async membershipsOf(userId: number): Promise<Membership[]> {
+    const rows = await this.#db
+      .selectFrom('memberships')
+      .select(['organization_id', 'user_id', 'level'])
+      .where('user_id', '=', userId)
+      .orderBy('joined_at')
+      .orderBy('organization_id')
+      .execute();
+    return rows.map((r) => ({ organizationId: r.organization_id, userId: r.user_id, level: r.level }));
+  }
+
+  async organizationsOf(userId: number): Promise<Array<Organization & { level: number }>> {
+    const rows = await this.#db
+      .selectFrom('memberships')
+      .innerJoin('organizations', 'organizations.id', 'memberships.organization_id')
+      .select(['organizations.id', 'organizations.name', 'organizations.created_at', 'memberships.level'])
+      .where('memberships.user_id', '=', userId)
+      .orderBy('memberships.joined_at')
+      .orderBy('organizations.id')
+      .execute();
+    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: this.#dialect.readTimestamp(r.created_at), level: r.level }));
+  }
+
+  async insertKey(key: PersonalApiKey & { secureValue: string }): Promise<void> {
+    await this.#db
+      .insertInto('personal_api_keys')
+      .values({
+        id: key.id,
+        user_id: key.userId,
+        label: key.label,
+        mask_value: key.maskValue,
+        secure_value: key.secureValue,
+        scopes: JSON.stringify(key.scopes),
+        scoped_teams: key.scopedTeams === null ? null : JSON.stringify(key.scopedTeams),
+        scoped_organizations: key.scopedOrganizations === null ? null : JSON.stringify(key.scopedOrganizations),
+        created_at: this.#dialect.timestamp(key.createdAt),
+        last_used_at: null,
+        last_rolled_at: null,
+      })
+      .execute();
+  }
+
+  async countKeysOf(userId: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('personal_api_keys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('user_id', '=', userId)
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** The key with this stored hash, and its user — only if the user is active. */
+  async findKeyBySecureValue(secureValue: string): Promise<{ key: PersonalApiKey; user: User } | undefined> {
+    const row = await this.#db
+      .selectFrom('personal_api_keys as k')
+      .innerJoin('users as u', 'u.id', 'k.user_id')
+      .selectAll('u')
+      .select([
+        'k.id as key_id',
+        'k.label as key_label',
+        'k.mask_value as key_mask_value',
+        'k.scopes as key_scopes',
+        'k.scoped_teams as key_scoped_teams',
+        'k.scoped_organizations as key_scoped_organizations',
+        'k.created_at as key_created_at',
+        'k.last_used_at as key_last_used_at',
+      ])
+      .where('k.secure_value', '=', secureValue)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const user = this.#user(row);
+    if (!user.isActive) return undefined;
+    const parse = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+    return {
+      user,
+      key: {
+        id: row.key_id,
+        userId: row.id,
+        label: row.key_label,
+        maskValue: row.key_mask_value,
+        scopes: parse<string[]>(row.key_scopes),
+        scopedTeams: row.key_scoped_teams === null ? null : parse<number[]>(row.key_scoped_teams),
+        scopedOrganizations: row.key_scoped_organizations === null ? null : parse<string[]>(row.key_scoped_organizations),
+        createdAt: this.#dialect.readTimestamp(row.key_created_at),
+        lastUsedAt: row.key_last_used_at === null ? null : this.#dialect.readTimestamp(row.key_last_used_at),
+      },
+    };
+  }
+
+  async touchKey(keyId: string, at: Date): Promise<void> {
+    await this.#db.updateTable('personal_api_keys').set({ last_used_at: this.#dialect.timestamp(at) }).where('id', '=', keyId).execute();
+  }
+}

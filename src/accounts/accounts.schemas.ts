@@ -1,0 +1,90 @@
+import { Type } from '@sinclair/typebox';
+
+export const UserBasicSchema = Type.Object(
+  {
+    id: Type.Integer({ description: 'Integer id of the user.' }),
+    uuid: Type.String({ format: 'uuid', description: 'UUID of the user.' }),
+    distinct_id: Type.Union([Type.String(), Type.Null()], { description: 'Analytics identity of the user.' }),
+    first_name: Type.String({ description: 'First name, may be empty.' }),
+    last_name: Type.String({ description: 'Last name, may be empty.' }),
+    email: Type.String({ description: 'Email address.' }),
+    is_email_verified: Type.Union([Type.Boolean(), Type.Null()], { description: 'Whether the email address is verified.' }),
+    hedgehog_config: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Avatar settings; always null here.' }),
+    role_at_organization: Type.Union([Type.String(), Type.Null()], { description: 'Role at the organization, or null.' }),
+  },
+  { $id: 'UserBasic', description: "PostHog's UserBasic: the nested user of created_by / last_modified_by." },
+);
+
+const projectBasicProperties = {
+  id: Type.Integer({ description: 'Project id.' }),
+  uuid: Type.String({ description: 'UUID of the project.' }),
+  organization: Type.String({ description: 'UUID of the organization.' }),
+  api_token: Type.String({ description: 'Project API token (phc_…).' }),
+  name: Type.String({ description: 'Project name.' }),
+  completed_snippet_onboarding: Type.Boolean({ description: 'Always false here.' }),
+  has_completed_onboarding_for: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Always null here.' }),
+  ingested_event: Type.Boolean({ description: 'Always false here.' }),
+  is_demo: Type.Boolean({ description: 'Always false here.' }),
+  timezone: Type.String({ description: 'IANA time zone used by relative date filters.' }),
+  access_control: Type.Boolean({ description: 'Always false here.' }),
+};
+
+export const ProjectBasicSchema = Type.Object(projectBasicProperties, { $id: 'ProjectBasic', description: 'A project in the projects list.' });
+
+export const ProjectSchema = Type.Object(
+  {
+    id: projectBasicProperties.id,
+    organization: projectBasicProperties.organization,
+    name: projectBasicProperties.name,
+    created_at: Type.String({ format: 'date-time', description: 'When the project was created.' }),
+    effective_membership_level: Type.Union([Type.Integer(), Type.Null()], { description: 'Caller membership level: 1 member, 8 admin, 15 owner.' }),
+    uuid: projectBasicProperties.uuid,
+    api_token: projectBasicProperties.api_token,
+    completed_snippet_onboarding: projectBasicProperties.completed_snippet_onboarding,
+    has_completed_onboarding_for: projectBasicProperties.has_completed_onboarding_for,
+    ingested_event: projectBasicProperties.ingested_event,
+    is_demo: projectBasicProperties.is_demo,
+    timezone: projectBasicProperties.timezone,
+    access_control: projectBasicProperties.access_control,
+  },
+  { $id: 'Project', description: 'One project.' },
+);
+
+export const PaginatedProjectListSchema = Type.Object(
+  {
+    count: Type.Integer({ description: 'Total number of projects.' }),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'URL of the next page, or null.' }),
+    previous: Type.Union([Type.String(), Type.Null()], { description: 'URL of the previous page, or null.' }),
+    results: Type.Array(Type.Ref('ProjectBasic'), { description: 'The projects of this page.' }),
+  },
+  { $id: 'PaginatedProjectList', description: 'Projects the caller can reach.' },
+);
+
+const organizationBasic = Type.Object({
+  id: Type.String({ description: 'Organization UUID.' }),
+  name: Type.String({ description: 'Organization name.' }),
+  membership_level: Type.Integer({ description: 'Caller membership level: 1 member, 8 admin, 15 owner.' }),
+});
+
+export const MeSchema = Type.Object(
+  {
+    date_joined: Type.String({ format: 'date-time', description: 'When the user joined.' }),
+    uuid: Type.String({ description: 'UUID of the user.' }),
+    distinct_id: Type.Union([Type.String(), Type.Null()], { description: 'Analytics identity.' }),
+    first_name: Type.String({ description: 'First name.' }),
+    last_name: Type.String({ description: 'Last name.' }),
+    email: Type.String({ description: 'Email address.' }),
+    pending_email: Type.Null({ description: 'Always null here.' }),
+    is_email_verified: Type.Union([Type.Boolean(), Type.Null()], { description: 'Whether the email is verified.' }),
+    has_password: Type.Boolean({ description: 'Always false: this server authenticates with API keys only.' }),
+    id: Type.Integer({ description: 'Integer id of the user.' }),
+    is_staff: Type.Boolean({ description: 'Always false.' }),
+    is_impersonated: Type.Boolean({ description: 'Always false.' }),
+    team: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'The current project (TeamBasic).' }),
+    organization: Type.Union([organizationBasic, Type.Null()], { description: 'The current organization.' }),
+    organizations: Type.Array(organizationBasic, { description: 'Every organization the user belongs to.' }),
+    hedgehog_config: Type.Null({ description: 'Always null here.' }),
+    role_at_organization: Type.Union([Type.String(), Type.Null()], { description: 'Role at the organization.' }),
+  },
+  { $id: 'Me', description: 'The authenticated user.' },
+);

@@ -1,0 +1,176 @@
+
+import { randomToken, uuidv7 } from '../db/ids.ts';
+import { validationFailed } from '../http/errors.ts';
+import type { AccountsRepository, Organization, PersonalApiKey, Project, User } from './accounts.repository.ts';
+import { findInvalidScope, generateKeyValue, hashKeyValue, maskKeyValue } from './api-keys.ts';
+
+export const MEMBERSHIP_LEVELS = { member: 1, admin: 8, owner: 15 } as const;
+export type MembershipLevelName = keyof typeof MEMBERSHIP_LEVELS;
+const MAX_API_KEYS_PER_USER = 10;
+const UUID_PATTERN = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+export function isValidTimezone(timezone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export interface CreatedKey {
+  id: string;
+  label: string;
+  scopes: string[];
+  scopedTeams: number[];
+  scopedOrganizations: string[];
+  value: string;
+}
+
+/** Accounts: organizations, projects, users, memberships and personal API keys. */
+export class AccountsService {
+  readonly #repo: AccountsRepository;
+
+  constructor(repo: AccountsRepository) {
+    this.#repo = repo;
+  }
+
+  async createOrganization(name: string): Promise<Organization> {
+    if (name.trim() === '') throw validationFailed('name', 'This field may not be blank.', 'blank');
+    const org = { id: uuidv7(), name, createdAt: new Date() };
+    await this.#repo.insertOrganization(org);
+    return org;
+  }
+
+  async createProject(input: { name: string; organizationId?: string; timezone?: string; id?: number }): Promise<Project> {
+    if (input.name.trim() === '') throw validationFailed('name', 'This field may not be blank.', 'blank');
+    const timezone = input.timezone ?? 'UTC';
+    if (!isValidTimezone(timezone)) throw validationFailed('timezone', `"${timezone}" is not a valid choice.`, 'invalid_choice');
+    const org = await this.#organizationOrFirst(input.organizationId);
+    return this.#repo.insertProject({
+      id: input.id,
+      uuid: uuidv7(),
+      organizationId: org.id,
+      name: input.name,
+      timezone,
+      apiToken: `phc_${randomToken(32)}`,
+      createdAt: new Date(),
+    });
+  }
+
+  async createUser(input: {
+    email: string;
+    firstName?: string;
+    lastName?: string;
+    organizationId?: string;
+    level?: MembershipLevelName;
+  }): Promise<User & { organizationId: string; level: number }> {
+    const email = input.email.trim();
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw validationFailed('email', 'Enter a valid email address.', 'invalid_input');
+    if (await this.#repo.findUserByEmail(email)) throw validationFailed('email', 'There is already an account with this email address.', 'unique');
+    const levelName = input.level ?? 'member';
+    const level = MEMBERSHIP_LEVELS[levelName];
+    if (level === undefined) throw validationFailed('level', `"${levelName}" is not a valid choice.`, 'invalid_choice');
+    const org = await this.#organizationOrFirst(input.organizationId);
+    const user = await this.#repo.insertUser({
+      uuid: uuidv7(),
+      distinctId: randomToken(32),
+      email,
+      firstName: input.firstName ?? '',
+      lastName: input.lastName ?? '',
+      isActive: true,
+      isEmailVerified: null,
+      roleAtOrganization: null,
+      dateJoined: new Date(),
+    });
+    await this.#repo.insertMembership({ organizationId: org.id, userId: user.id, level });
+    return { ...user, organizationId: org.id, level };
+  }
+
+  async addMembership(userId: number, organizationId: string, levelName: MembershipLevelName): Promise<void> {
+    await this.#repo.insertMembership({ organizationId, userId, level: MEMBERSHIP_LEVELS[levelName] });
+  }
+
+  async setUserActive(email: string, active: boolean): Promise<void> {
+    const user = await this.#repo.findUserByEmail(email);
+    if (!user) throw validationFailed('email', `No user with email ${email}.`, 'not_found');
+    await this.#repo.setUserActive(user.id, active);
+  }
+
+  /** Creates a key and returns its raw value; only its hash is stored. */
+  async createKey(input: {
+    email: string;
+    label?: string;
+    scopes: string[];
+    scopedTeams?: number[];
+    scopedOrganizations?: string[];
+  }): Promise<CreatedKey> {
+    const user = await this.#repo.findUserByEmail(input.email);
+    if (!user) throw validationFailed('email', `No user with email ${input.email}.`, 'not_found');
+    const label = input.label ?? 'Personal API key';
+    if (label.trim() === '') throw validationFailed('label', 'This field may not be blank.', 'blank');
+    if (label.length > 40) throw validationFailed('label', 'Ensure this field has no more than 40 characters.', 'max_length');
+    if (input.scopes.length === 0) throw validationFailed('scopes', 'A key needs at least one scope; use "*" for all.', 'required');
+    const invalid = findInvalidScope(input.scopes);
+    if (invalid !== undefined) throw validationFailed('scopes', `Invalid scope: ${invalid}`);
+    if ((await this.#repo.countKeysOf(user.id)) >= MAX_API_KEYS_PER_USER) {
+      throw validationFailed(null, 'You can only have 10 personal API keys. Remove an existing key before creating a new one.');
+    }
+    const memberships = await this.#repo.membershipsOf(user.id);
+    const orgIds = new Set(memberships.map((m) => m.organizationId));
+    const scopedTeams = input.scopedTeams ?? [];
+    for (const teamId of scopedTeams) {
+      const project = await this.#repo.findProject(teamId);
+      if (!project || !orgIds.has(project.organizationId)) {
+        throw validationFailed('scoped_teams', 'You must be a member of all teams that you are scoping the key to.');
+      }
+    }
+    const scopedOrganizations = input.scopedOrganizations ?? [];
+    for (const orgId of scopedOrganizations) {
+      if (!UUID_PATTERN.test(orgId)) throw validationFailed('scoped_organizations', 'Invalid organization UUID');
+      if (!orgIds.has(orgId)) {
+        throw validationFailed('scoped_organizations', 'You must be a member of all organizations that you are scoping the key to.');
+      }
+    }
+    const value = generateKeyValue();
+    const key: PersonalApiKey & { secureValue: string } = {
+      id: randomToken(32),
+      userId: user.id,
+      label,
+      maskValue: maskKeyValue(value),
+      secureValue: hashKeyValue(value),
+      scopes: input.scopes,
+      scopedTeams,
+      scopedOrganizations,
+      createdAt: new Date(),
+      lastUsedAt: null,
+    };
+    await this.#repo.insertKey(key);
+    return { id: key.id, label, scopes: key.scopes, scopedTeams, scopedOrganizations, value };
+  }
+
+  /**
+   * First start on an empty database: an organization, project 1 ("Default project"), the owner
+   * admin@localhost and a key with scope "*". Returns the raw key, or undefined if not empty.
+   */
+  async bootstrap(): Promise<{ key: CreatedKey; project: Project; user: User } | undefined> {
+    if ((await this.#repo.countOrganizations()) > 0) return undefined;
+    const org = await this.createOrganization('Default organization');
+    const project = await this.createProject({ id: 1, name: 'Default project', organizationId: org.id });
+    const user = await this.createUser({ email: 'admin@localhost', organizationId: org.id, level: 'owner' });
+    const key = await this.createKey({ email: user.email, label: 'Bootstrap key', scopes: ['*'] });
+    return { key, project, user };
+  }
+
+  async #organizationOrFirst(organizationId: string | undefined): Promise<Organization> {
+    if (organizationId !== undefined) {
+      const org = UUID_PATTERN.test(organizationId) ? await this.#repo.findOrganization(organizationId.toLowerCase()) : undefined;
+      if (!org) throw validationFailed('organization', `Organization ${organizationId} does not exist.`, 'does_not_exist');
+      return org;
+    }
+    const first = await this.#repo.firstOrganization();
+    if (first) return first;
+    return this.createOrganization('Default organization');
+  }
+}
+

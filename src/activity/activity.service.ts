@@ -1,0 +1,70 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AccountsRepository, Project } from '../accounts/accounts.repository.ts';
+import type { Database } from '../db/schema.ts';
+import { uuidv7 } from '../db/ids.ts';
+import { pageNumberLink, parsePageNumber } from '../http/pagination.ts';
+import type { JsonValue } from '../notebooks/content.ts';
+import { presentActivity } from './activity.presenters.ts';
+import type { ActivityRepository } from './activity.repository.ts';
+import type { Change } from './changes.ts';
+
+export interface ActivityRecord {
+  project: Project;
+  userId: number;
+  scope: string;
+  activity: string;
+  itemId: string;
+  name: string | null;
+  shortId: string;
+  changes: Change[] | null;
+  at: Date;
+}
+
+/** The activity log: written inside the caller's transaction, read a page at a time. */
+export class ActivityService {
+  readonly #repo: ActivityRepository;
+  readonly #accounts: AccountsRepository;
+
+  constructor(repo: ActivityRepository, accounts: AccountsRepository) {
+    this.#repo = repo;
+    this.#accounts = accounts;
+  }
+
+  async record(db: Kysely<Database> | Transaction<Database>, record: ActivityRecord): Promise<void> {
+    const detail: JsonValue = {
+      name: record.name,
+      short_id: record.shortId,
+      type: null,
+      changes: record.changes as unknown as JsonValue,
+      trigger: null,
+      context: null,
+    };
+    await this.#repo.insert(db, {
+      id: uuidv7(record.at.getTime()),
+      teamId: record.project.id,
+      organizationId: record.project.organizationId,
+      userId: record.userId,
+      isSystem: false,
+      activity: record.activity,
+      scope: record.scope,
+      itemId: record.itemId,
+      detail,
+      createdAt: record.at,
+    });
+  }
+
+  /** PostHog's activity_page_response: {results, next, previous, total_count}. */
+  async page(project: Project, scope: string, itemIds: string[] | null, query: URLSearchParams, absoluteUrl: string) {
+    const { limit, page } = parsePageNumber(query);
+    const offset = (page - 1) * limit;
+    const { total, entries } = await this.#repo.page(project.id, scope, itemIds, limit, Number.isSafeInteger(offset) ? offset : Number.MAX_SAFE_INTEGER);
+    const users = await this.#accounts.findUsersByIds([...new Set(entries.flatMap((e) => (e.userId === null ? [] : [e.userId])))]);
+    const pages = Math.max(1, Math.ceil(total / limit));
+    return {
+      results: entries.map((entry) => presentActivity(entry, users)),
+      next: page < pages ? pageNumberLink(absoluteUrl, page + 1, limit) : null,
+      previous: page > 1 ? pageNumberLink(absoluteUrl, page - 1, limit) : null,
+      total_count: total,
+    };
+  }
+}

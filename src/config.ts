@@ -1,0 +1,62 @@
+import { parseDatabaseUrl, type DatabaseTarget } from './db/database.ts';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface RateLimitConfig {
+  /** Requests allowed per window, per personal API key; empty means rate limiting is off. */
+  windows: Array<{ name: string; limit: number; seconds: number }>;
+}
+
+export interface Config {
+  database: DatabaseTarget;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  bodyLimit: number;
+  rateLimits: RateLimitConfig;
+  redisUrl: string | null;
+}
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const DEFAULT_DATABASE_URL = 'sqlite:./data/notebooks.db';
+const DEFAULT_RATE_LIMITS = '480/minute,4800/hour';
+const PERIODS: Record<string, number> = { second: 1, minute: 60, hour: 3600, day: 86400 };
+
+/** "480/minute,4800/hour" → windows; "off" → none. */
+export function parseRateLimits(value: string): RateLimitConfig {
+  if (value.trim().toLowerCase() === 'off') return { windows: [] };
+  const windows = value.split(',').map((part) => {
+    const match = /^\s*(\d+)\s*\/\s*(second|minute|hour|day)\s*$/.exec(part);
+    if (!match) throw new Error(`RATE_LIMITS: "${part.trim()}" is not of the form <count>/<second|minute|hour|day>, and the whole value may be "off"`);
+    return { name: match[2], limit: Number(match[1]), seconds: PERIODS[match[2]] };
+  });
+  return { windows };
+}
+
+/** Reads the environment into a validated Config; throws one Error naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { host?: string; port?: string } = {}): Config {
+  const problems: string[] = [];
+  const attempt = <T>(fn: () => T, fallback: T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      problems.push((error as Error).message);
+      return fallback;
+    }
+  };
+  const database = attempt(() => parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL), { engine: 'sqlite' as const, location: '' });
+  const host = overrides.host ?? env.HOST ?? '127.0.0.1';
+  const portText = overrides.port ?? env.PORT ?? '8000';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) problems.push(`PORT must be an integer from 0 to 65535 (got "${portText}")`);
+  const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  const bodyLimitText = env.BODY_LIMIT ?? String(20 * 1024 * 1024);
+  const bodyLimit = Number(bodyLimitText);
+  if (!/^\d+$/.test(bodyLimitText) || bodyLimit < 1) problems.push(`BODY_LIMIT must be a positive number of bytes (got "${bodyLimitText}")`);
+  const rateLimits = attempt(() => parseRateLimits(env.RATE_LIMITS ?? DEFAULT_RATE_LIMITS), { windows: [] });
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
+  return { database, host, port, logLevel, bodyLimit, rateLimits, redisUrl };
+}

@@ -1,0 +1,84 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
+import pg from 'pg';
+import type { Database } from './schema.ts';
+import { dialectFor, type Dialect, type Engine } from './dialect.ts';
+import { up as initial } from './migrations/0001-initial.ts';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: Dialect;
+  close(): Promise<void>;
+}
+
+export interface DatabaseTarget {
+  engine: Engine;
+  /** PostgreSQL connection string, or the SQLite file path (":memory:" allowed). */
+  location: string;
+}
+
+/** `postgres://…`/`postgresql://…` → PostgreSQL; `sqlite:<path>` → SQLite. */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//.test(url)) return { engine: 'postgres', location: url };
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (path === '') throw new Error('DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/notebooks.db');
+    return { engine: 'sqlite', location: path };
+  }
+  throw new Error(`DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got "${url.split(':')[0]}:…")`);
+}
+
+// PostgreSQL returns int8 (count(*)) as a string; our counts fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+export async function openDatabase(target: DatabaseTarget, options: { poolSize?: number } = {}): Promise<Db> {
+  const dialect = dialectFor(target.engine);
+  let kysely: Kysely<Database>;
+  if (target.engine === 'postgres') {
+    const pool = new pg.Pool({ connectionString: target.location, max: options.poolSize ?? 10 });
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  } else {
+    if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
+    const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
+    const database = new NodeSqliteDatabase(target.location);
+    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  }
+  return { kysely, dialect, close: () => kysely.destroy() };
+}
+
+export async function migrate(db: Db): Promise<string[]> {
+  const migrations: Record<string, Migration> = {
+    '0001-initial': { up: (kysely) => initial(kysely, db.dialect.engine) },
+  };
+  const migrator = new Migrator({
+    db: db.kysely,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'notebooks_migrations',
+    migrationLockTableName: 'notebooks_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/**
+ * Runs fn in a write transaction. SQLite takes the write lock up front (BEGIN IMMEDIATE), so a
+ * second process waits on busy_timeout instead of failing when its read snapshot goes stale;
+ * PostgreSQL uses an ordinary transaction (rows are locked with SELECT … FOR UPDATE).
+ */
+export async function writeTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  if (db.dialect.engine === 'postgres') return db.kysely.transaction().execute(fn);
+  return db.kysely.connection().execute(async (connection) => {
+    await sql`begin immediate`.execute(connection);
+    try {
+      // The connection is pinned for the callback; the callback only ever sees this connection.
+      const result = await fn(connection as unknown as Transaction<Database>);
+      await sql`commit`.execute(connection);
+      return result;
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+  });
+}

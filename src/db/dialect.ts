@@ -1,0 +1,112 @@
+import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
+import { containsFacts, containsTestFacts, type ContainsTest, type JsonValue } from '../notebooks/content.ts';
+import { lexemes } from '../notebooks/search-text.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The searchable and containable parts of a notebook, as written. */
+export interface NotebookIndexInput {
+  id: string;
+  teamId: number;
+  title: string | null;
+  textContent: string | null;
+  content: JsonValue | undefined;
+}
+
+/**
+ * Every difference between SQLite and PostgreSQL lives here: value encodings (timestamps,
+ * booleans, JSON), full-text search and JSON containment. Everything else is portable Kysely.
+ */
+export interface Dialect {
+  readonly engine: Engine;
+  timestamp(value: Date): DbTimestamp;
+  readTimestamp(value: DbTimestamp): Date;
+  readBoolean(value: DbBoolean): boolean;
+  json(value: JsonValue | undefined): unknown;
+  readJson(value: unknown): JsonValue | undefined;
+  /** title OR text_content matches all lexemes (the caller skips the filter for none). */
+  searchFilter(value: string): Expression<SqlBool>;
+  containsFilter(test: ContainsTest, teamId: number): Expression<SqlBool>;
+  /** Keeps the engine's derived search and contains indexes in step with a notebook write. */
+  indexNotebook(db: Executor, notebook: NotebookIndexInput, isNew: boolean): Promise<void>;
+  /** After inserting an explicit id into an identity column, moves its sequence past it. */
+  syncIdentity(db: Executor, table: 'projects' | 'users'): Promise<void>;
+}
+
+const postgres: Dialect = {
+  engine: 'postgres',
+  timestamp: (value) => value,
+  readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
+  readBoolean: (value) => value === true || value === 1,
+  json: (value) => (value === undefined ? null : JSON.stringify(value)),
+  readJson: (value) => (value === null ? null : (value as JsonValue)),
+  searchFilter(value) {
+    // PostHog's exact expression; served by the two GIN expression indexes.
+    return sql<SqlBool>`(to_tsvector('english', coalesce(title, '')) @@ plainto_tsquery('english', ${value})
+      or to_tsvector('english', coalesce(text_content, '')) @@ plainto_tsquery('english', ${value}))`;
+  },
+  containsFilter(test) {
+    const presence = sql`${JSON.stringify(test.presence)}::jsonb`;
+    if (test.kind === 'absent') {
+      // PostHog's expression verbatim, NULL semantics included (see notebooks-api.md §4.1.2).
+      return sql<SqlBool>`not (content -> 'content' @> ${presence} and content is not null)`;
+    }
+    const id = test.id === null ? null : sql`${JSON.stringify(test.id)}::jsonb`;
+    if (id === null) return sql<SqlBool>`content -> 'content' @> ${presence}`;
+    return sql<SqlBool>`(content -> 'content' @> ${presence} and content -> 'content' @> ${id})`;
+  },
+  async indexNotebook() {
+    // PostgreSQL indexes the columns themselves.
+  },
+  async syncIdentity(db, table) {
+    await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(db);
+  },
+};
+
+const sqlite: Dialect = {
+  engine: 'sqlite',
+  timestamp: (value) => value.toISOString(),
+  readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
+  readBoolean: (value) => value === true || value === 1,
+  json: (value) => (value === undefined || value === null ? null : JSON.stringify(value)),
+  readJson: (value) => (value === null || value === undefined ? null : (JSON.parse(value as string) as JsonValue)),
+  searchFilter(value) {
+    const terms = lexemes(value).map((term) => `"${term}"`).join(' AND ');
+    const match = `{title} : (${terms}) OR {text_content} : (${terms})`;
+    return sql<SqlBool>`seq in (select rowid from notebook_search where notebook_search match ${match})`;
+  },
+  containsFilter(test, teamId) {
+    const has = (fact: string) =>
+      sql<SqlBool>`seq in (select seq from notebook_content_facts where team_id = ${teamId} and fact = ${fact})`;
+    const all = (facts: string[]) => sql.join(facts.map(has), sql` and `);
+    if (test.kind === 'absent') {
+      // PostHog: not (content->'content' @> presence and content is not null), where a
+      // non-null content without a "content" key makes the whole expression null (dropped).
+      return sql<SqlBool>`(content is null or (${has('has-content')} and not (${all(containsTestFacts(test))})))`;
+    }
+    return sql<SqlBool>`(${all(containsTestFacts(test))})`;
+  },
+  async indexNotebook(db, notebook, isNew) {
+    const row = await sql<{ seq: number }>`select seq from notebooks where id = ${notebook.id}`.execute(db);
+    const seq = row.rows[0]?.seq;
+    if (seq === undefined) return;
+    if (!isNew) {
+      await sql`delete from notebook_search where rowid = ${seq}`.execute(db);
+      await sql`delete from notebook_content_facts where seq = ${seq}`.execute(db);
+    }
+    await sql`insert into notebook_search (rowid, title, text_content) values (${seq}, ${lexemes(notebook.title ?? '').join(' ')}, ${lexemes(notebook.textContent ?? '').join(' ')})`.execute(db);
+    const facts = containsFacts(notebook.content);
+    if (facts.length > 0) {
+      await sql`insert into notebook_content_facts (team_id, fact, seq) values ${sql.join(facts.map((fact) => sql`(${notebook.teamId}, ${fact}, ${seq})`))}`.execute(db);
+    }
+  },
+  async syncIdentity() {
+    // SQLite's autoincrement already continues after the largest id.
+  },
+};
+
+export function dialectFor(engine: Engine): Dialect {
+  return engine === 'postgres' ? postgres : sqlite;
+}

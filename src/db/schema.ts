@@ -1,0 +1,97 @@
+import type { Generated } from 'kysely';
+
+// Row types as both engines return them after dialect conversion in the repositories:
+// timestamps arrive as Date (PostgreSQL) or ISO text (SQLite), booleans as boolean or 0/1,
+// JSON as parsed values (PostgreSQL) or text (SQLite). Repositories normalise through dialect.ts.
+export type DbTimestamp = Date | string;
+export type DbBoolean = boolean | number;
+
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  created_at: DbTimestamp;
+}
+
+export interface ProjectTable {
+  id: Generated<number>;
+  uuid: string;
+  organization_id: string;
+  name: string;
+  timezone: string;
+  api_token: string;
+  created_at: DbTimestamp;
+}
+
+export interface UserTable {
+  id: Generated<number>;
+  uuid: string;
+  distinct_id: string | null;
+  email: string;
+  first_name: string;
+  last_name: string;
+  is_active: DbBoolean;
+  is_email_verified: DbBoolean | null;
+  role_at_organization: string | null;
+  date_joined: DbTimestamp;
+}
+
+export interface MembershipTable {
+  organization_id: string;
+  user_id: number;
+  level: number;
+  joined_at: DbTimestamp;
+}
+
+export interface PersonalApiKeyTable {
+  id: string;
+  user_id: number;
+  label: string;
+  mask_value: string | null;
+  secure_value: string;
+  scopes: string;
+  scoped_teams: string | null;
+  scoped_organizations: string | null;
+  created_at: DbTimestamp;
+  last_used_at: DbTimestamp | null;
+  last_rolled_at: DbTimestamp | null;
+}
+
+export interface NotebookTable {
+  id: string;
+  short_id: string;
+  team_id: number;
+  title: string | null;
+  content: unknown;
+  text_content: string | null;
+  deleted: DbBoolean;
+  visibility: string;
+  version: number;
+  folder: string;
+  created_at: DbTimestamp;
+  created_by_id: number | null;
+  last_modified_at: DbTimestamp;
+  last_modified_by_id: number | null;
+}
+
+export interface ActivityLogTable {
+  id: string;
+  team_id: number;
+  organization_id: string;
+  user_id: number | null;
+  is_system: DbBoolean;
+  activity: string;
+  scope: string;
+  item_id: string;
+  detail: unknown;
+  created_at: DbTimestamp;
+}
+
+export interface Database {
+  organizations: OrganizationTable;
+  projects: ProjectTable;
+  users: UserTable;
+  memberships: MembershipTable;
+  personal_api_keys: PersonalApiKeyTable;
+  notebooks: NotebookTable;
+  activity_logs: ActivityLogTable;
+}

@@ -1,0 +1,147 @@
+import { parseError } from './errors.ts';
+
+/** Deeper JSON is refused with a 400: storing and serializing it would exhaust the stack. */
+export const MAX_JSON_DEPTH = 512;
+
+const WS = new Set([' ', '\t', '\n', '\r']);
+
+class JsonSyntaxError extends Error {
+  readonly position: number;
+  constructor(message: string, position: number) {
+    super(message);
+    this.position = position;
+  }
+}
+
+/** Python json's "<msg>: line L column C (char P)". */
+function pythonMessage(text: string, error: JsonSyntaxError): string {
+  const before = text.slice(0, error.position);
+  const line = before.split('\n').length;
+  const column = error.position - before.lastIndexOf('\n');
+  return `${error.message}: line ${line} column ${column} (char ${error.position})`;
+}
+
+/**
+ * A JSON scanner that reports the first error with Python's json module wording (DRF's parse
+ * error detail) and enforces MAX_JSON_DEPTH without recursion.
+ */
+function scan(text: string): void {
+  let i = 0;
+  const skip = () => {
+    while (i < text.length && WS.has(text[i])) i++;
+  };
+  const string = () => {
+    const start = i;
+    i++;
+    while (true) {
+      if (i >= text.length) throw new JsonSyntaxError('Unterminated string starting at', start);
+      const c = text[i];
+      if (c === '"') {
+        i++;
+        return;
+      }
+      if (c < ' ') throw new JsonSyntaxError('Invalid control character at', i);
+      if (c === '\\') {
+        const e = text[i + 1];
+        if (e === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new JsonSyntaxError('Invalid \\uXXXX escape', i + 1);
+          i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
+        else throw new JsonSyntaxError('Invalid \\escape', i);
+      } else i++;
+    }
+  };
+  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?/y;
+  const scalar = (): boolean => {
+    const c = text[i];
+    if (c === '"') {
+      string();
+      return true;
+    }
+    for (const word of ['null', 'true', 'false']) {
+      if (text.startsWith(word, i)) {
+        i += word.length;
+        return true;
+      }
+    }
+    NUMBER.lastIndex = i;
+    const m = NUMBER.exec(text);
+    if (m) {
+      i += m[0].length;
+      return true;
+    }
+    return false;
+  };
+  // Stack of open containers: '{' or '['.
+  const stack: string[] = [];
+  const value = () => {
+    skip();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      stack.push(c);
+      if (stack.length > MAX_JSON_DEPTH) throw new JsonSyntaxError(`Nesting deeper than ${MAX_JSON_DEPTH} levels`, i);
+      i++;
+      skip();
+      if (c === '{') {
+        if (text[i] === '}') {
+          i++;
+          stack.pop();
+          return afterValue();
+        }
+        return key();
+      }
+      if (text[i] === ']') {
+        i++;
+        stack.pop();
+        return afterValue();
+      }
+      return 'value';
+    }
+    if (!scalar()) throw new JsonSyntaxError('Expecting value', i);
+    return afterValue();
+  };
+  const key = () => {
+    skip();
+    if (text[i] !== '"') throw new JsonSyntaxError('Expecting property name enclosed in double quotes', i);
+    string();
+    skip();
+    if (text[i] !== ':') throw new JsonSyntaxError("Expecting ':' delimiter", i);
+    i++;
+    return 'value';
+  };
+  const afterValue = (): string => {
+    while (stack.length > 0) {
+      skip();
+      const top = stack[stack.length - 1];
+      const c = text[i];
+      if (c === ',') {
+        i++;
+        return top === '{' ? 'key' : 'value';
+      }
+      if ((top === '{' && c === '}') || (top === '[' && c === ']')) {
+        i++;
+        stack.pop();
+        continue;
+      }
+      throw new JsonSyntaxError("Expecting ',' delimiter", i);
+    }
+    return 'done';
+  };
+  let next = 'value';
+  while (next !== 'done') next = next === 'value' ? value() : key();
+  skip();
+  if (i < text.length) throw new JsonSyntaxError('Extra data', i);
+}
+
+/** Parses a JSON request body; errors are DRF's 400 parse_error with Python's wording. */
+export function parseJsonBody(text: string): unknown {
+  // DRF reads an empty body as no data at all.
+  if (text === '') return undefined;
+  try {
+    scan(text);
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) throw parseError(`JSON parse error - ${pythonMessage(text, error)}`);
+    throw error;
+  }
+  return JSON.parse(text);
+}

@@ -1,0 +1,82 @@
+import { validationFailed } from '../http/errors.ts';
+import { lastValue } from '../http/query-params.ts';
+import { parseContains, type ContainsTest } from './content.ts';
+import { relativeDateParse } from './relative-date.ts';
+import { searchQueryLexemes } from './search-text.ts';
+
+export type OrderColumn = 'title' | 'created_at' | 'last_modified_at';
+
+export interface ListFilters {
+  createdByCaller: boolean;
+  createdBy?: string;
+  lastModifiedBy?: string;
+  modifiedAfter?: Date;
+  modifiedBefore?: Date;
+  /** The raw search value; present only when it yields at least one lexeme. */
+  search?: string;
+  contains: ContainsTest[];
+  shortId?: string;
+}
+
+export interface ListOrder {
+  column: OrderColumn;
+  descending: boolean;
+}
+
+const ORDER_COLUMNS: readonly string[] = ['title', 'created_at', 'last_modified_at'];
+export const DEFAULT_ORDER: ListOrder = { column: 'last_modified_at', descending: true };
+
+
+/** Python's uuid.UUID(hex=value) acceptance, returned in canonical hyphenated lowercase form. */
+export function canonicalUuid(value: string): string | undefined {
+  const hex = value.replace(/urn:/g, '').replace(/uuid:/g, '').replace(/^\{+|\}+$/g, '').replace(/-/g, '');
+  if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
+  const h = hex.toLowerCase();
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+function parseDate(attr: string, value: string, timeZone: string, now: Date): Date {
+  try {
+    const date = relativeDateParse(value, timeZone, now);
+    if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) throw new RangeError('out of range');
+    return date;
+  } catch {
+    throw validationFailed(attr, `Could not interpret "${value}" as a date.`, 'invalid_date');
+  }
+}
+
+/** The notebook list's filters (notebooks-api.md §4.1.1), validated. */
+export function parseListFilters(query: URLSearchParams, timeZone: string, now = new Date()): ListFilters {
+  const filters: ListFilters = { createdByCaller: query.has('user'), contains: [] };
+  for (const attr of ['created_by', 'last_modified_by'] as const) {
+    const value = lastValue(query, attr);
+    if (value === undefined) continue;
+    const uuid = canonicalUuid(value);
+    if (uuid === undefined) throw validationFailed(attr, `"${value}" is not a valid UUID.`, 'invalid_uuid');
+    if (attr === 'created_by') filters.createdBy = uuid;
+    else filters.lastModifiedBy = uuid;
+  }
+  const dateFrom = lastValue(query, 'date_from');
+  if (dateFrom !== undefined) filters.modifiedAfter = parseDate('date_from', dateFrom, timeZone, now);
+  const dateTo = lastValue(query, 'date_to');
+  if (dateTo !== undefined) filters.modifiedBefore = parseDate('date_to', dateTo, timeZone, now);
+  const search = lastValue(query, 'search');
+  if (search !== undefined && searchQueryLexemes(search).length > 0) filters.search = search;
+  const contains = lastValue(query, 'contains');
+  if (contains !== undefined) filters.contains = parseContains(contains);
+  const shortId = lastValue(query, 'short_id');
+  if (shortId !== undefined) filters.shortId = shortId;
+  return filters;
+}
+
+/** Deviation 3: only title, created_at and last_modified_at, optionally with "-". */
+export function parseOrder(query: URLSearchParams): ListOrder {
+  const value = lastValue(query, 'order');
+  if (value === undefined || value === '') return DEFAULT_ORDER;
+  const descending = value.startsWith('-');
+  const column = descending ? value.slice(1) : value;
+  if (!ORDER_COLUMNS.includes(column)) {
+    throw validationFailed('order', `"${value}" is not a valid order. Use one of title, created_at, last_modified_at, optionally prefixed with "-".`, 'invalid_choice');
+  }
+  return { column: column as OrderColumn, descending };
+}

@@ -1,0 +1,58 @@
+import { presentUserBasic } from '../accounts/accounts.presenters.ts';
+import type { User } from '../accounts/accounts.repository.ts';
+import { formatDateTime } from '../http/datetime.ts';
+import type { JsonValue } from './content.ts';
+import type { Notebook, NotebookListItem } from './notebooks.repository.ts';
+
+export type AccessLevel = 'manager' | 'editor';
+
+export interface Viewer {
+  userId: number;
+  /** The caller's membership level in the project's organization. */
+  membershipLevel: number;
+}
+
+const ADMIN_LEVEL = 8;
+
+/** Without RBAC rows: the creator and organization admins/owners manage, everyone else edits. */
+export function userAccessLevel(viewer: Viewer, createdById: number | null): AccessLevel {
+  return createdById === viewer.userId || viewer.membershipLevel >= ADMIN_LEVEL ? 'manager' : 'editor';
+}
+
+const nestedUser = (users: ReadonlyMap<number, User>, id: number | null) => {
+  const user = id === null ? undefined : users.get(id);
+  return user ? presentUserBasic(user) : null;
+};
+
+/** NotebookMinimalSerializer: the list item. */
+export function presentNotebookListItem(notebook: NotebookListItem, users: ReadonlyMap<number, User>, viewer: Viewer) {
+  return {
+    id: notebook.id,
+    short_id: notebook.shortId,
+    title: notebook.title,
+    deleted: notebook.deleted,
+    created_at: formatDateTime(notebook.createdAt),
+    created_by: nestedUser(users, notebook.createdById),
+    last_modified_at: formatDateTime(notebook.lastModifiedAt),
+    last_modified_by: nestedUser(users, notebook.lastModifiedById),
+    user_access_level: userAccessLevel(viewer, notebook.createdById),
+  };
+}
+
+/** NotebookSerializer: the detail body of create, retrieve and update. */
+export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer, content: JsonValue = notebook.content) {
+  return {
+    id: notebook.id,
+    short_id: notebook.shortId,
+    title: notebook.title,
+    content,
+    text_content: notebook.textContent,
+    version: notebook.version,
+    deleted: notebook.deleted,
+    created_at: formatDateTime(notebook.createdAt),
+    created_by: nestedUser(users, notebook.createdById),
+    last_modified_at: formatDateTime(notebook.lastModifiedAt),
+    last_modified_by: nestedUser(users, notebook.lastModifiedById),
+    user_access_level: userAccessLevel(viewer, notebook.createdById),
+  };
+}

@@ -1,0 +1,209 @@
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Database, NotebookTable } from '../db/schema.ts';
+import type { Dialect } from '../db/dialect.ts';
+import type { JsonValue } from './content.ts';
+import type { ListFilters, ListOrder } from './list-filters.ts';
+
+export interface Notebook {
+  id: string;
+  shortId: string;
+  teamId: number;
+  title: string | null;
+  content: JsonValue;
+  textContent: string | null;
+  deleted: boolean;
+  visibility: string;
+  version: number;
+  folder: string;
+  createdAt: Date;
+  createdById: number | null;
+  lastModifiedAt: Date;
+  lastModifiedById: number | null;
+}
+
+export type NotebookListItem = Omit<Notebook, 'content' | 'textContent' | 'version' | 'folder' | 'visibility' | 'teamId'>;
+
+type Executor = Kysely<Database> | Transaction<Database>;
+type NotebookChanges = Partial<Pick<Notebook, 'title' | 'content' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById'>>;
+
+const LIST_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id'] as const;
+const DETAIL_COLUMNS = [...LIST_COLUMNS, 'team_id', 'content', 'text_content', 'visibility', 'version', 'folder'] as const;
+
+/** Kysely queries for notebooks; rows leave this file only as Notebook objects. */
+export class NotebooksRepository {
+  readonly #db: Kysely<Database>;
+  readonly #dialect: Dialect;
+
+  constructor(db: Kysely<Database>, dialect: Dialect) {
+    this.#db = db;
+    this.#dialect = dialect;
+  }
+
+  #toNotebook(row: Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]>): Notebook {
+    const d = this.#dialect;
+    return {
+      id: row.id,
+      shortId: row.short_id,
+      teamId: row.team_id,
+      title: row.title,
+      content: d.readJson(row.content) ?? null,
+      textContent: row.text_content,
+      deleted: d.readBoolean(row.deleted),
+      visibility: row.visibility,
+      version: row.version,
+      folder: row.folder,
+      createdAt: d.readTimestamp(row.created_at),
+      createdById: row.created_by_id,
+      lastModifiedAt: d.readTimestamp(row.last_modified_at),
+      lastModifiedById: row.last_modified_by_id,
+    };
+  }
+
+  #toListItem(row: Pick<Selectable<NotebookTable>, (typeof LIST_COLUMNS)[number]>): NotebookListItem {
+    const d = this.#dialect;
+    return {
+      id: row.id,
+      shortId: row.short_id,
+      title: row.title,
+      deleted: d.readBoolean(row.deleted),
+      createdAt: d.readTimestamp(row.created_at),
+      createdById: row.created_by_id,
+      lastModifiedAt: d.readTimestamp(row.last_modified_at),
+      lastModifiedById: row.last_modified_by_id,
+    };
+  }
+
+  async insert(db: Executor, notebook: Notebook): Promise<void> {
+    const d = this.#dialect;
+    await db
+      .insertInto('notebooks')
+      .values({
+        id: notebook.id,
+        short_id: notebook.shortId,
+        team_id: notebook.teamId,
+        title: notebook.title,
+        content: d.json(notebook.content),
+        text_content: notebook.textContent,
+        deleted: notebook.deleted,
+        visibility: notebook.visibility,
+        version: notebook.version,
+        folder: notebook.folder,
+        created_at: d.timestamp(notebook.createdAt),
+        created_by_id: notebook.createdById,
+        last_modified_at: d.timestamp(notebook.lastModifiedAt),
+        last_modified_by_id: notebook.lastModifiedById,
+      })
+      .execute();
+    await d.indexNotebook(db, { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: notebook.content }, true);
+  }
+
+  async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {
+    const row = await db
+      .selectFrom('notebooks')
+      .select(DETAIL_COLUMNS)
+      .where('team_id', '=', teamId)
+      .where('short_id', '=', shortId)
+      .$if(!options.includeDeleted, (qb) => qb.where('deleted', '=', false))
+      .$if(Boolean(options.lock) && this.#dialect.engine === 'postgres', (qb) => qb.forUpdate())
+      .executeTakeFirst();
+    return row && this.#toNotebook(row);
+  }
+
+  /**
+   * Applies changes only if the stored version is still `expectedVersion`: the version check and
+   * the write are one statement, so concurrent writers with the same version cannot both win.
+   */
+  async update(db: Executor, notebook: Notebook, changes: NotebookChanges, expectedVersion: number): Promise<boolean> {
+    const d = this.#dialect;
+    const result = await db
+      .updateTable('notebooks')
+      .set({
+        ...(changes.title !== undefined && { title: changes.title }),
+        ...(changes.content !== undefined && { content: d.json(changes.content) }),
+        ...(changes.textContent !== undefined && { text_content: changes.textContent }),
+        ...(changes.deleted !== undefined && { deleted: changes.deleted }),
+        ...(changes.version !== undefined && { version: changes.version }),
+        ...(changes.lastModifiedAt !== undefined && { last_modified_at: d.timestamp(changes.lastModifiedAt) }),
+        ...(changes.lastModifiedById !== undefined && { last_modified_by_id: changes.lastModifiedById }),
+      })
+      .where('id', '=', notebook.id)
+      .where('version', '=', expectedVersion)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    if (changes.title !== undefined || changes.textContent !== undefined || changes.content !== undefined) {
+      await d.indexNotebook(
+        db,
+        {
+          id: notebook.id,
+          teamId: notebook.teamId,
+          title: changes.title !== undefined ? changes.title : notebook.title,
+          textContent: changes.textContent !== undefined ? changes.textContent : notebook.textContent,
+          content: changes.content !== undefined ? changes.content : notebook.content,
+        },
+        false,
+      );
+    }
+    return true;
+  }
+
+  #filtered(teamId: number, filters: ListFilters, callerId: number) {
+    const d = this.#dialect;
+    return this.#db
+      .selectFrom('notebooks')
+      .where('team_id', '=', teamId)
+      .where('deleted', '=', false)
+      .where('visibility', '=', 'default')
+      .$if(filters.createdByCaller, (qb) => qb.where('created_by_id', '=', callerId))
+      .$if(filters.createdBy !== undefined, (qb) =>
+        qb.where('created_by_id', '=', (eb) => eb.selectFrom('users').select('users.id').where('users.uuid', '=', filters.createdBy as string)),
+      )
+      .$if(filters.lastModifiedBy !== undefined, (qb) =>
+        qb.where('last_modified_by_id', '=', (eb) => eb.selectFrom('users').select('users.id').where('users.uuid', '=', filters.lastModifiedBy as string)),
+      )
+      .$if(filters.modifiedAfter !== undefined, (qb) => qb.where('last_modified_at', '>', d.timestamp(filters.modifiedAfter as Date)))
+      .$if(filters.modifiedBefore !== undefined, (qb) => qb.where('last_modified_at', '<', d.timestamp(filters.modifiedBefore as Date)))
+      .$if(filters.search !== undefined, (qb) => qb.where(d.searchFilter(filters.search as string)))
+      .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId)), qb))
+      .$if(filters.shortId !== undefined, (qb) => qb.where('short_id', '=', filters.shortId as string));
+  }
+
+  #ordered(order: ListOrder) {
+    const direction = order.descending ? sql`desc` : sql`asc`;
+    const column =
+      order.column === 'title'
+        ? this.#dialect.engine === 'postgres'
+          ? sql`title collate "C"`
+          : sql`title`
+        : sql.ref(order.column);
+    const nulls = order.column === 'title' && this.#dialect.engine === 'sqlite' ? (order.descending ? sql` nulls first` : sql` nulls last`) : sql``;
+    return sql`${column} ${direction}${nulls}, id ${direction}`;
+  }
+
+  async list(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number): Promise<{ count: number; items: NotebookListItem[] }> {
+    const base = this.#filtered(teamId, filters, callerId);
+    const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const count = Number(countRow.n);
+    if (count === 0 || page.offset >= count) return { count, items: [] };
+    const rows = await base
+      .select(LIST_COLUMNS)
+      .orderBy(this.#ordered(order))
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    return { count, items: rows.map((row) => this.#toListItem(row)) };
+  }
+
+  /** Notebooks for recording_comments: not deleted, any visibility, in list order. */
+  async listWithContent(teamId: number, filters: ListFilters, order: ListOrder): Promise<Notebook[]> {
+    const d = this.#dialect;
+    const rows = await this.#db
+      .selectFrom('notebooks')
+      .select(DETAIL_COLUMNS)
+      .where('team_id', '=', teamId)
+      .where('deleted', '=', false)
+      .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId)), qb))
+      .orderBy(this.#ordered(order))
+      .execute();
+    return rows.map((row) => this.#toNotebook(row));
+  }
+}

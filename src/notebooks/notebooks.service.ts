@@ -1,0 +1,193 @@
+import type { AccountsRepository, Project, User } from '../accounts/accounts.repository.ts';
+import type { ActivityService } from '../activity/activity.service.ts';
+import { changesBetween } from '../activity/changes.ts';
+import { writeTransaction, type Db } from '../db/database.ts';
+import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
+import { conflict, notFound, PlainResponse } from '../http/errors.ts';
+import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
+import { lastValue } from '../http/query-params.ts';
+import { recordingComments, toJsonbOrder, type JsonValue } from './content.ts';
+import { parseContains } from './content.ts';
+import { DEFAULT_ORDER, parseListFilters, parseOrder } from './list-filters.ts';
+import { isTruthy, parseNotebookWrite } from './notebook-fields.ts';
+import { presentNotebook, presentNotebookListItem, type Viewer } from './notebooks.presenters.ts';
+import type { Notebook, NotebooksRepository } from './notebooks.repository.ts';
+
+/** Who is asking, in which project. */
+export interface NotebookContext {
+  project: Project;
+  user: User;
+  membershipLevel: number;
+}
+
+const SCOPE = 'Notebook';
+const DEFAULT_FOLDER = 'Unfiled/Notebooks';
+// changes_between's diffable Notebook fields, in model order (text_content is excluded).
+const DIFFED_FIELDS = ['title', 'content', 'deleted', 'visibility', 'version'] as const;
+
+const viewerOf = (ctx: NotebookContext): Viewer => ({ userId: ctx.user.id, membershipLevel: ctx.membershipLevel });
+
+function diffable(notebook: Notebook): Record<string, JsonValue> {
+  return { title: notebook.title, content: notebook.content, deleted: notebook.deleted, visibility: notebook.visibility, version: notebook.version };
+}
+
+/** The notebook rules: versioning, soft delete, activity — each write one transaction. */
+export class NotebooksService {
+  readonly #db: Db;
+  readonly #repo: NotebooksRepository;
+  readonly #accounts: AccountsRepository;
+  readonly #activity: ActivityService;
+
+  constructor(db: Db, repo: NotebooksRepository, accounts: AccountsRepository, activity: ActivityService) {
+    this.#db = db;
+    this.#repo = repo;
+    this.#accounts = accounts;
+    this.#activity = activity;
+  }
+
+  async #usersOf(...ids: Array<number | null>): Promise<Map<number, User>> {
+    return this.#accounts.findUsersByIds([...new Set(ids.filter((id): id is number => id !== null))]);
+  }
+
+  async list(ctx: NotebookContext, query: URLSearchParams, baseUrl: string) {
+    const filters = parseListFilters(query, ctx.project.timezone);
+    const order = parseOrder(query);
+    const page = parseLimitOffset(query);
+    const { count, items } = await this.#repo.list(ctx.project.id, filters, order, page, ctx.user.id);
+    const users = await this.#usersOf(...items.flatMap((n) => [n.createdById, n.lastModifiedById]));
+    const viewer = viewerOf(ctx);
+    return {
+      count,
+      ...limitOffsetLinks(baseUrl, query, page, count),
+      results: items.map((item) => presentNotebookListItem(item, users, viewer)),
+    };
+  }
+
+  async create(ctx: NotebookContext, body: unknown) {
+    const data = parseNotebookWrite(body);
+    const now = new Date();
+    const notebook: Notebook = {
+      id: uuidv7(now.getTime()),
+      shortId: generateShortId(),
+      teamId: ctx.project.id,
+      title: data.title ?? null,
+      content: data.content === undefined ? null : toJsonbOrder(data.content),
+      textContent: data.text_content ?? null,
+      deleted: data.deleted ?? false,
+      visibility: 'default',
+      version: data.version ?? 0,
+      folder: data._create_in_folder ?? DEFAULT_FOLDER,
+      createdAt: now,
+      createdById: ctx.user.id,
+      lastModifiedAt: now,
+      lastModifiedById: ctx.user.id,
+    };
+    await writeTransaction(this.#db, async (trx) => {
+      await this.#repo.insert(trx, notebook);
+      await this.#activity.record(trx, {
+        project: ctx.project,
+        userId: ctx.user.id,
+        scope: SCOPE,
+        activity: 'created',
+        itemId: notebook.shortId,
+        name: notebook.title,
+        shortId: notebook.shortId,
+        changes: null,
+        at: now,
+      });
+    });
+    const users = new Map([[ctx.user.id, ctx.user]]);
+    return presentNotebook(notebook, users, viewerOf(ctx), data.content ?? null);
+  }
+
+  /** The notebook, or a 304 when If-None-Match equals its version. */
+  async retrieve(ctx: NotebookContext, shortId: string, ifNoneMatch: string | undefined) {
+    const notebook = await this.#repo.findByShortId(this.#db.kysely, ctx.project.id, shortId);
+    if (!notebook) throw notFound();
+    if (ifNoneMatch !== undefined && ifNoneMatch === String(notebook.version)) throw new PlainResponse(304, null);
+    const users = await this.#usersOf(notebook.createdById, notebook.lastModifiedById);
+    return presentNotebook(notebook, users, viewerOf(ctx));
+  }
+
+  async update(ctx: NotebookContext, shortId: string, body: unknown) {
+    const data = parseNotebookWrite(body);
+    const result = await writeTransaction(this.#db, async (trx) => {
+      const before = await this.#repo.findByShortId(trx, ctx.project.id, shortId, { includeDeleted: true, lock: true });
+      if (!before) throw notFound();
+      if (Object.keys(data).length === 0) return { notebook: before, content: before.content };
+      const now = new Date();
+      let version = data.version ?? before.version;
+      if (isTruthy(data.content)) {
+        if (data.version !== before.version) throw conflict('Someone else edited the Notebook');
+        version = before.version + 1;
+      }
+      const after: Notebook = {
+        ...before,
+        title: data.title !== undefined ? data.title : before.title,
+        content: data.content !== undefined ? toJsonbOrder(data.content) : before.content,
+        textContent: data.text_content !== undefined ? data.text_content : before.textContent,
+        deleted: data.deleted ?? before.deleted,
+        version,
+        lastModifiedAt: now,
+        lastModifiedById: ctx.user.id,
+      };
+      const written = await this.#repo.update(
+        trx,
+        before,
+        {
+          ...(data.title !== undefined && { title: after.title }),
+          ...(data.content !== undefined && { content: after.content }),
+          ...(data.text_content !== undefined && { textContent: after.textContent }),
+          ...(data.deleted !== undefined && { deleted: after.deleted }),
+          version,
+          lastModifiedAt: now,
+          lastModifiedById: ctx.user.id,
+        },
+        before.version,
+      );
+      if (!written) throw conflict('Someone else edited the Notebook');
+      const changes = changesBetween(SCOPE, DIFFED_FIELDS, diffable(before), diffable(after));
+      const deletedChange = changes.find((change) => change.field === 'deleted');
+      const activity = deletedChange ? (deletedChange.after === false ? 'restored' : 'deleted') : 'updated';
+      if (activity !== 'updated' || changes.length > 0) {
+        await this.#activity.record(trx, {
+          project: ctx.project,
+          userId: ctx.user.id,
+          scope: SCOPE,
+          activity,
+          itemId: after.shortId,
+          name: after.title,
+          shortId: after.shortId,
+          changes,
+          at: now,
+        });
+      }
+      return { notebook: after, content: data.content !== undefined ? data.content : after.content };
+    });
+    const users = await this.#usersOf(result.notebook.createdById, result.notebook.lastModifiedById);
+    return presentNotebook(result.notebook, users, viewerOf(ctx), result.content);
+  }
+
+  async notebookActivity(ctx: NotebookContext, shortId: string, query: URLSearchParams, absoluteUrl: string) {
+    const notebook = await this.#repo.findByShortId(this.#db.kysely, ctx.project.id, shortId);
+    if (!notebook) throw notFound();
+    return this.#activity.page(ctx.project, SCOPE, [notebook.id, notebook.shortId], query, absoluteUrl);
+  }
+
+  async allActivity(ctx: NotebookContext, query: URLSearchParams, absoluteUrl: string) {
+    return this.#activity.page(ctx.project, SCOPE, null, query, absoluteUrl);
+  }
+
+  /** Comments on one recording, from the project's notebooks that embed it (§4.8). */
+  async recordingComments(ctx: NotebookContext, query: URLSearchParams) {
+    const recordingId = lastValue(query, 'recording_id');
+    if (recordingId === undefined || recordingId === '') throw new PlainResponse(400, { detail: 'recording_id is required' });
+    const order = parseOrder(query) ?? DEFAULT_ORDER;
+    const notebooks = await this.#repo.listWithContent(ctx.project.id, { createdByCaller: false, contains: parseContains(`recording:${recordingId}`) }, order);
+    return {
+      results: notebooks.flatMap((notebook) =>
+        recordingComments({ shortId: notebook.shortId, title: notebook.title, content: notebook.content }, recordingId),
+      ),
+    };
+  }
+}

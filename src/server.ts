@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import type { Config } from './config.ts';
+import { migrate, openDatabase, type Db } from './db/database.ts';
+import { AccountsRepository } from './accounts/accounts.repository.ts';
+import { AccountsService } from './accounts/accounts.service.ts';
+import { createRateLimiter } from './http/rate-limiter-factory.ts';
+import type { RateLimiter } from './http/rate-limit.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  db: Db;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates it, bootstraps an empty one, and listens. */
+export async function startServer(config: Config, output: { announce(text: string): void }): Promise<RunningServer> {
+  const db = await openDatabase(config.database);
+  let rateLimiter: RateLimiter | undefined;
+  try {
+    await migrate(db);
+    const bootstrap = await new AccountsService(new AccountsRepository(db.kysely, db.dialect)).bootstrap();
+    rateLimiter = await createRateLimiter(config);
+    const app = await buildApp(config, { db, rateLimiter });
+    await app.listen({ host: config.host, port: config.port });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : config.port;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    if (bootstrap) {
+      output.announce(
+        [
+          '',
+          'First start: created organization "Default organization", project 1 "Default project" and user admin@localhost.',
+          'Personal API key (scope "*") — shown only this once, store it now:',
+          '',
+          `  ${bootstrap.key.value}`,
+          '',
+          'Try it:',
+          `  curl -H "Authorization: Bearer ${bootstrap.key.value}" ${url}/api/projects/1/notebooks/`,
+          '',
+        ].join('\n'),
+      );
+    }
+    const limiter = rateLimiter;
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      db,
+      url,
+      close() {
+        // Stop accepting, let in-flight requests finish, then release the database.
+        closing ??= (async () => {
+          await app.close();
+          await limiter.close();
+          await db.close();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await rateLimiter?.close();
+    await db.close();
+    throw error;
+  }
+}
