@@ -1,7 +1,7 @@
 import { validationFailed } from '../http/errors.ts';
 import { lastValue } from '../http/query-params.ts';
 import { parseContains, type ContainsTest } from './content.ts';
-import { relativeDateParse } from './relative-date.ts';
+import { relativeDateParseEpochMicroseconds } from './relative-date.ts';
 import { searchQueryLexemes } from './search-text.ts';
 
 export type OrderColumn = 'title' | 'created_at' | 'last_modified_at';
@@ -35,14 +35,22 @@ export function canonicalUuid(value: string): string | undefined {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
-function parseDate(attr: string, value: string, timeZone: string, now: Date): Date {
+/**
+ * date_from / date_to in the project time zone. PostHog's bound has microseconds; stored
+ * timestamps have milliseconds, so the bound is rounded toward the side that keeps the strict
+ * comparison exact: down for "after", up for "before".
+ */
+function parseDate(attr: 'date_from' | 'date_to', value: string, timeZone: string, now: Date): Date {
+  let micros: bigint;
   try {
-    const date = relativeDateParse(value, timeZone, now);
-    if (Number.isNaN(date.getTime()) || date.getUTCFullYear() < 1 || date.getUTCFullYear() > 9999) throw new RangeError('out of range');
-    return date;
-  } catch {
-    throw validationFailed(attr, `Could not interpret "${value}" as a date.`, 'invalid_date');
+    micros = relativeDateParseEpochMicroseconds(value, timeZone, now);
+  } catch (error) {
+    if (error instanceof RangeError) throw validationFailed(attr, `Could not interpret "${value}" as a date.`, 'invalid_date');
+    throw error;
   }
+  const floor = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
+  const ms = attr === 'date_to' && floor * 1000n !== micros ? floor + 1n : floor;
+  return new Date(Number(ms));
 }
 
 /** The notebook list's filters (notebooks-api.md §4.1.1), validated. */
