@@ -22,7 +22,7 @@ import {
   throttled,
   unsupportedMediaType,
 } from './http/errors.ts';
-import { parseJsonBody } from './http/json-body.ts';
+import { decodeUtf8, parseJsonBody } from './http/json-body.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
 import { NotebooksRepository } from './notebooks/notebooks.repository.ts';
 import { notebooksRoutes } from './notebooks/notebooks.routes.ts';
@@ -77,9 +77,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   app.setValidatorCompiler(() => () => true);
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      done(null, parseJsonBody(decodeUtf8(body as Buffer)));
     } catch (error) {
       done(error as Error, undefined);
     }

@@ -145,3 +145,31 @@ export function parseJsonBody(text: string): unknown {
   }
   return JSON.parse(text);
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** Strict UTF-8, as Python decodes a JSON body: invalid bytes are a parse error, not U+FFFD. */
+export function decodeUtf8(body: Buffer): string {
+  try {
+    return UTF8.decode(body);
+  } catch {
+    const position = firstInvalidUtf8Byte(body);
+    throw parseError(`JSON parse error - 'utf-8' codec can't decode byte 0x${body[position].toString(16).padStart(2, '0')} in position ${position}: invalid start byte`);
+  }
+}
+
+function firstInvalidUtf8Byte(body: Buffer): number {
+  for (let i = 0; i < body.length; i++) {
+    const end = Math.min(body.length, i + 4);
+    for (let j = i + 1; j <= end; j++) {
+      try {
+        UTF8.decode(body.subarray(i, j));
+        i = j - 1;
+        break;
+      } catch {
+        if (j === end) return i;
+      }
+    }
+  }
+  return 0;
+}

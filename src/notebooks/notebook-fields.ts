@@ -83,6 +83,15 @@ function hasNulCharacter(value: JsonValue): boolean {
   return false;
 }
 
+function hasInexactNumber(value: JsonValue): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
+  if (Array.isArray(value)) return value.some(hasInexactNumber);
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) if (hasInexactNumber(value[key])) return true;
+  }
+  return false;
+}
+
 /**
  * Validates a create/update body the way PostHog's NotebookSerializer does: fields in serializer
  * order, the first error only, read-only and unknown keys ignored.
@@ -101,6 +110,11 @@ export function parseNotebookWrite(body: unknown): NotebookWrite {
     const content = input.content as JsonValue;
     // PostgreSQL cannot store U+0000 in jsonb, so neither engine accepts it (one rule for both).
     if (hasNulCharacter(content)) throw validationFailed('content', 'Null characters are not allowed.', 'null_characters_not_allowed');
+    // JSON.parse would round integers beyond 2^53 and turn 1e400 into Infinity: refuse rather
+    // than store something other than what was sent.
+    if (hasInexactNumber(content)) {
+      throw validationFailed('content', 'Numbers in content must be finite, and integers must be within ±9007199254740991.', 'invalid_number');
+    }
     data.content = content;
   }
   if (has('text_content')) data.text_content = charField('text_content', input.text_content, true);
