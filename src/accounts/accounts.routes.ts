@@ -10,7 +10,7 @@ import type { AccountsRepository } from './accounts.repository.ts';
 import type { Authenticator } from '../http/auth.ts';
 
 export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepository, authenticator: Authenticator): void {
-  app.get('/api/projects', {
+  app.get('/api/projects/', {
     config: { scopes: ['project:read'] },
     schema: {
       operationId: 'list',
@@ -33,7 +33,7 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepositor
     },
   });
 
-  app.get('/api/projects/:project_id', {
+  app.get('/api/projects/:project_id/', {
     config: { scopes: ['project:read'] },
     schema: {
       operationId: 'retrieve',
@@ -48,7 +48,7 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepositor
     },
   });
 
-  app.get('/api/users/:uuid', {
+  app.get('/api/users/:uuid/', {
     config: { scopes: ['user:read'] },
     schema: {
       operationId: 'users_retrieve',
@@ -69,7 +69,7 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepositor
     },
   });
 
-  unmappedMethods(app, '/api/projects', ['GET']);
-  unmappedMethods(app, '/api/projects/:project_id', ['GET']);
-  unmappedMethods(app, '/api/users/:uuid', ['GET']);
+  unmappedMethods(app, '/api/projects/', ['GET']);
+  unmappedMethods(app, '/api/projects/:project_id/', ['GET']);
+  unmappedMethods(app, '/api/users/:uuid/', ['GET']);
 }

@@ -27,8 +27,9 @@ function shortIdOf(request: FastifyRequest): string {
 }
 
 export function notebooksRoutes(app: FastifyInstance, service: NotebooksService): void {
-  const collection = '/api/projects/:project_id/notebooks';
-  const detail = `${collection}/:short_id`;
+  // Paths end in "/" as in PostHog's OpenAPI document; the router also accepts them without.
+  const collection = '/api/projects/:project_id/notebooks/';
+  const detail = `${collection}:short_id/`;
 
   app.get(collection, {
     config: { scopes: ['notebook:read'] },
@@ -56,7 +57,7 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
     handler: async (request, reply) => reply.code(201).send(await service.create(contextOf(request), request.body)),
   });
 
-  app.get(`${collection}/activity`, {
+  app.get(`${collection}activity/`, {
     config: { scopes: ['activity_log:read'] },
     schema: {
       operationId: 'notebooks_all_activity_retrieve',
@@ -69,7 +70,7 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
     handler: (request) => service.allActivity(contextOf(request), queryOf(request.url), absoluteUrl(request)),
   });
 
-  app.get(`${collection}/recording_comments`, {
+  app.get(`${collection}recording_comments/`, {
     config: { scopes: ['notebook:read'] },
     schema: {
       operationId: 'notebooks_recording_comments_retrieve',
@@ -130,7 +131,7 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
     },
   });
 
-  app.get(`${detail}/activity`, {
+  app.get(`${detail}activity/`, {
     config: { scopes: ['activity_log:read'] },
     schema: {
       operationId: 'notebooks_activity_retrieve',
@@ -144,8 +145,8 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
   });
 
   unmappedMethods(app, collection, ['GET', 'POST']);
-  unmappedMethods(app, `${collection}/activity`, ['GET']);
-  unmappedMethods(app, `${collection}/recording_comments`, ['GET']);
+  unmappedMethods(app, `${collection}activity/`, ['GET']);
+  unmappedMethods(app, `${collection}recording_comments/`, ['GET']);
   unmappedMethods(app, detail, ['GET', 'PATCH', 'PUT', 'DELETE']);
-  unmappedMethods(app, `${detail}/activity`, ['GET']);
+  unmappedMethods(app, `${detail}activity/`, ['GET']);
 }
