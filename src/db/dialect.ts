@@ -40,7 +40,8 @@ const postgres: Dialect = {
   timestamp: (value) => value,
   readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
   readBoolean: (value) => value === true || value === 1,
-  json: (value) => (value === undefined ? null : JSON.stringify(value)),
+  // None is SQL NULL in Django's JSONField(null=True), never JSON null: `contains=x:false` keeps NULL content.
+  json: (value) => (value === undefined || value === null ? null : JSON.stringify(value)),
   readJson: (value) => (value === null ? null : (value as JsonValue)),
   searchFilter(value) {
     // PostHog's exact expression; served by the two GIN expression indexes.
