@@ -143,18 +143,18 @@ export async function createTestEnv(engine: Engine, overrides: Partial<Config> =
 
 export const ENGINES: readonly Engine[] = ['sqlite', 'postgres'];
 
+// Decided once, before any suite is declared, so that every file reports its suites in order.
+const POSTGRES_REACHABLE = await postgresAvailable();
+
 /**
  * Runs the same suite on SQLite and on PostgreSQL, each on its own fresh database. Without a
  * reachable PostgreSQL its half is skipped (reported as skipped), except under CI=true.
  */
 export function describeEachEngine(name: string, suite: (getEnv: () => TestEnv) => void, overrides: Partial<Config> = {}): void {
   for (const engine of ENGINES) {
-    describe(`${name} [${engine}]`, async () => {
-      const reachable = engine === 'sqlite' || (await postgresAvailable());
-      if (!reachable) {
-        describe('PostgreSQL', { skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true' }, () => {});
-        return;
-      }
+    const reachable = engine === 'sqlite' || POSTGRES_REACHABLE;
+    const skip = reachable ? false : 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true';
+    describe(`${name} [${engine}]`, { skip }, () => {
       let env: (TestEnv & { close(): Promise<void> }) | undefined;
       before(async () => {
         env = await createTestEnv(engine, overrides);
