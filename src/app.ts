@@ -134,6 +134,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
     const routeConfig = request.routeOptions.config;
     const url = request.routeOptions.url;
     if (routeConfig.public || url === undefined || url.startsWith('/api/schema')) return;
+    // Django's lookup regex [^/.]+: a path parameter with a dot matches no route at all, so it is
+    // "Endpoint not found." even without credentials (platform.md §4.1).
+    if (Object.values(request.params as Record<string, string>).some((value) => value.includes('.'))) throw endpointNotFound();
     const caller = await authenticator.authenticate(request);
     request.caller = caller;
     const scopes = routeConfig.scopes;
