@@ -54,6 +54,11 @@ function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
   return reply.code(error.statusCode).type('application/json').send(JSON.stringify(error.envelope));
 }
 
+/** For errors raised before routing, which skip the onSend hook: bytes keep the type as set. */
+function sendFrameworkError(reply: FastifyReply, error: ApiError): FastifyReply {
+  return reply.code(error.statusCode).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(error.envelope)));
+}
+
 /** Builds the HTTP application: parsers, the auth pipeline, the error envelope and every route. */
 export async function buildApp(config: Config, deps: AppDependencies): Promise<FastifyInstance> {
   const app = Fastify({
@@ -69,6 +74,12 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
           },
     bodyLimit: config.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // A path that cannot be percent-decoded, or a segment over maxParamLength, matches no route:
+    // the envelope of an unknown path instead of Fastify's own body.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendFrameworkError(reply, endpointNotFound());
+      return sendFrameworkError(reply, new ApiError(500, serverErrorEnvelope()));
+    },
     return503OnClosing: true,
   });
 

@@ -68,6 +68,10 @@ export function parseListFilters(query: URLSearchParams, timeZone: string, now =
   if (dateFrom !== undefined) filters.modifiedAfter = parseDate('date_from', dateFrom, timeZone, now);
   const dateTo = lastValue(query, 'date_to');
   if (dateTo !== undefined) filters.modifiedBefore = parseDate('date_to', dateTo, timeZone, now);
+  // PostgreSQL cannot take U+0000 in a text or jsonb parameter; one answer on both engines.
+  for (const attr of ['search', 'contains', 'short_id'] as const) {
+    if (lastValue(query, attr)?.includes('\u0000')) throw validationFailed(attr, 'Null characters are not allowed.', 'null_characters_not_allowed');
+  }
   const search = lastValue(query, 'search');
   if (search !== undefined && searchQueryLexemes(search).length > 0) filters.search = search;
   const contains = lastValue(query, 'contains');

@@ -37,7 +37,20 @@ function numberToPythonString(value: number): string {
   return text;
 }
 
-/** DRF CharField: strings, and numbers coerced to strings; trimmed; no NUL characters. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** The first unpaired surrogate: what Python's json leaves as a lone code point ("\ud800"). */
+function loneSurrogate(text: string): number | undefined {
+  const match = LONE_SURROGATE.exec(text);
+  return match === null ? undefined : match[0].charCodeAt(0);
+}
+
+// DRF's ProhibitSurrogateCharactersValidator. PostgreSQL cannot store a lone surrogate either
+// (UTF-8 has no encoding for one), so both engines refuse it.
+const surrogateNotAllowed = (attr: string, codePoint: number) =>
+  validationFailed(attr, `Surrogate characters are not allowed: U+${codePoint.toString(16).toUpperCase()}.`, 'surrogate_characters_not_allowed');
+
+/** DRF CharField: strings, and numbers coerced to strings; trimmed; no NUL or lone surrogate characters. */
 function charField(attr: string, value: unknown, allowNull: boolean, maxLength?: number): string | null {
   if (value === null) {
     if (allowNull) return null;
@@ -49,6 +62,8 @@ function charField(attr: string, value: unknown, allowNull: boolean, maxLength?:
     throw validationFailed(attr, `Ensure this field has no more than ${maxLength} characters.`, 'max_length');
   }
   if (text.includes('\u0000')) throw validationFailed(attr, 'Null characters are not allowed.', 'null_characters_not_allowed');
+  const surrogate = loneSurrogate(text);
+  if (surrogate !== undefined) throw surrogateNotAllowed(attr, surrogate);
   return text;
 }
 
@@ -83,6 +98,24 @@ function hasNulCharacter(value: JsonValue): boolean {
   return false;
 }
 
+function firstLoneSurrogate(value: JsonValue): number | undefined {
+  if (typeof value === 'string') return loneSurrogate(value);
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const found = firstLoneSurrogate(item);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (value !== null && typeof value === 'object') {
+    for (const key in value) {
+      const found = loneSurrogate(key) ?? firstLoneSurrogate(value[key]);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}
+
 function hasInexactNumber(value: JsonValue): boolean {
   if (typeof value === 'number') return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
   if (Array.isArray(value)) return value.some(hasInexactNumber);
@@ -110,6 +143,8 @@ export function parseNotebookWrite(body: unknown): NotebookWrite {
     const content = input.content as JsonValue;
     // PostgreSQL cannot store U+0000 in jsonb, so neither engine accepts it (one rule for both).
     if (hasNulCharacter(content)) throw validationFailed('content', 'Null characters are not allowed.', 'null_characters_not_allowed');
+    const surrogate = firstLoneSurrogate(content);
+    if (surrogate !== undefined) throw surrogateNotAllowed('content', surrogate);
     // JSON.parse would round integers beyond 2^53 and turn 1e400 into Infinity: refuse rather
     // than store something other than what was sent.
     if (hasInexactNumber(content)) {

@@ -98,6 +98,8 @@ export class NotebooksRepository {
   }
 
   async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {
+    // No short_id holds U+0000, and PostgreSQL refuses it in a text parameter.
+    if (shortId.includes('\u0000')) return undefined;
     const row = await db
       .selectFrom('notebooks')
       .select(DETAIL_COLUMNS)

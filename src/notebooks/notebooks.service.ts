@@ -3,7 +3,7 @@ import type { ActivityService } from '../activity/activity.service.ts';
 import { changesBetween } from '../activity/changes.ts';
 import { writeTransaction, type Db } from '../db/database.ts';
 import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
-import { conflict, notFound, PlainResponse } from '../http/errors.ts';
+import { conflict, notFound, PlainResponse, validationFailed } from '../http/errors.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
 import { lastValue } from '../http/query-params.ts';
 import { recordingComments, toJsonbOrder, type JsonValue } from './content.ts';
@@ -24,6 +24,17 @@ const SCOPE = 'Notebook';
 const DEFAULT_FOLDER = 'Unfiled/Notebooks';
 // changes_between's diffable Notebook fields, in model order (text_content is excluded).
 const DIFFED_FIELDS = ['title', 'content', 'deleted', 'visibility', 'version'] as const;
+
+/**
+ * PostgreSQL's to_tsvector (the search index over text_content) refuses more than 1 MB of
+ * distinct words and positions with SQLSTATE 54000; SQLite has no such limit.
+ */
+function refuseUnindexableText(error: unknown): never {
+  if (error !== null && typeof error === 'object' && (error as { code?: unknown }).code === '54000') {
+    throw validationFailed('text_content', 'Too much distinct text to index for search: PostgreSQL limits the index of one field to 1 MB.', 'too_long');
+  }
+  throw error;
+}
 
 const viewerOf = (ctx: NotebookContext): Viewer => ({ userId: ctx.user.id, membershipLevel: ctx.membershipLevel });
 
@@ -95,7 +106,7 @@ export class NotebooksService {
         changes: null,
         at: now,
       });
-    });
+    }).catch(refuseUnindexableText);
     const users = new Map([[ctx.user.id, ctx.user]]);
     return presentNotebook(notebook, users, viewerOf(ctx), data.content ?? null);
   }
@@ -163,7 +174,7 @@ export class NotebooksService {
         });
       }
       return { notebook: after, content: data.content !== undefined ? data.content : after.content };
-    });
+    }).catch(refuseUnindexableText);
     const users = await this.#usersOf(result.notebook.createdById, result.notebook.lastModifiedById);
     return presentNotebook(result.notebook, users, viewerOf(ctx), result.content);
   }
@@ -182,6 +193,8 @@ export class NotebooksService {
   async recordingComments(ctx: NotebookContext, query: URLSearchParams) {
     const recordingId = lastValue(query, 'recording_id');
     if (recordingId === undefined || recordingId === '') throw new PlainResponse(400, { detail: 'recording_id is required' });
+    // PostgreSQL cannot take U+0000 in a jsonb parameter; one answer on both engines.
+    if (recordingId.includes('\u0000')) throw validationFailed('recording_id', 'Null characters are not allowed.', 'null_characters_not_allowed');
     const order = parseOrder(query) ?? DEFAULT_ORDER;
     const notebooks = await this.#repo.listWithContent(ctx.project.id, { createdByCaller: false, contains: parseContains(`recording:${recordingId}`) }, order);
     return {
