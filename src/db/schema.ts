@@ -86,6 +86,12 @@ export interface ActivityLogTable {
   created_at: DbTimestamp;
 }
 
+/** Listed notebooks (not deleted, default visibility) per project, kept by every write. */
+export interface NotebookCountTable {
+  team_id: number;
+  visible: number;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   projects: ProjectTable;
@@ -93,5 +99,6 @@ export interface Database {
   memberships: MembershipTable;
   personal_api_keys: PersonalApiKeyTable;
   notebooks: NotebookTable;
+  notebook_counts: NotebookCountTable;
   activity_logs: ActivityLogTable;
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Database, NotebookTable } from '../db/schema.ts';
 import type { Dialect } from '../db/dialect.ts';
 import type { JsonValue } from './content.ts';
@@ -26,6 +26,8 @@ export type NotebookListItem = Omit<Notebook, 'content' | 'textContent' | 'versi
 type Executor = Kysely<Database> | Transaction<Database>;
 type NotebookChanges = Partial<Pick<Notebook, 'title' | 'content' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById'>>;
 
+// Up to this many matches, SQLite sorts the matches; above, it walks the ordered list index.
+const SORT_MATCHES_BELOW = 5000;
 const LIST_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id'] as const;
 const DETAIL_COLUMNS = [...LIST_COLUMNS, 'team_id', 'content', 'text_content', 'visibility', 'version', 'folder'] as const;
 
@@ -148,13 +150,17 @@ export class NotebooksRepository {
     return true;
   }
 
-  #filtered(teamId: number, filters: ListFilters, callerId: number) {
+  /**
+   * The list's WHERE clause. With `fromCandidates`, SQLite is steered (unary "+" disqualifies a
+   * term from index use) to start from the rows the selective filters name — the FTS5 matches
+   * or the contains facts — instead of walking the project's whole list index.
+   */
+  #filtered(teamId: number, filters: ListFilters, callerId: number, fromCandidates = false) {
     const d = this.#dialect;
-    return this.#db
-      .selectFrom('notebooks')
-      .where('team_id', '=', teamId)
-      .where('deleted', '=', false)
-      .where('visibility', '=', 'default')
+    const base = fromCandidates
+      ? this.#db.selectFrom('notebooks').where(sql<SqlBool>`+team_id = ${teamId} and +deleted = ${false} and +visibility = ${'default'}`)
+      : this.#db.selectFrom('notebooks').where('team_id', '=', teamId).where('deleted', '=', false).where('visibility', '=', 'default');
+    return base
       .$if(filters.createdByCaller, (qb) => qb.where('created_by_id', '=', callerId))
       .$if(filters.createdBy !== undefined, (qb) =>
         qb.where('created_by_id', '=', (eb) => eb.selectFrom('users').select('users.id').where('users.uuid', '=', filters.createdBy as string)),
@@ -182,17 +188,50 @@ export class NotebooksRepository {
   }
 
   async list(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number): Promise<{ count: number; items: NotebookListItem[] }> {
-    const base = this.#filtered(teamId, filters, callerId);
-    const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
-    const count = Number(countRow.n);
+    const unfiltered =
+      !filters.createdByCaller &&
+      filters.createdBy === undefined &&
+      filters.lastModifiedBy === undefined &&
+      filters.modifiedAfter === undefined &&
+      filters.modifiedBefore === undefined &&
+      filters.search === undefined &&
+      filters.contains.length === 0 &&
+      filters.shortId === undefined;
+    // Which filters can name their rows directly (an index of matches rather than of the list).
+    const selective = this.#dialect.engine === 'sqlite' && (filters.search !== undefined || filters.contains.some((test) => test.kind !== 'absent'));
+    let count: number;
+    if (unfiltered) count = await this.visibleCount(this.#db, teamId);
+    else {
+      const countRow = await this.#filtered(teamId, filters, callerId, selective)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      count = Number(countRow.n);
+    }
     if (count === 0 || page.offset >= count) return { count, items: [] };
-    const rows = await base
+    // Few matches: fetch and sort them. Many: walk the ordered list index, which soon finds a page.
+    const rows = await this.#filtered(teamId, filters, callerId, selective && count <= SORT_MATCHES_BELOW)
       .select(LIST_COLUMNS)
       .orderBy(this.#ordered(order))
       .limit(page.limit)
       .offset(page.offset)
       .execute();
     return { count, items: rows.map((row) => this.#toListItem(row)) };
+  }
+
+  /** The number of listed notebooks of a project (not deleted, default visibility), kept by writes. */
+  async visibleCount(db: Executor, teamId: number): Promise<number> {
+    const row = await db.selectFrom('notebook_counts').select('visible').where('team_id', '=', teamId).executeTakeFirst();
+    return row === undefined ? 0 : Number(row.visible);
+  }
+
+  /** Moves a project's listed-notebook count, in the transaction of the write that changes it. */
+  async adjustVisibleCount(db: Executor, teamId: number, delta: number): Promise<void> {
+    if (delta === 0) return;
+    await db
+      .insertInto('notebook_counts')
+      .values({ team_id: teamId, visible: delta })
+      .onConflict((oc) => oc.column('team_id').doUpdateSet({ visible: sql<number>`notebook_counts.visible + ${delta}` }))
+      .execute();
   }
 
   /** Notebooks for recording_comments: not deleted, any visibility, in list order. */

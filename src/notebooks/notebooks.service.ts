@@ -95,6 +95,7 @@ export class NotebooksService {
     };
     await writeTransaction(this.#db, async (trx) => {
       await this.#repo.insert(trx, notebook);
+      if (!notebook.deleted) await this.#repo.adjustVisibleCount(trx, notebook.teamId, 1);
       await this.#activity.record(trx, {
         project: ctx.project,
         userId: ctx.user.id,
@@ -157,6 +158,9 @@ export class NotebooksService {
         before.version,
       );
       if (!written) throw conflict('Someone else edited the Notebook');
+      if (before.visibility === 'default' && before.deleted !== after.deleted) {
+        await this.#repo.adjustVisibleCount(trx, after.teamId, after.deleted ? -1 : 1);
+      }
       const changes = changesBetween(SCOPE, DIFFED_FIELDS, diffable(before), diffable(after));
       const deletedChange = changes.find((change) => change.field === 'deleted');
       const activity = deletedChange ? (deletedChange.after === false ? 'restored' : 'deleted') : 'updated';

@@ -85,8 +85,6 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     short_id text not null,
     team_id integer not null references projects(id) on delete cascade,
     title text,
-    content ${json},
-    text_content text,
     deleted ${boolean} not null,
     visibility text not null,
     version integer not null,
@@ -94,17 +92,28 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     created_at ${timestamp} not null,
     created_by_id integer references users(id) on delete set null,
     last_modified_at ${timestamp} not null,
-    last_modified_by_id integer references users(id) on delete set null
+    last_modified_by_id integer references users(id) on delete set null,
+    -- The large columns come last: SQLite reads the columns before them without walking the
+    -- overflow pages of a 20 KB document.
+    text_content text,
+    content ${json}
   )`.execute(db);
   await sql`create unique index notebooks_team_short_id on notebooks (team_id, short_id)`.execute(db);
   // Lists order by (column, id) so that ties have one order on both engines; titles compare
   // by code point (the "C" collation) on PostgreSQL as they do in SQLite.
   const byteOrder = pg ? sql` collate "C"` : sql``;
-  await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id)`.execute(db);
+  // The default list page is served from this index alone (it carries every list column).
+  await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id, short_id, title, created_at, created_by_id, last_modified_by_id)`.execute(db);
   await sql`create index notebooks_list_created on notebooks (team_id, deleted, visibility, created_at, id)`.execute(db);
   await sql`create index notebooks_list_title on notebooks (team_id, deleted, visibility, title${byteOrder}, id)`.execute(db);
   await sql`create index notebooks_created_by on notebooks (team_id, created_by_id, last_modified_at)`.execute(db);
   await sql`create index notebooks_last_modified_by on notebooks (team_id, last_modified_by_id, last_modified_at)`.execute(db);
+
+  // The unfiltered list's count, kept by writes (a count(*) would read every listed row).
+  await sql`create table notebook_counts (
+    team_id integer primary key references projects(id) on delete cascade,
+    visible integer not null
+  )`.execute(db);
 
   if (pg) {
     await sql`create index notebooks_search_title on notebooks using gin (to_tsvector('english', coalesce(title, '')))`.execute(db);
