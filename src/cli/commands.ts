@@ -1,0 +1,182 @@
+import { Command, CommanderError } from 'commander';
+import { loadConfig } from '../config.ts';
+import { migrate, openDatabase, type Db } from '../db/database.ts';
+import { AccountsRepository } from '../accounts/accounts.repository.ts';
+import { AccountsService, MEMBERSHIP_LEVELS, type MembershipLevelName } from '../accounts/accounts.service.ts';
+import { ApiError } from '../http/errors.ts';
+import { startServer } from '../server.ts';
+
+const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+
+function print(json: boolean, object: Record<string, unknown>, text: string): void {
+  process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${text}\n`);
+}
+
+/** Opens DATABASE_URL, migrates, runs fn with the accounts service, closes. */
+async function withAccounts<T>(fn: (service: AccountsService, db: Db) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config.database, { poolSize: 2 });
+  try {
+    await migrate(db);
+    return await fn(new AccountsService(new AccountsRepository(db.kysely, db.dialect)), db);
+  } finally {
+    await db.close();
+  }
+}
+
+export function buildCli(): Command {
+  const program = new Command('notebooks')
+    .description("A self-hostable server for PostHog's Notebooks API. Every command reads DATABASE_URL.")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('serve')
+    .description('Run the HTTP server (migrates first; on an empty database creates the first user and key)')
+    .option('--host <host>', 'interface to listen on (env HOST, default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (env PORT, default 8000)')
+    .action(async (options: { host?: string; port?: string }) => {
+      const config = loadConfig(process.env, options);
+      const server = await startServer(config, { announce: (text) => process.stdout.write(`${text}\n`) });
+      server.app.log.info({ url: server.url, database: config.database.engine }, 'listening');
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        server.app.log.info({ signal }, 'shutting down: finishing in-flight requests');
+        server.close().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            server.app.log.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', () => stop('SIGTERM'));
+      process.on('SIGINT', () => stop('SIGINT'));
+    });
+
+  program
+    .command('migrate')
+    .description('Apply database migrations')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { json?: boolean }) => {
+      const config = loadConfig();
+      const db = await openDatabase(config.database, { poolSize: 1 });
+      try {
+        const applied = await migrate(db);
+        print(Boolean(options.json), { applied }, applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
+      } finally {
+        await db.close();
+      }
+    });
+
+  const orgs = program.command('orgs').description('Organizations');
+  orgs
+    .command('create')
+    .requiredOption('--name <name>', 'organization name')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { name: string; json?: boolean }) => {
+      const org = await withAccounts((s) => s.createOrganization(options.name));
+      print(Boolean(options.json), { id: org.id, name: org.name }, `Created organization ${org.id} "${org.name}"`);
+    });
+
+  const projects = program.command('projects').description('Projects');
+  projects
+    .command('create')
+    .requiredOption('--name <name>', 'project name')
+    .option('--org <id>', 'organization UUID (default: the first organization)')
+    .option('--timezone <iana>', 'IANA time zone for relative dates (default UTC)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { name: string; org?: string; timezone?: string; json?: boolean }) => {
+      const project = await withAccounts((s) => s.createProject({ name: options.name, organizationId: options.org, timezone: options.timezone }));
+      print(
+        Boolean(options.json),
+        { id: project.id, name: project.name, organization: project.organizationId, timezone: project.timezone },
+        `Created project ${project.id} "${project.name}" (${project.timezone})`,
+      );
+    });
+
+  const users = program.command('users').description('Users');
+  users
+    .command('create')
+    .requiredOption('--email <email>', 'email address (unique)')
+    .option('--first-name <name>', 'first name', '')
+    .option('--last-name <name>', 'last name', '')
+    .option('--org <id>', 'organization UUID (default: the first organization)')
+    .option('--level <level>', `membership level: ${Object.keys(MEMBERSHIP_LEVELS).join('|')}`, 'member')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { email: string; firstName: string; lastName: string; org?: string; level: string; json?: boolean }) => {
+      if (!(options.level in MEMBERSHIP_LEVELS)) throw new Error(`--level must be one of ${Object.keys(MEMBERSHIP_LEVELS).join(', ')}`);
+      const user = await withAccounts((s) =>
+        s.createUser({
+          email: options.email,
+          firstName: options.firstName,
+          lastName: options.lastName,
+          organizationId: options.org,
+          level: options.level as MembershipLevelName,
+        }),
+      );
+      print(
+        Boolean(options.json),
+        {
+          id: user.id,
+          uuid: user.uuid,
+          email: user.email,
+          first_name: user.firstName,
+          last_name: user.lastName,
+          organization: user.organizationId,
+          level: options.level,
+        },
+        `Created user ${user.id} ${user.email} (${options.level})`,
+      );
+    });
+
+  const keys = program.command('keys').description('Personal API keys');
+  keys
+    .command('create')
+    .requiredOption('--email <email>', 'owner of the key')
+    .option('--label <label>', 'label (at most 40 characters)', 'Personal API key')
+    .option('--scopes <scopes>', 'comma-separated scopes, or * for all', '*')
+    .option('--projects <ids>', 'limit the key to these project ids (comma-separated)')
+    .option('--orgs <ids>', 'limit the key to these organization UUIDs (comma-separated)')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { email: string; label: string; scopes: string; projects?: string; orgs?: string; json?: boolean }) => {
+      const projectIds = options.projects === undefined ? [] : list(options.projects).map((id) => {
+        if (!/^\d+$/.test(id)) throw new Error(`--projects: "${id}" is not a project id`);
+        return Number(id);
+      });
+      const key = await withAccounts((s) =>
+        s.createKey({
+          email: options.email,
+          label: options.label,
+          scopes: list(options.scopes),
+          scopedTeams: projectIds,
+          scopedOrganizations: options.orgs === undefined ? [] : list(options.orgs),
+        }),
+      );
+      print(
+        Boolean(options.json),
+        { id: key.id, label: key.label, scopes: key.scopes, scoped_teams: key.scopedTeams, scoped_organizations: key.scopedOrganizations, value: key.value },
+        `Created key ${key.id} "${key.label}" (${key.scopes.join(',')}). Shown only once:\n${key.value}`,
+      );
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode !== 0) process.exitCode = error.exitCode;
+      return;
+    }
+    const message = error instanceof ApiError ? `${error.envelope.attr ? `${error.envelope.attr}: ` : ''}${error.envelope.detail}` : (error as Error).message;
+    process.stderr.write(`notebooks: ${message.split('\n').join(' ')}\n`);
+    process.exitCode = 1;
+  }
+}
+
+
