@@ -15,6 +15,15 @@ export interface NotebookIndexInput {
   content: JsonValue | undefined;
 }
 
+/** Which derived indexes a write touches: a new row needs both. */
+export interface IndexChanges {
+  isNew: boolean;
+  /** title or text_content changed */
+  search: boolean;
+  /** content changed */
+  contains: boolean;
+}
+
 /**
  * Every difference between SQLite and PostgreSQL lives here: value encodings (timestamps,
  * booleans, JSON), full-text search and JSON containment. Everything else is portable Kysely.
@@ -30,7 +39,7 @@ export interface Dialect {
   searchFilter(value: string): Expression<SqlBool>;
   containsFilter(test: ContainsTest, teamId: number): Expression<SqlBool>;
   /** Keeps the engine's derived search and contains indexes in step with a notebook write. */
-  indexNotebook(db: Executor, notebook: NotebookIndexInput, isNew: boolean): Promise<void>;
+  indexNotebook(db: Executor, notebook: NotebookIndexInput, changed: IndexChanges): Promise<void>;
   /** After inserting an explicit id into an identity column, moves its sequence past it. */
   syncIdentity(db: Executor, table: 'projects' | 'users'): Promise<void>;
 }
@@ -89,18 +98,20 @@ const sqlite: Dialect = {
     }
     return sql<SqlBool>`(${all(containsTestFacts(test))})`;
   },
-  async indexNotebook(db, notebook, isNew) {
+  async indexNotebook(db, notebook, changed) {
     const row = await sql<{ seq: number }>`select seq from notebooks where id = ${notebook.id}`.execute(db);
     const seq = row.rows[0]?.seq;
     if (seq === undefined) return;
-    if (!isNew) {
-      await sql`delete from notebook_search where rowid = ${seq}`.execute(db);
-      await sql`delete from notebook_content_facts where seq = ${seq}`.execute(db);
+    if (changed.isNew || changed.search) {
+      if (!changed.isNew) await sql`delete from notebook_search where rowid = ${seq}`.execute(db);
+      await sql`insert into notebook_search (rowid, title, text_content) values (${seq}, ${lexemes(notebook.title ?? '').join(' ')}, ${lexemes(notebook.textContent ?? '').join(' ')})`.execute(db);
     }
-    await sql`insert into notebook_search (rowid, title, text_content) values (${seq}, ${lexemes(notebook.title ?? '').join(' ')}, ${lexemes(notebook.textContent ?? '').join(' ')})`.execute(db);
-    const facts = containsFacts(notebook.content);
-    if (facts.length > 0) {
-      await sql`insert into notebook_content_facts (team_id, fact, seq) values ${sql.join(facts.map((fact) => sql`(${notebook.teamId}, ${fact}, ${seq})`))}`.execute(db);
+    if (changed.isNew || changed.contains) {
+      if (!changed.isNew) await sql`delete from notebook_content_facts where seq = ${seq}`.execute(db);
+      const facts = containsFacts(notebook.content);
+      if (facts.length > 0) {
+        await sql`insert into notebook_content_facts (team_id, fact, seq) values ${sql.join(facts.map((fact) => sql`(${notebook.teamId}, ${fact}, ${seq})`))}`.execute(db);
+      }
     }
   },
   async syncIdentity() {

@@ -133,17 +133,40 @@ function scan(text: string): void {
   if (i < text.length) throw new JsonSyntaxError('Extra data', i);
 }
 
+/** Whether a parsed value nests deeper than `max` (iterative: deep input must not recurse). */
+function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop() as [unknown, number];
+    if (current === null || typeof current !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
 /** Parses a JSON request body; errors are DRF's 400 parse_error with Python's wording. */
 export function parseJsonBody(text: string): unknown {
   // DRF reads an empty body as no data at all.
   if (text === '') return undefined;
+  let value: unknown;
   try {
-    scan(text);
-  } catch (error) {
-    if (error instanceof JsonSyntaxError) throw parseError(`JSON parse error - ${pythonMessage(text, error)}`);
-    throw error;
+    value = JSON.parse(text);
+  } catch {
+    value = undefined;
   }
-  return JSON.parse(text);
+  // The slow scanner runs only to word an error: invalid JSON, or JSON nested too deep.
+  if (value === undefined || nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    try {
+      scan(text);
+    } catch (error) {
+      if (error instanceof JsonSyntaxError) throw parseError(`JSON parse error - ${pythonMessage(text, error)}`);
+      throw error;
+    }
+  }
+  return value;
 }
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });

@@ -311,13 +311,18 @@ function requiredScalarFact(prefix: string, value: JsonValue | undefined, struct
 
 /** jsonb's key order: shorter UTF-8 byte length first, then bytewise. */
 export function compareJsonbKeys(a: string, b: string): number {
+  // ASCII keys (nearly all of them): UTF-8 length and byte order are the string's own.
+  if (ASCII.test(a) && ASCII.test(b)) return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
   const left = Buffer.from(a, 'utf8');
   const right = Buffer.from(b, 'utf8');
   return left.length - right.length || Buffer.compare(left, right);
 }
 
+const ASCII = /^[\x00-\x7f]*$/;
+
 function jsonbKeys(object: JsonObject): string[] {
-  return Object.keys(object).sort(compareJsonbKeys);
+  const keys = Object.keys(object);
+  return keys.length < 2 ? keys : keys.sort(compareJsonbKeys);
 }
 
 /**
@@ -545,7 +550,7 @@ export function pythonNumberRepr(raw: string): string {
 }
 
 /** Python's `repr(float)`: shortest round-trip digits, exponent form below 1e-4 or from 1e16. */
-function pythonFloatRepr(value: number): string {
+export function pythonFloatRepr(value: number): string {
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';

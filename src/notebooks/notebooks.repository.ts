@@ -96,7 +96,7 @@ export class NotebooksRepository {
         last_modified_by_id: notebook.lastModifiedById,
       })
       .execute();
-    await d.indexNotebook(db, { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: notebook.content }, true);
+    await d.indexNotebook(db, { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: notebook.content }, { isNew: true, search: true, contains: true });
   }
 
   async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {
@@ -144,7 +144,11 @@ export class NotebooksRepository {
           textContent: changes.textContent !== undefined ? changes.textContent : notebook.textContent,
           content: changes.content !== undefined ? changes.content : notebook.content,
         },
-        false,
+        {
+          isNew: false,
+          search: changes.title !== undefined || changes.textContent !== undefined,
+          contains: changes.content !== undefined,
+        },
       );
     }
     return true;
