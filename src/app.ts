@@ -42,11 +42,31 @@ export interface AppDependencies {
   rateLimiter: RateLimiter;
 }
 
-const REDACTED_QUERY_KEYS = /([?&]personal_api_key=)[^&]*/g;
+/** A query parameter name as the query parser reads it: percent-decoded, "+" as a space. */
+function queryParameterName(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
 
-/** A request URL fit for logs: the key in a query string is replaced. */
+/**
+ * A request URL fit for logs: the key in a query string is replaced, however its name is
+ * spelled (`personal%5Fapi%5Fkey=` authenticates just like `personal_api_key=`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(REDACTED_QUERY_KEYS, '$1[REDACTED]');
+  const start = url.indexOf('?');
+  if (start === -1) return url;
+  const parameters = url
+    .slice(start + 1)
+    .split('&')
+    .map((parameter) => {
+      const equals = parameter.indexOf('=');
+      const name = equals === -1 ? parameter : parameter.slice(0, equals);
+      return equals !== -1 && queryParameterName(name) === 'personal_api_key' ? `${name}=[REDACTED]` : parameter;
+    });
+  return `${url.slice(0, start + 1)}${parameters.join('&')}`;
 }
 
 function sendError(reply: FastifyReply, error: ApiError): FastifyReply {
@@ -67,7 +87,9 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
         ? false
         : {
             level: config.logLevel,
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[REDACTED]' },
+            // A malformed request is logged at trace level with its raw bytes (err.rawPacket), headers
+            // and key included.
+            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'err.rawPacket'], censor: '[REDACTED]' },
             serializers: {
               req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
             },

@@ -23,6 +23,13 @@ export async function startServer(config: Config, output: { announce(text: strin
     const bootstrap = await new AccountsService(new AccountsRepository(db.kysely, db.dialect)).bootstrap();
     rateLimiter = await createRateLimiter(config);
     const app = await buildApp(config, { db, rateLimiter });
+    // Once close() has begun, the answer to a request still in flight also ends its connection:
+    // a keep-alive client would otherwise hold the process open until its idle timeout.
+    let closing: Promise<void> | undefined;
+    app.addHook('onSend', async (_request, reply, payload) => {
+      if (closing !== undefined) reply.header('connection', 'close');
+      return payload;
+    });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
@@ -44,7 +51,6 @@ export async function startServer(config: Config, output: { announce(text: strin
       );
     }
     const limiter = rateLimiter;
-    let closing: Promise<void> | undefined;
     return {
       app,
       db,
