@@ -1,7 +1,8 @@
-import { sql, type Expression, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
 import { containsFacts, containsTestFacts, type ContainsTest, type JsonValue } from '../notebooks/content.ts';
 import { lexemes } from '../notebooks/search-text.ts';
+import { renderJsonbText } from '../notebooks/content-text.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -35,6 +36,13 @@ export interface Dialect {
   readBoolean(value: DbBoolean): boolean;
   json(value: JsonValue | undefined): unknown;
   readJson(value: unknown): JsonValue | undefined;
+  /**
+   * Notebook content travels as text (see notebooks/content-text.ts): written from its jsonb
+   * text, selected with `contentColumn`, read back as the JSON PostHog answers with.
+   */
+  storeContent(jsonbText: string | null): unknown;
+  readonly contentColumn: RawBuilder<unknown>;
+  readContent(value: unknown): string | null;
   /** title OR text_content matches all lexemes (the caller skips the filter for none). */
   searchFilter(value: string): Expression<SqlBool>;
   containsFilter(test: ContainsTest, teamId: number): Expression<SqlBool>;
@@ -52,6 +60,9 @@ const postgres: Dialect = {
   // None is SQL NULL in Django's JSONField(null=True), never JSON null: `contains=x:false` keeps NULL content.
   json: (value) => (value === undefined || value === null ? null : JSON.stringify(value)),
   readJson: (value) => (value === null ? null : (value as JsonValue)),
+  storeContent: (jsonbText) => jsonbText,
+  contentColumn: sql`content::text`,
+  readContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
   searchFilter(value) {
     // PostHog's exact expression; served by the two GIN expression indexes.
     return sql<SqlBool>`(to_tsvector('english', coalesce(title, '')) @@ plainto_tsquery('english', ${value})
@@ -82,6 +93,10 @@ const sqlite: Dialect = {
   readBoolean: (value) => value === true || value === 1,
   json: (value) => (value === undefined || value === null ? null : JSON.stringify(value)),
   readJson: (value) => (value === null || value === undefined ? null : (JSON.parse(value as string) as JsonValue)),
+  // SQLite keeps the rendered form, so a retrieve sends the stored text as it is.
+  storeContent: (jsonbText) => (jsonbText === null ? null : renderJsonbText(jsonbText)),
+  contentColumn: sql`content`,
+  readContent: (value) => (value === null || value === undefined ? null : (value as string)),
   searchFilter(value) {
     const terms = lexemes(value).map((term) => `"${term}"`).join(' AND ');
     const match = `{title} : (${terms}) OR {text_content} : (${terms})`;

@@ -1,4 +1,15 @@
 import { parseError } from './errors.ts';
+import { parseJsonText } from '../notebooks/content-text.ts';
+import type { NumberSourceTexts } from '../notebooks/content.ts';
+
+// How each number of a parsed body was written (42 vs 42.0), for bodies that have fractions or
+// exponents: PostHog keeps the difference, JSON.parse does not.
+const bodyNumberTexts = new WeakMap<object, NumberSourceTexts>();
+
+/** The number source texts of a parsed body's containers, when the body had any float. */
+export function numberTextsOf(body: unknown): NumberSourceTexts | undefined {
+  return body !== null && typeof body === 'object' ? bodyNumberTexts.get(body) : undefined;
+}
 
 /** Deeper JSON is refused with a 400: storing and serializing it would exhaust the stack. */
 export const MAX_JSON_DEPTH = 512;
@@ -153,7 +164,9 @@ export function parseJsonBody(text: string): unknown {
   if (text === '') return undefined;
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    const parsed = parseJsonText(text);
+    value = parsed.value;
+    if (parsed.numberTexts !== undefined && value !== null && typeof value === 'object') bodyNumberTexts.set(value, parsed.numberTexts);
   } catch {
     value = undefined;
   }

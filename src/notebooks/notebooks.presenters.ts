@@ -1,7 +1,6 @@
 import { presentUserBasic } from '../accounts/accounts.presenters.ts';
 import type { User } from '../accounts/accounts.repository.ts';
 import { formatDateTime } from '../http/datetime.ts';
-import type { JsonValue } from './content.ts';
 import type { Notebook, NotebookListItem } from './notebooks.repository.ts';
 
 export type AccessLevel = 'manager' | 'editor';
@@ -39,20 +38,25 @@ export function presentNotebookListItem(notebook: NotebookListItem, users: Reado
   };
 }
 
-/** NotebookSerializer: the detail body of create, retrieve and update. */
-export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer, content: JsonValue = notebook.content) {
-  return {
-    id: notebook.id,
-    short_id: notebook.shortId,
-    title: notebook.title,
-    content,
-    text_content: notebook.textContent,
-    version: notebook.version,
-    deleted: notebook.deleted,
-    created_at: formatDateTime(notebook.createdAt),
-    created_by: nestedUser(users, notebook.createdById),
-    last_modified_at: formatDateTime(notebook.lastModifiedAt),
-    last_modified_by: nestedUser(users, notebook.lastModifiedById),
-    user_access_level: userAccessLevel(viewer, notebook.createdById),
-  };
+/**
+ * NotebookSerializer: the detail body of create, retrieve and update, as JSON text — the
+ * content is spliced in as the text PostHog would send (notebooks/content-text.ts), never
+ * parsed and re-serialized.
+ */
+export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer, contentJson: string | null = notebook.contentJson): string {
+  const fields: Array<[string, string]> = [
+    ['id', JSON.stringify(notebook.id)],
+    ['short_id', JSON.stringify(notebook.shortId)],
+    ['title', JSON.stringify(notebook.title)],
+    ['content', contentJson ?? 'null'],
+    ['text_content', JSON.stringify(notebook.textContent)],
+    ['version', String(notebook.version)],
+    ['deleted', String(notebook.deleted)],
+    ['created_at', JSON.stringify(formatDateTime(notebook.createdAt))],
+    ['created_by', JSON.stringify(nestedUser(users, notebook.createdById))],
+    ['last_modified_at', JSON.stringify(formatDateTime(notebook.lastModifiedAt))],
+    ['last_modified_by', JSON.stringify(nestedUser(users, notebook.lastModifiedById))],
+    ['user_access_level', JSON.stringify(userAccessLevel(viewer, notebook.createdById))],
+  ];
+  return `{${fields.map(([key, value]) => `"${key}":${value}`).join(',')}}`;
 }

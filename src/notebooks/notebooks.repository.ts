@@ -9,7 +9,8 @@ export interface Notebook {
   shortId: string;
   teamId: number;
   title: string | null;
-  content: JsonValue;
+  /** The content as PostHog answers it (compact JSON text), or null. */
+  contentJson: string | null;
   textContent: string | null;
   deleted: boolean;
   visibility: string;
@@ -21,15 +22,18 @@ export interface Notebook {
   lastModifiedById: number | null;
 }
 
-export type NotebookListItem = Omit<Notebook, 'content' | 'textContent' | 'version' | 'folder' | 'visibility' | 'teamId'>;
+export type NotebookListItem = Omit<Notebook, 'contentJson' | 'textContent' | 'version' | 'folder' | 'visibility' | 'teamId'>;
+
+/** Content to write: the parsed value (for the derived indexes) and its jsonb text; null = SQL NULL. */
+export type ContentWrite = { value: JsonValue; jsonb: string } | null;
 
 type Executor = Kysely<Database> | Transaction<Database>;
-type NotebookChanges = Partial<Pick<Notebook, 'title' | 'content' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById'>>;
+type NotebookChanges = Partial<Pick<Notebook, 'title' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById'>> & { content?: ContentWrite };
 
 // Up to this many matches, SQLite sorts the matches; above, it walks the ordered list index.
 const SORT_MATCHES_BELOW = 5000;
 const LIST_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id'] as const;
-const DETAIL_COLUMNS = [...LIST_COLUMNS, 'team_id', 'content', 'text_content', 'visibility', 'version', 'folder'] as const;
+const DETAIL_COLUMNS = [...LIST_COLUMNS, 'team_id', 'text_content', 'visibility', 'version', 'folder'] as const;
 
 /** Kysely queries for notebooks; rows leave this file only as Notebook objects. */
 export class NotebooksRepository {
@@ -41,14 +45,14 @@ export class NotebooksRepository {
     this.#dialect = dialect;
   }
 
-  #toNotebook(row: Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]>): Notebook {
+  #toNotebook(row: Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]> & { content: unknown }): Notebook {
     const d = this.#dialect;
     return {
       id: row.id,
       shortId: row.short_id,
       teamId: row.team_id,
       title: row.title,
-      content: d.readJson(row.content) ?? null,
+      contentJson: d.readContent(row.content),
       textContent: row.text_content,
       deleted: d.readBoolean(row.deleted),
       visibility: row.visibility,
@@ -75,7 +79,7 @@ export class NotebooksRepository {
     };
   }
 
-  async insert(db: Executor, notebook: Notebook): Promise<void> {
+  async insert(db: Executor, notebook: Notebook, content: ContentWrite): Promise<void> {
     const d = this.#dialect;
     await db
       .insertInto('notebooks')
@@ -84,7 +88,7 @@ export class NotebooksRepository {
         short_id: notebook.shortId,
         team_id: notebook.teamId,
         title: notebook.title,
-        content: d.json(notebook.content),
+        content: d.storeContent(content?.jsonb ?? null),
         text_content: notebook.textContent,
         deleted: notebook.deleted,
         visibility: notebook.visibility,
@@ -96,7 +100,7 @@ export class NotebooksRepository {
         last_modified_by_id: notebook.lastModifiedById,
       })
       .execute();
-    await d.indexNotebook(db, { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: notebook.content }, { isNew: true, search: true, contains: true });
+    await d.indexNotebook(db, { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: content?.value ?? null }, { isNew: true, search: true, contains: true });
   }
 
   async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {
@@ -105,6 +109,7 @@ export class NotebooksRepository {
     const row = await db
       .selectFrom('notebooks')
       .select(DETAIL_COLUMNS)
+      .select(this.#dialect.contentColumn.as('content'))
       .where('team_id', '=', teamId)
       .where('short_id', '=', shortId)
       .$if(!options.includeDeleted, (qb) => qb.where('deleted', '=', false))
@@ -123,7 +128,7 @@ export class NotebooksRepository {
       .updateTable('notebooks')
       .set({
         ...(changes.title !== undefined && { title: changes.title }),
-        ...(changes.content !== undefined && { content: d.json(changes.content) }),
+        ...(changes.content !== undefined && { content: d.storeContent(changes.content?.jsonb ?? null) }),
         ...(changes.textContent !== undefined && { text_content: changes.textContent }),
         ...(changes.deleted !== undefined && { deleted: changes.deleted }),
         ...(changes.version !== undefined && { version: changes.version }),
@@ -142,7 +147,7 @@ export class NotebooksRepository {
           teamId: notebook.teamId,
           title: changes.title !== undefined ? changes.title : notebook.title,
           textContent: changes.textContent !== undefined ? changes.textContent : notebook.textContent,
-          content: changes.content !== undefined ? changes.content : notebook.content,
+          content: changes.content?.value ?? null,
         },
         {
           isNew: false,
@@ -244,6 +249,7 @@ export class NotebooksRepository {
     const rows = await this.#db
       .selectFrom('notebooks')
       .select(DETAIL_COLUMNS)
+      .select(d.contentColumn.as('content'))
       .where('team_id', '=', teamId)
       .where('deleted', '=', false)
       .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId)), qb))

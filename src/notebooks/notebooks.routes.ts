@@ -13,6 +13,8 @@ import {
 } from './notebooks.schemas.ts';
 
 const TAGS = ['notebooks'];
+// Detail bodies arrive as JSON text (content is spliced in unparsed); their response schemas
+// document them, and Fastify sends a string as it is.
 const PROJECT_PARAMS = Type.Object({ project_id: ProjectIdParamSchema });
 const NOTEBOOK_PARAMS = Type.Object({
   project_id: ProjectIdParamSchema,
@@ -54,7 +56,7 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
       body: NotebookWriteSchema,
       response: { 201: Type.Ref('Notebook'), ...errorResponses },
     },
-    handler: async (request, reply) => reply.code(201).send(await service.create(contextOf(request), request.body)),
+    handler: async (request, reply) => reply.code(201).type('application/json').send(await service.create(contextOf(request), request.body)),
   });
 
   app.get(`${collection}activity/`, {
@@ -93,9 +95,10 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
       headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'The version the client holds.' })) }),
       response: { 200: Type.Ref('Notebook'), 304: Type.Null({ description: 'Not modified: empty body.' }), ...errorResponses },
     },
-    handler: (request) => {
+    handler: async (request, reply) => {
       const header = request.headers['if-none-match'];
-      return service.retrieve(contextOf(request), shortIdOf(request), Array.isArray(header) ? header.join(', ') : header);
+      const body = await service.retrieve(contextOf(request), shortIdOf(request), Array.isArray(header) ? header.join(', ') : header);
+      return reply.type('application/json').send(body);
     },
   });
 
@@ -113,7 +116,7 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
         body: NotebookWriteSchema,
         response: { 200: Type.Ref('Notebook'), 409: Type.Ref('ErrorEnvelope', { description: 'Stale or missing version.' }), ...errorResponses },
       },
-      handler: (request) => service.update(contextOf(request), shortIdOf(request), request.body),
+      handler: async (request, reply) => reply.type('application/json').send(await service.update(contextOf(request), shortIdOf(request), request.body)),
     });
   }
 

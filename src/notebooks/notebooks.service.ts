@@ -6,12 +6,13 @@ import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
 import { conflict, notFound, PlainResponse, validationFailed } from '../http/errors.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
 import { lastValue } from '../http/query-params.ts';
-import { recordingComments, toJsonbOrder, type JsonValue } from './content.ts';
-import { parseContains } from './content.ts';
+import { parseContains, recordingComments, type JsonValue } from './content.ts';
+import { contentJsonbText, renderRequestContent } from './content-text.ts';
+import { numberTextsOf } from '../http/json-body.ts';
 import { DEFAULT_ORDER, parseListFilters, parseOrder } from './list-filters.ts';
 import { isTruthy, parseNotebookWrite } from './notebook-fields.ts';
 import { presentNotebook, presentNotebookListItem, type Viewer } from './notebooks.presenters.ts';
-import type { Notebook, NotebooksRepository } from './notebooks.repository.ts';
+import type { ContentWrite, Notebook, NotebooksRepository } from './notebooks.repository.ts';
 
 /** Who is asking, in which project. */
 export interface NotebookContext {
@@ -38,8 +39,16 @@ function refuseUnindexableText(error: unknown): never {
 
 const viewerOf = (ctx: NotebookContext): Viewer => ({ userId: ctx.user.id, membershipLevel: ctx.membershipLevel });
 
-function diffable(notebook: Notebook): Record<string, JsonValue> {
-  return { title: notebook.title, content: notebook.content, deleted: notebook.deleted, visibility: notebook.visibility, version: notebook.version };
+function diffable(notebook: Notebook, content: JsonValue): Record<string, JsonValue> {
+  return { title: notebook.title, content, deleted: notebook.deleted, visibility: notebook.visibility, version: notebook.version };
+}
+
+/** Request content → what is stored (its jsonb text) and what the response echoes. */
+function contentWrite(content: JsonValue | undefined, body: unknown): { write: ContentWrite; echo: string } {
+  if (content === undefined || content === null) return { write: null, echo: 'null' };
+  // Texts are tracked for the body's containers; a float directly in "content" has none.
+  const numberTexts = numberTextsOf(body);
+  return { write: { value: content, jsonb: contentJsonbText(content, numberTexts) }, echo: renderRequestContent(content, numberTexts) };
 }
 
 /** The notebook rules: versioning, soft delete, activity — each write one transaction. */
@@ -76,13 +85,14 @@ export class NotebooksService {
 
   async create(ctx: NotebookContext, body: unknown) {
     const data = parseNotebookWrite(body);
+    const content = contentWrite(data.content, body);
     const now = new Date();
     const notebook: Notebook = {
       id: uuidv7(now.getTime()),
       shortId: generateShortId(),
       teamId: ctx.project.id,
       title: data.title ?? null,
-      content: data.content === undefined ? null : toJsonbOrder(data.content),
+      contentJson: content.echo,
       textContent: data.text_content ?? null,
       deleted: data.deleted ?? false,
       visibility: 'default',
@@ -94,7 +104,7 @@ export class NotebooksService {
       lastModifiedById: ctx.user.id,
     };
     await writeTransaction(this.#db, async (trx) => {
-      await this.#repo.insert(trx, notebook);
+      await this.#repo.insert(trx, notebook, content.write);
       if (!notebook.deleted) await this.#repo.adjustVisibleCount(trx, notebook.teamId, 1);
       await this.#activity.record(trx, {
         project: ctx.project,
@@ -109,7 +119,7 @@ export class NotebooksService {
       });
     }).catch(refuseUnindexableText);
     const users = new Map([[ctx.user.id, ctx.user]]);
-    return presentNotebook(notebook, users, viewerOf(ctx), data.content ?? null);
+    return presentNotebook(notebook, users, viewerOf(ctx));
   }
 
   /** The notebook, or a 304 when If-None-Match equals its version. */
@@ -123,10 +133,11 @@ export class NotebooksService {
 
   async update(ctx: NotebookContext, shortId: string, body: unknown) {
     const data = parseNotebookWrite(body);
+    const content = data.content === undefined ? undefined : contentWrite(data.content, body);
     const result = await writeTransaction(this.#db, async (trx) => {
       const before = await this.#repo.findByShortId(trx, ctx.project.id, shortId, { includeDeleted: true, lock: true });
       if (!before) throw notFound();
-      if (Object.keys(data).length === 0) return { notebook: before, content: before.content };
+      if (Object.keys(data).length === 0) return before;
       const now = new Date();
       let version = data.version ?? before.version;
       if (isTruthy(data.content)) {
@@ -136,7 +147,7 @@ export class NotebooksService {
       const after: Notebook = {
         ...before,
         title: data.title !== undefined ? data.title : before.title,
-        content: data.content !== undefined ? toJsonbOrder(data.content) : before.content,
+        contentJson: content !== undefined ? content.echo : before.contentJson,
         textContent: data.text_content !== undefined ? data.text_content : before.textContent,
         deleted: data.deleted ?? before.deleted,
         version,
@@ -148,7 +159,7 @@ export class NotebooksService {
         before,
         {
           ...(data.title !== undefined && { title: after.title }),
-          ...(data.content !== undefined && { content: after.content }),
+          ...(content !== undefined && { content: content.write }),
           ...(data.text_content !== undefined && { textContent: after.textContent }),
           ...(data.deleted !== undefined && { deleted: after.deleted }),
           version,
@@ -161,7 +172,9 @@ export class NotebooksService {
       if (before.visibility === 'default' && before.deleted !== after.deleted) {
         await this.#repo.adjustVisibleCount(trx, after.teamId, after.deleted ? -1 : 1);
       }
-      const changes = changesBetween(SCOPE, DIFFED_FIELDS, diffable(before), diffable(after));
+      const contentBefore = before.contentJson === null ? null : (JSON.parse(before.contentJson) as JsonValue);
+      const contentAfter = data.content !== undefined ? data.content : contentBefore;
+      const changes = changesBetween(SCOPE, DIFFED_FIELDS, diffable(before, contentBefore), diffable(after, contentAfter));
       const deletedChange = changes.find((change) => change.field === 'deleted');
       const activity = deletedChange ? (deletedChange.after === false ? 'restored' : 'deleted') : 'updated';
       if (activity !== 'updated' || changes.length > 0) {
@@ -177,10 +190,10 @@ export class NotebooksService {
           at: now,
         });
       }
-      return { notebook: after, content: data.content !== undefined ? data.content : after.content };
+      return after;
     }).catch(refuseUnindexableText);
-    const users = await this.#usersOf(result.notebook.createdById, result.notebook.lastModifiedById);
-    return presentNotebook(result.notebook, users, viewerOf(ctx), result.content);
+    const users = await this.#usersOf(result.createdById, result.lastModifiedById);
+    return presentNotebook(result, users, viewerOf(ctx));
   }
 
   async notebookActivity(ctx: NotebookContext, shortId: string, query: URLSearchParams, absoluteUrl: string) {
@@ -203,7 +216,7 @@ export class NotebooksService {
     const notebooks = await this.#repo.listWithContent(ctx.project.id, { createdByCaller: false, contains: parseContains(`recording:${recordingId}`) }, order);
     return {
       results: notebooks.flatMap((notebook) =>
-        recordingComments({ shortId: notebook.shortId, title: notebook.title, content: notebook.content }, recordingId),
+        recordingComments({ shortId: notebook.shortId, title: notebook.title, content: undefined, contentText: notebook.contentJson }, recordingId),
       ),
     };
   }
