@@ -1,0 +1,705 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request as httpRequest } from 'node:http';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon, { type AutocannonClient, type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import pg from 'pg';
+import type { RecordedResponse } from './bare-server.ts';
+import { checkGeneratedSearchText, sampleNotebookBody, seedPostgres, seedSqlite, type SeededData } from './seed.ts';
+
+// `npm run bench`: seeds a fresh database, starts the real server as a child process, drives it
+// with autocannon scenario by scenario, measures a bare node:http server answering the same
+// bytes in the same run, and prints one markdown report (also written to bench/out/).
+
+type Engine = 'sqlite' | 'postgres';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const OUT_DIR = join(ROOT, 'bench', 'out');
+const SEED = 20_240_601;
+
+interface Options {
+  engine: Engine;
+  notebooks: number;
+  duration: number;
+  warmup: number;
+  connections: number;
+  quick: boolean;
+  scale: number[] | null;
+  only: Set<string> | null;
+  cpuProf: boolean;
+  keep: boolean;
+  postgresUrl: string;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      engine: { type: 'string', default: 'sqlite' },
+      notebooks: { type: 'string' },
+      duration: { type: 'string' },
+      connections: { type: 'string', default: '10' },
+      quick: { type: 'boolean', default: false },
+      scale: { type: 'boolean', default: false },
+      'scale-points': { type: 'string' },
+      only: { type: 'string' },
+      'cpu-prof': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(
+      [
+        'npm run bench -- [options]',
+        '  --engine sqlite|postgres   database engine (default sqlite)',
+        '  --notebooks N              notebooks in the big project (default 100000; --quick 2000)',
+        '  --duration S               seconds per measurement (default 10; --quick 2)',
+        '  --connections C            concurrent connections (default 10)',
+        '  --quick                    small data and short durations: a smoke run',
+        '  --scale                    also latency at 1 connection at 10k, 100k and 1M notebooks',
+        '  --scale-points a,b,c       notebook counts for --scale',
+        '  --only get,list,...        only these scenarios (get list search contains-id contains-any patch post)',
+        '  --cpu-prof                 run the server with --cpu-prof (profiles in bench/out/)',
+        '  --keep                     keep the database (SQLite file / PostgreSQL database) for inspection',
+        '  env BENCH_POSTGRES_URL     admin connection (default postgres://postgres@127.0.0.1:5432/postgres)',
+        '',
+      ].join('\n'),
+    );
+    process.exit(0);
+  }
+  const engine = values.engine;
+  if (engine !== 'sqlite' && engine !== 'postgres') throw new Error('--engine must be sqlite or postgres');
+  const number = (text: string | undefined, fallback: number, name: string): number => {
+    if (text === undefined) return fallback;
+    const value = Number(text.replaceAll('_', ''));
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number`);
+    return value;
+  };
+  const quick = values.quick;
+  const duration = number(values.duration, quick ? 2 : 10, '--duration');
+  const scalePoints = values['scale-points']?.split(',').map((p) => number(p, 0, '--scale-points'));
+  return {
+    engine,
+    notebooks: Math.floor(number(values.notebooks, quick ? 2_000 : 100_000, '--notebooks')),
+    duration,
+    warmup: Math.max(1, Math.round(duration / 5)),
+    connections: Math.floor(number(values.connections, 10, '--connections')),
+    quick,
+    scale: values.scale || scalePoints ? (scalePoints ?? (quick ? [1_000, 2_000, 5_000] : [10_000, 100_000, 1_000_000])) : null,
+    only: values.only ? new Set(values.only.split(',')) : null,
+    cpuProf: values['cpu-prof'],
+    keep: values.keep,
+    postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Databases
+// ---------------------------------------------------------------------------------------------
+
+interface BenchDatabase {
+  url: string;
+  describe: string;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+async function createDatabase(engine: Engine, options: Options): Promise<BenchDatabase> {
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(os.tmpdir(), 'notebooks-bench-'));
+    const path = join(dir, 'bench.db');
+    return {
+      url: `sqlite:${path}`,
+      describe: path,
+      drop: async () => {
+        if (!options.keep) rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  const name = `notebooks_bench_${Math.random().toString(36).slice(2, 10)}`;
+  const admin = new pg.Client({ connectionString: options.postgresUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  return {
+    url: withDatabase(options.postgresUrl, name),
+    describe: name,
+    drop: async () => {
+      if (options.keep) return;
+      const client = new pg.Client({ connectionString: options.postgresUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+async function seed(engine: Engine, database: BenchDatabase, notebooks: number): Promise<SeededData> {
+  const plan = { notebooks, seed: SEED };
+  if (engine === 'sqlite') return seedSqlite(database.url.slice('sqlite:'.length), plan);
+  return seedPostgres(database.url, plan);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+interface HttpAnswer {
+  status: number;
+  headers: Array<[string, string]>;
+  body: Buffer;
+}
+
+function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+  return new Promise((resolveAnswer, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const pairs: Array<[string, string]> = [];
+        for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+        resolveAnswer({ status: res.statusCode ?? 0, headers: pairs, body: Buffer.concat(chunks) });
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+function readStatus(pid: number): { hwmKb: number; rssKb: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+    return { hwmKb: field('VmHWM'), rssKb: field('VmRSS') };
+  } catch {
+    return undefined;
+  }
+}
+
+class ServerProcess {
+  readonly child: ChildProcess;
+  readonly port: number;
+  coldStartMs = 0;
+  peakRssKb = 0;
+  #poller: NodeJS.Timeout | undefined;
+  #stderr = '';
+
+  private constructor(child: ChildProcess, port: number) {
+    this.child = child;
+    this.port = port;
+    // The server logs (pino, warn and above) to stdout: kept to explain a failure.
+    const keep = (chunk: Buffer) => {
+      this.#stderr = (this.#stderr + chunk.toString()).slice(-8000);
+    };
+    child.stderr?.on('data', keep);
+    child.stdout?.on('data', keep);
+  }
+
+  /** The end of what the server printed. */
+  get output(): string {
+    return this.#stderr;
+  }
+
+  /** Spawns `node src/cli.ts serve` and waits for the first 200 on /_readyz. */
+  static async start(databaseUrl: string, options: { cpuProfDir?: string }): Promise<ServerProcess> {
+    const port = await freePort();
+    const args = [...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []), join(ROOT, 'src', 'cli.ts'), 'serve'];
+    const started = performance.now();
+    const child = spawn(process.execPath, args, {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMITS: 'off' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const server = new ServerProcess(child, port);
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    for (;;) {
+      if (exited) throw new Error(`server exited during start:\n${server.#stderr}`);
+      if (performance.now() - started > 60_000) throw new Error(`server not ready after 60 s:\n${server.#stderr}`);
+      try {
+        const answer = await send(port, 'GET', '/_readyz', {});
+        if (answer.status === 200) break;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    server.coldStartMs = performance.now() - started;
+    server.#poll();
+    server.#poller = setInterval(() => server.#poll(), 200);
+    return server;
+  }
+
+  #poll(): void {
+    if (this.child.pid === undefined) return;
+    const status = readStatus(this.child.pid);
+    if (status) this.peakRssKb = Math.max(this.peakRssKb, status.hwmKb);
+  }
+
+  async stop(): Promise<void> {
+    this.#poll();
+    clearInterval(this.#poller);
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+class BareServer {
+  readonly child: ChildProcess;
+  readonly port: number;
+
+  private constructor(child: ChildProcess, port: number) {
+    this.child = child;
+    this.port = port;
+  }
+
+  static async start(recorded: RecordedResponse, file: string): Promise<BareServer> {
+    writeFileSync(file, JSON.stringify(recorded));
+    const child = spawn(process.execPath, [join(ROOT, 'bench', 'bare-server.ts'), file, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const port = await new Promise<number>((resolvePort, reject) => {
+      let buffer = '';
+      child.stdout?.on('data', (chunk: Buffer) => {
+        buffer += chunk.toString();
+        const line = buffer.split('\n')[0];
+        if (buffer.includes('\n')) resolvePort((JSON.parse(line) as { port: number }).port);
+      });
+      child.once('exit', (code) => reject(new Error(`bare server exited (${code})`)));
+    });
+    return new BareServer(child, port);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null) return;
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    await exited;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+// ---------------------------------------------------------------------------------------------
+
+interface RequestSpec {
+  method: string;
+  path: string;
+  body?: string;
+}
+
+interface Scenario {
+  key: string;
+  label: string;
+  target: number;
+  /** The one request whose real response the bare server replays. */
+  sample(): RequestSpec;
+  /** Per connection: a request generator (fresh state per measurement). */
+  connection(index: number, target: 'ours' | 'bare'): { next(): RequestSpec; answered?(status: number): void };
+}
+
+const TARGETS: Record<Engine, { get: number; other: number }> = {
+  sqlite: { get: 0.6, other: 0.3 },
+  postgres: { get: 0.4, other: 0.15 },
+};
+
+/** PATCH bodies as text, alternating two contents so that every save really changes the notebook. */
+function patchBodies(): Array<(version: number) => string> {
+  return [sampleNotebookBody(SEED + 1), sampleNotebookBody(SEED + 2)].map((body) => {
+    const head = `{"title":${JSON.stringify(body.title)},"content":${JSON.stringify(body.content)},"text_content":${JSON.stringify(body.text_content)},"version":`;
+    return (version: number) => `${head}${version}}`;
+  });
+}
+
+function buildScenarios(engine: Engine, data: SeededData, connections: number): Scenario[] {
+  const base = `/api/projects/${data.bigProjectId}/notebooks/`;
+  const targets = TARGETS[engine];
+  const random = Math.random;
+  const pickNotebook = () => data.shortIds[Math.floor(random() * data.shortIds.length)];
+  const bodies = patchBodies();
+  const postBody = JSON.stringify(sampleNotebookBody(SEED + 3));
+  // The sample PATCH uses notebook 0; connection i edits notebooks 1 + i, 1 + i + C, 1 + i + 2C, …
+  // Each measurement run edits its own notebooks: a request still in flight when a run stops is
+  // applied by the server but never answered, which would leave that notebook's version unknown.
+  const ownVersions = Array.from(data.versions);
+  const perConnection = Math.max(1, Math.min(20, Math.floor((data.shortIds.length - 1) / (connections * 8))));
+  let patchRun = -1;
+  const list = (key: string, label: string, query: string): Scenario => ({
+    key,
+    label,
+    target: targets.other,
+    sample: () => ({ method: 'GET', path: `${base}${query}` }),
+    connection: () => ({ next: () => ({ method: 'GET', path: `${base}${query}` }) }),
+  });
+  return [
+    {
+      key: 'get',
+      label: 'GET a random notebook',
+      target: targets.get,
+      sample: () => ({ method: 'GET', path: `${base}${data.shortIds[data.typicalIndex]}/` }),
+      connection: () => ({ next: () => ({ method: 'GET', path: `${base}${pickNotebook()}/` }) }),
+    },
+    list('list', 'list, default page', ''),
+    list('search', `list ?search=${data.searchWord} (${data.searchMatches} matches)`, `?search=${data.searchWord}`),
+    list('contains-id', `list ?contains=recording:<id> (${data.recordingMatches} matches)`, `?contains=recording:${data.recordingId}`),
+    list('contains-any', `list ?contains=recording:true (${data.recordingAny} matches)`, '?contains=recording:true'),
+    {
+      key: 'patch',
+      label: 'PATCH content with the right version',
+      target: targets.other,
+      sample: () => ({ method: 'PATCH', path: `${base}${data.shortIds[0]}/`, body: bodies[0](ownVersions[0]++) }),
+      connection: (index, target) => {
+        // The bare server changes nothing: its connections count versions on a copy.
+        const versions = target === 'ours' ? ownVersions : Array.from(ownVersions);
+        if (index === 0) patchRun += 1;
+        const first = 1 + (patchRun * connections * perConnection) % Math.max(1, data.shortIds.length - 1 - connections * perConnection);
+        const mine: number[] = [];
+        for (let k = 0; k < perConnection; k++) mine.push(first + index + k * connections);
+        let turn = 0;
+        let pending = -1;
+        return {
+          next: () => {
+            pending = mine[turn % mine.length];
+            const body = bodies[Math.floor(turn / mine.length) % 2](versions[pending]);
+            turn += 1;
+            return { method: 'PATCH', path: `${base}${data.shortIds[pending]}/`, body };
+          },
+          answered: (status) => {
+            if (status === 200) versions[pending] += 1;
+          },
+        };
+      },
+    },
+    {
+      key: 'post',
+      label: 'POST a new notebook',
+      target: targets.other,
+      sample: () => ({ method: 'POST', path: base, body: postBody }),
+      connection: () => ({ next: () => ({ method: 'POST', path: base, body: postBody }) }),
+    },
+  ];
+}
+
+interface Measurement {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  statusCodes: string;
+}
+
+async function measure(port: number, apiKey: string, scenario: Scenario, target: 'ours' | 'bare', connections: number, duration: number): Promise<Measurement> {
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
+  let clients = 0;
+  const result: AutocannonResult = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections,
+    duration,
+    timeout: 30,
+    headers,
+    setupClient: (client: AutocannonClient) => {
+      const generator = scenario.connection(clients++, target);
+      const request: AutocannonRequest = {
+        setupRequest: (req) => {
+          const spec = generator.next();
+          return { ...req, method: spec.method, path: spec.path, headers, ...(spec.body === undefined ? {} : { body: spec.body }) };
+        },
+        ...(generator.answered ? { onResponse: (status: number) => generator.answered?.(status) } : {}),
+      };
+      client.setRequests([request]);
+    },
+  });
+  const codes = Object.entries(result.statusCodeStats)
+    .map(([code, stat]) => `${code}×${stat.count}`)
+    .join(' ');
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, statusCodes: codes };
+}
+
+interface ScenarioResult {
+  scenario: Scenario;
+  ours: Measurement;
+  bare: Measurement;
+  sampleStatus: number;
+  sampleBytes: number;
+}
+
+async function runScenario(server: ServerProcess, data: SeededData, scenario: Scenario, options: Options, scratch: string): Promise<ScenarioResult> {
+  const warm = async (port: number, target: 'ours' | 'bare') => measure(port, data.apiKey, scenario, target, options.connections, options.warmup);
+  log(`  ${scenario.key}: warm-up and ${options.duration} s against the server`);
+  await warm(server.port, 'ours');
+  const ours = await measure(server.port, data.apiKey, scenario, 'ours', options.connections, options.duration);
+  const spec = scenario.sample();
+  const answer = await send(server.port, spec.method, spec.path, { authorization: `Bearer ${data.apiKey}`, 'content-type': 'application/json' }, spec.body);
+  if (answer.status >= 300) throw new Error(`${scenario.key}: sample request answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
+  const bare = await BareServer.start({ status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') }, join(scratch, `${scenario.key}.json`));
+  try {
+    log(`  ${scenario.key}: warm-up and ${options.duration} s against the bare server (${answer.body.length} bytes)`);
+    await warm(bare.port, 'bare');
+    const bareResult = await measure(bare.port, data.apiKey, scenario, 'bare', options.connections, options.duration);
+    return { scenario, ours, bare: bareResult, sampleStatus: answer.status, sampleBytes: answer.body.length };
+  } finally {
+    await bare.stop();
+  }
+}
+
+interface LatencyResult {
+  key: string;
+  label: string;
+  p50: number;
+  p99: number;
+  rps: number;
+}
+
+/**
+ * One request at a time for `duration` seconds over one keep-alive connection, timed with
+ * microsecond resolution (autocannon's histogram has whole milliseconds).
+ */
+async function sequentialLatency(port: number, apiKey: string, spec: () => RequestSpec, duration: number): Promise<{ p50: number; p99: number; rps: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const headers = { authorization: `Bearer ${apiKey}` };
+  const samples: number[] = [];
+  const started = performance.now();
+  try {
+    while (performance.now() - started < duration * 1000) {
+      const { method, path } = spec();
+      const t0 = performance.now();
+      const status = await new Promise<number>((resolveStatus, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
+          res.on('data', () => {});
+          res.on('end', () => resolveStatus(res.statusCode ?? 0));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      samples.push(performance.now() - t0);
+      if (status !== 200) throw new Error(`${method} ${path} answered ${status}`);
+    }
+  } finally {
+    agent.destroy();
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
+  return { p50: at(0.5), p99: at(0.99), rps: samples.length / ((performance.now() - started) / 1000) };
+}
+
+async function lightLoad(server: ServerProcess, data: SeededData, engine: Engine, duration: number): Promise<LatencyResult[]> {
+  const scenarios = buildScenarios(engine, data, 1).filter((s) => ['list', 'search', 'contains-id', 'contains-any'].includes(s.key));
+  const results: LatencyResult[] = [];
+  for (const scenario of scenarios) {
+    log(`  1 connection: ${scenario.key}`);
+    const next = scenario.connection(0, 'ours').next;
+    await sequentialLatency(server.port, data.apiKey, next, 1);
+    const m = await sequentialLatency(server.port, data.apiKey, next, duration);
+    results.push({ key: scenario.key, label: scenario.label, p50: m.p50, p99: m.p99, rps: m.rps });
+  }
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+// ---------------------------------------------------------------------------------------------
+
+function log(text: string): void {
+  process.stderr.write(`${text}\n`);
+}
+
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const mb = (kb: number) => `${fmt(kb / 1024, 0)} MB`;
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+async function machine(engine: Engine, options: Options): Promise<string> {
+  const cpus = os.cpus();
+  const sqliteVersion = (new DatabaseSync(':memory:').prepare('select sqlite_version() as v').get() as { v: string }).v;
+  let postgresVersion = 'not used';
+  if (engine === 'postgres') {
+    const client = new pg.Client({ connectionString: options.postgresUrl });
+    await client.connect();
+    postgresVersion = (await client.query<{ server_version: string }>('show server_version')).rows[0].server_version;
+    await client.end();
+  }
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const git = (args: string[]) => {
+    try {
+      return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    } catch {
+      return '';
+    }
+  };
+  const commit = git(['rev-parse', '--short', 'HEAD']) || 'unknown';
+  const dirty = git(['status', '--porcelain', '--', 'src']) !== '' ? ' with uncommitted changes in src/' : '';
+  return [
+    `- CPU: ${cpus[0]?.model ?? 'unknown'}, ${os.availableParallelism()} cores; memory ${fmt(os.totalmem() / 2 ** 30, 1)} GiB; ${os.type()} ${os.release()}`,
+    `- Node ${process.version}; SQLite ${sqliteVersion} (node:sqlite); PostgreSQL ${postgresVersion}`,
+    `- server code: commit ${commit}${dirty}`,
+    `- load average when the run started: ${load} (the load generator, the server and the bare server share these cores)`,
+  ].join('\n');
+}
+
+function seedLine(data: SeededData, notebooks: number): string {
+  return `${fmt(data.total)} notebooks (${fmt(notebooks)} in the big project, ${fmt(data.total - notebooks)} in 4 others; ${fmt(data.contentBytes / 1e6, 0)} MB of content, plus a "created" activity row each) in ${fmt(data.seconds, 1)} s = ${fmt(data.total / data.seconds)} notebooks/s`;
+}
+
+function engineReport(engine: Engine, options: Options, machineText: string, data: SeededData, server: ServerProcess, results: ScenarioResult[], latency: LatencyResult[]): string {
+  const lines: string[] = [];
+  lines.push(`## ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} — ${fmt(options.notebooks)} notebooks in the big project`);
+  lines.push('');
+  lines.push(machineText);
+  lines.push(`- ${options.connections} connections, ${options.duration} s per measurement after a ${options.warmup} s warm-up; seed ${SEED}`);
+  lines.push(`- seeding: ${seedLine(data, options.notebooks)}`);
+  lines.push('');
+  lines.push('| scenario | ours req/s | bare req/s | ours ÷ bare | target | | ours p50 / p99 ms | bare p50 / p99 ms | response | non-2xx (ours) |');
+  lines.push('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|');
+  for (const r of results) {
+    const ratio = r.bare.rps > 0 ? r.ours.rps / r.bare.rps : 0;
+    lines.push(
+      `| ${r.scenario.label} | ${fmt(r.ours.rps)} | ${fmt(r.bare.rps)} | ${ratio.toFixed(2)} | ≥ ${r.scenario.target} | ${verdict(ratio >= r.scenario.target)} | ${fmt(r.ours.p50, 1)} / ${fmt(r.ours.p99, 1)} | ${fmt(r.bare.p50, 1)} / ${fmt(r.bare.p99, 1)} | ${r.sampleStatus}, ${fmt(r.sampleBytes)} B | ${r.ours.non2xx + r.ours.errors}${r.ours.non2xx + r.ours.errors > 0 ? ` (${r.ours.statusCodes})` : ''} |`,
+    );
+  }
+  lines.push('');
+  if (latency.length > 0) {
+    lines.push('Latency at light load (1 connection):');
+    lines.push('');
+    lines.push('| query | p50 ms | p99 ms | target p99 | | req/s |');
+    lines.push('|---|---:|---:|---:|---|---:|');
+    for (const l of latency) lines.push(`| ${l.label} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ≤ 15 | ${engine === 'sqlite' ? verdict(l.p99 <= 15) : ''} | ${fmt(l.rps)} |`);
+    lines.push('');
+  }
+  lines.push(`Resources: cold start (spawn → first 200 on /_readyz) ${fmt(server.coldStartMs)} ms (target ≤ 1000: ${verdict(server.coldStartMs <= 1000)}); peak RSS (VmHWM) of the server over the whole run ${mb(server.peakRssKb)}.`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+interface ScalePoint {
+  notebooks: number;
+  data: SeededData;
+  coldStartMs: number;
+  peakRssKb: number;
+  latency: LatencyResult[];
+}
+
+function scaleReport(engine: Engine, points: ScalePoint[]): string {
+  const keys = ['list', 'search', 'contains-id', 'contains-any'];
+  const lines = [`### Growth (${engine}): latency at 1 connection, p50 / p99 ms`, ''];
+  lines.push('| notebooks in the big project | seeding | list | search | contains=recording:<id> | contains=recording:true | cold start | peak RSS |');
+  lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const p of points) {
+    const cells = keys.map((k) => {
+      const l = p.latency.find((x) => x.key === k);
+      return l ? `${fmt(l.p50, 2)} / ${fmt(l.p99, 2)}` : '–';
+    });
+    lines.push(`| ${fmt(p.notebooks)} | ${fmt(p.data.seconds, 0)} s (${fmt(p.data.total / p.data.seconds)}/s) | ${cells.join(' | ')} | ${fmt(p.coldStartMs)} ms | ${mb(p.peakRssKb)} |`);
+  }
+  const base = points.find((p) => p.notebooks === 100_000);
+  const top = points.find((p) => p.notebooks === 1_000_000);
+  if (base && top) {
+    lines.push('');
+    for (const k of keys) {
+      const a = base.latency.find((x) => x.key === k);
+      const b = top.latency.find((x) => x.key === k);
+      if (a && b) lines.push(`- ${k}: p99 at 1M ÷ p99 at 100k = ${(b.p99 / a.p99).toFixed(2)} (target ≤ 2: ${verdict(b.p99 / a.p99 <= 2)})`);
+    }
+    lines.push(`- peak RSS during the 1M run: ${mb(top.peakRssKb)} (target ≤ 300 MB: ${verdict(top.peakRssKb <= 300 * 1024)})`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------
+
+async function withSeededServer<T>(engine: Engine, options: Options, notebooks: number, cpuProfDir: string | undefined, fn: (data: SeededData, server: ServerProcess) => Promise<T>): Promise<T> {
+  const database = await createDatabase(engine, options);
+  try {
+    log(`seeding ${engine} (${database.describe}): ${fmt(notebooks)} notebooks in the big project and as many again in other projects`);
+    const data = await seed(engine, database, notebooks);
+    log(`  ${seedLine(data, notebooks)}`);
+    const server = await ServerProcess.start(database.url, { cpuProfDir });
+    log(`server up on port ${server.port} in ${fmt(server.coldStartMs)} ms`);
+    try {
+      return await fn(data, server);
+    } catch (error) {
+      log(`the server's last output:\n${server.output}`);
+      throw error;
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    if (options.keep) log(`kept the database: ${database.url}`);
+    await database.drop();
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const engine = options.engine;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  mkdirSync(OUT_DIR, { recursive: true });
+  const scratch = mkdtempSync(join(os.tmpdir(), 'notebooks-bench-bare-'));
+  checkGeneratedSearchText({ notebooks: options.notebooks, seed: SEED }, 50);
+  const machineText = await machine(engine, options);
+  const cpuProfDir = options.cpuProf ? join(OUT_DIR, `prof-${engine}-${stamp}`) : undefined;
+  const sections: string[] = [`# Notebooks benchmark (${engine})`, '', `Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\``, ''];
+  try {
+    const main = await withSeededServer(engine, options, options.notebooks, cpuProfDir, async (data, server) => {
+      const scenarios = buildScenarios(engine, data, options.connections).filter((s) => options.only === null || options.only.has(s.key));
+      // Latency at light load first, on the data exactly as seeded (writes come last).
+      const latency = options.only === null ? await lightLoad(server, data, engine, options.duration) : [];
+      const results: ScenarioResult[] = [];
+      for (const scenario of scenarios) results.push(await runScenario(server, data, scenario, options, scratch));
+      return { data, results, latency, server };
+    });
+    sections.push(engineReport(engine, options, machineText, main.data, main.server, main.results, main.latency));
+    if (cpuProfDir) sections.push(`CPU profile of the server: ${cpuProfDir}\n`);
+    if (options.scale) {
+      const points: ScalePoint[] = [];
+      for (const notebooks of options.scale) {
+        log(`scale point: ${fmt(notebooks)} notebooks`);
+        const point = await withSeededServer(engine, options, notebooks, undefined, async (data, server) => {
+          const latency = await lightLoad(server, data, engine, options.duration);
+          return { notebooks, data, coldStartMs: server.coldStartMs, peakRssKb: 0, latency, server };
+        });
+        points.push({ ...point, peakRssKb: point.server.peakRssKb });
+        log(scaleReport(engine, points));
+      }
+      sections.push(scaleReport(engine, points));
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const markdown = sections.join('\n');
+  const file = join(OUT_DIR, `${engine}-${stamp}.md`);
+  writeFileSync(file, markdown);
+  process.stdout.write(`${markdown}\n`);
+  log(`written to ${file}`);
+}
+
+await main();
