@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 
@@ -6,7 +7,8 @@ import ajvFormats from 'ajv-formats';
  * PostHog's published response schemas for the notebook endpoints (spec/posthog-openapi-notebooks.json),
  * turned from OpenAPI 3.0 into JSON Schema so Ajv can check our responses against them.
  */
-const SPEC_PATH = process.env.POSTHOG_OPENAPI_PATH ?? '/work/shared/spec/posthog-openapi-notebooks.json';
+// shared/ sits beside the repository, in a developer's checkout and in CI's clone alike.
+const SPEC_PATH = process.env.POSTHOG_OPENAPI_PATH ?? fileURLToPath(new URL('../../../shared/spec/posthog-openapi-notebooks.json', import.meta.url));
 const ROOT_ID = 'posthog-notebooks';
 const COMPONENT_REF = '#/components/schemas/';
 
