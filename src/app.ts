@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import type { Db } from './db/database.ts';
 import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { accountsRoutes } from './accounts/accounts.routes.ts';
+import { UserCache } from './accounts/user-cache.ts';
 import { MeSchema, PaginatedProjectListSchema, ProjectBasicSchema, ProjectSchema, UserBasicSchema } from './accounts/accounts.schemas.ts';
 import { ActivityRepository } from './activity/activity.repository.ts';
 import { ActivityService } from './activity/activity.service.ts';
@@ -160,7 +161,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const accounts = new AccountsRepository(db.kysely, db.dialect);
   const authenticator = new Authenticator(accounts);
   const activity = new ActivityService(new ActivityRepository(db.kysely, db.dialect), accounts);
-  const notebooks = new NotebooksService(db, new NotebooksRepository(db.kysely, db.dialect), accounts, activity);
+  const notebooks = new NotebooksService(db, new NotebooksRepository(db.kysely, db.dialect), new UserCache(accounts), activity);
 
   // The request pipeline, in PostHog's order (platform.md §0): 401 → 403 → 429 → handler.
   app.addHook('preHandler', async (request) => {

@@ -46,6 +46,8 @@ export class Authenticator {
   // A short-lived cache of hash → caller keeps the hot path to one hash and one map lookup;
   // deactivation or key removal takes effect within KEY_CACHE_MS.
   readonly #cache = new Map<string, { caller: Caller; expires: number }>();
+  // Projects by id, for as long: a project's timezone change shows within KEY_CACHE_MS.
+  readonly #projects = new Map<number, { project: Project; expires: number }>();
 
   constructor(accounts: AccountsRepository) {
     this.#accounts = accounts;
@@ -75,6 +77,7 @@ export class Authenticator {
   /** Drops cached callers (after deactivating a user or removing a key in the same process). */
   forget(): void {
     this.#cache.clear();
+    this.#projects.clear();
   }
 
   async resolveProject(caller: Caller, param: string): Promise<Project> {
@@ -93,8 +96,13 @@ export class Authenticator {
       id = Number(param);
       if (!Number.isSafeInteger(id) || id > 2147483647 || id < -2147483648) throw projectNotFound();
     }
+    const now = Date.now();
+    const cached = this.#projects.get(id);
+    if (cached && cached.expires > now) return cached.project;
     const project = await this.#accounts.findProject(id);
     if (!project) throw projectNotFound();
+    if (this.#projects.size >= KEY_CACHE_LIMIT) this.#projects.clear();
+    this.#projects.set(id, { project, expires: now + KEY_CACHE_MS });
     return project;
   }
 }

@@ -23,19 +23,33 @@ const nestedUser = (users: ReadonlyMap<number, User>, id: number | null) => {
   return user ? presentUserBasic(user) : null;
 };
 
-/** NotebookMinimalSerializer: the list item. */
-export function presentNotebookListItem(notebook: NotebookListItem, users: ReadonlyMap<number, User>, viewer: Viewer) {
-  return {
-    id: notebook.id,
-    short_id: notebook.shortId,
-    title: notebook.title,
-    deleted: notebook.deleted,
-    created_at: formatDateTime(notebook.createdAt),
-    created_by: nestedUser(users, notebook.createdById),
-    last_modified_at: formatDateTime(notebook.lastModifiedAt),
-    last_modified_by: nestedUser(users, notebook.lastModifiedById),
-    user_access_level: userAccessLevel(viewer, notebook.createdById),
-  };
+/** Nested users as JSON text, each rendered once per response. */
+export class UserJsonCache {
+  readonly #users: ReadonlyMap<number, User>;
+  readonly #json = new Map<number | null, string>();
+
+  constructor(users: ReadonlyMap<number, User>) {
+    this.#users = users;
+  }
+
+  get(id: number | null): string {
+    let text = this.#json.get(id);
+    if (text === undefined) {
+      text = JSON.stringify(nestedUser(this.#users, id));
+      this.#json.set(id, text);
+    }
+    return text;
+  }
+}
+
+/** NotebookMinimalSerializer: the list item, as JSON text (the list is the hottest response). */
+export function presentNotebookListItem(notebook: NotebookListItem, users: UserJsonCache, viewer: Viewer): string {
+  return (
+    `{"id":${JSON.stringify(notebook.id)},"short_id":${JSON.stringify(notebook.shortId)},"title":${JSON.stringify(notebook.title)},` +
+    `"deleted":${notebook.deleted},"created_at":"${notebook.createdAt}","created_by":${users.get(notebook.createdById)},` +
+    `"last_modified_at":"${notebook.lastModifiedAt}","last_modified_by":${users.get(notebook.lastModifiedById)},` +
+    `"user_access_level":"${userAccessLevel(viewer, notebook.createdById)}"}`
+  );
 }
 
 /**

@@ -22,7 +22,11 @@ export interface Notebook {
   lastModifiedById: number | null;
 }
 
-export type NotebookListItem = Omit<Notebook, 'contentJson' | 'textContent' | 'version' | 'folder' | 'visibility' | 'teamId'>;
+/** A list row, timestamps already in the API's text form. */
+export type NotebookListItem = Omit<Notebook, 'contentJson' | 'textContent' | 'version' | 'folder' | 'visibility' | 'teamId' | 'createdAt' | 'lastModifiedAt'> & {
+  createdAt: string;
+  lastModifiedAt: string;
+};
 
 /** Content to write: the parsed value (for the derived indexes) and its jsonb text; null = SQL NULL. */
 export type ContentWrite = { value: JsonValue; jsonb: string } | null;
@@ -72,9 +76,9 @@ export class NotebooksRepository {
       shortId: row.short_id,
       title: row.title,
       deleted: d.readBoolean(row.deleted),
-      createdAt: d.readTimestamp(row.created_at),
+      createdAt: d.timestampText(row.created_at),
       createdById: row.created_by_id,
-      lastModifiedAt: d.readTimestamp(row.last_modified_at),
+      lastModifiedAt: d.timestampText(row.last_modified_at),
       lastModifiedById: row.last_modified_by_id,
     };
   }

@@ -43,7 +43,7 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
       querystring: NotebookListQuerySchema,
       response: { 200: Type.Ref('PaginatedNotebookMinimalList'), ...errorResponses },
     },
-    handler: (request) => service.list(contextOf(request), queryOf(request.url), baseUrl(request)),
+    handler: async (request, reply) => reply.type('application/json').send(await service.list(contextOf(request), queryOf(request.url), baseUrl(request))),
   });
 
   app.post(collection, {

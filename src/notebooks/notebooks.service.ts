@@ -1,4 +1,5 @@
-import type { AccountsRepository, Project, User } from '../accounts/accounts.repository.ts';
+import type { Project, User } from '../accounts/accounts.repository.ts';
+import type { UserCache } from '../accounts/user-cache.ts';
 import type { ActivityService } from '../activity/activity.service.ts';
 import { changesBetween } from '../activity/changes.ts';
 import { writeTransaction, type Db } from '../db/database.ts';
@@ -11,7 +12,7 @@ import { contentJsonbText, renderRequestContent } from './content-text.ts';
 import { numberTextsOf } from '../http/json-body.ts';
 import { DEFAULT_ORDER, parseListFilters, parseOrder } from './list-filters.ts';
 import { isTruthy, parseNotebookWrite } from './notebook-fields.ts';
-import { presentNotebook, presentNotebookListItem, type Viewer } from './notebooks.presenters.ts';
+import { presentNotebook, presentNotebookListItem, UserJsonCache, type Viewer } from './notebooks.presenters.ts';
 import type { ContentWrite, Notebook, NotebooksRepository } from './notebooks.repository.ts';
 
 /** Who is asking, in which project. */
@@ -55,18 +56,18 @@ function contentWrite(content: JsonValue | undefined, body: unknown): { write: C
 export class NotebooksService {
   readonly #db: Db;
   readonly #repo: NotebooksRepository;
-  readonly #accounts: AccountsRepository;
+  readonly #users: UserCache;
   readonly #activity: ActivityService;
 
-  constructor(db: Db, repo: NotebooksRepository, accounts: AccountsRepository, activity: ActivityService) {
+  constructor(db: Db, repo: NotebooksRepository, users: UserCache, activity: ActivityService) {
     this.#db = db;
     this.#repo = repo;
-    this.#accounts = accounts;
+    this.#users = users;
     this.#activity = activity;
   }
 
   async #usersOf(...ids: Array<number | null>): Promise<Map<number, User>> {
-    return this.#accounts.findUsersByIds([...new Set(ids.filter((id): id is number => id !== null))]);
+    return this.#users.byIds(ids);
   }
 
   async list(ctx: NotebookContext, query: URLSearchParams, baseUrl: string) {
@@ -76,11 +77,10 @@ export class NotebooksService {
     const { count, items } = await this.#repo.list(ctx.project.id, filters, order, page, ctx.user.id);
     const users = await this.#usersOf(...items.flatMap((n) => [n.createdById, n.lastModifiedById]));
     const viewer = viewerOf(ctx);
-    return {
-      count,
-      ...limitOffsetLinks(baseUrl, query, page, count),
-      results: items.map((item) => presentNotebookListItem(item, users, viewer)),
-    };
+    const userJson = new UserJsonCache(users);
+    const { next, previous } = limitOffsetLinks(baseUrl, query, page, count);
+    const results = items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',');
+    return `{"count":${count},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[${results}]}`;
   }
 
   async create(ctx: NotebookContext, body: unknown) {

@@ -1,0 +1,37 @@
+import type { AccountsRepository, User } from './accounts.repository.ts';
+
+const TTL_MS = 10_000;
+const LIMIT = 10_000;
+
+/**
+ * Users rendered as created_by / last_modified_by, remembered for 10 seconds: every list and
+ * detail response names users, and they change rarely (a renamed user shows within 10 s).
+ */
+export class UserCache {
+  readonly #accounts: AccountsRepository;
+  readonly #entries = new Map<number, { user: User; expires: number }>();
+
+  constructor(accounts: AccountsRepository) {
+    this.#accounts = accounts;
+  }
+
+  async byIds(ids: Iterable<number | null>): Promise<Map<number, User>> {
+    const now = Date.now();
+    const found = new Map<number, User>();
+    const missing: number[] = [];
+    for (const id of ids) {
+      if (id === null || found.has(id)) continue;
+      const entry = this.#entries.get(id);
+      if (entry && entry.expires > now) found.set(id, entry.user);
+      else if (!missing.includes(id)) missing.push(id);
+    }
+    if (missing.length > 0) {
+      if (this.#entries.size >= LIMIT) this.#entries.clear();
+      for (const [id, user] of await this.#accounts.findUsersByIds(missing)) {
+        found.set(id, user);
+        this.#entries.set(id, { user, expires: now + TTL_MS });
+      }
+    }
+    return found;
+  }
+}
