@@ -15,6 +15,8 @@ export interface Config {
   bodyLimit: number;
   rateLimits: RateLimitConfig;
   redisUrl: string | null;
+  /** SQLite's durability: FULL (default) syncs every commit; NORMAL survives crashes, not power loss. */
+  sqliteSynchronous: 'FULL' | 'NORMAL';
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -57,6 +59,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { ho
   const rateLimits = attempt(() => parseRateLimits(env.RATE_LIMITS ?? DEFAULT_RATE_LIMITS), { windows: [] });
   const redisUrl = env.REDIS_URL || null;
   if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  const synchronousText = (env.SQLITE_SYNCHRONOUS ?? 'full').toUpperCase();
+  if (synchronousText !== 'FULL' && synchronousText !== 'NORMAL') problems.push(`SQLITE_SYNCHRONOUS must be full or normal (got "${env.SQLITE_SYNCHRONOUS}")`);
+  const sqliteSynchronous = synchronousText === 'NORMAL' ? 'NORMAL' : 'FULL';
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
-  return { database, host, port, logLevel, bodyLimit, rateLimits, redisUrl };
+  return { database, host, port, logLevel, bodyLimit, rateLimits, redisUrl, sqliteSynchronous };
 }

@@ -32,7 +32,7 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 // PostgreSQL returns int8 (count(*)) as a string; our counts fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
-export async function openDatabase(target: DatabaseTarget, options: { poolSize?: number } = {}): Promise<Db> {
+export async function openDatabase(target: DatabaseTarget, options: { poolSize?: number; sqliteSynchronous?: 'FULL' | 'NORMAL' } = {}): Promise<Db> {
   const dialect = dialectFor(target.engine);
   let kysely: Kysely<Database>;
   if (target.engine === 'postgres') {
@@ -41,7 +41,7 @@ export async function openDatabase(target: DatabaseTarget, options: { poolSize?:
   } else {
     if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
     const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
-    const database = new NodeSqliteDatabase(target.location);
+    const database = new NodeSqliteDatabase(target.location, options.sqliteSynchronous);
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   }
   return { kysely, dialect, close: () => kysely.destroy() };

@@ -43,13 +43,13 @@ export class NodeSqliteDatabase implements SqliteDatabase {
   readonly raw: DatabaseSync;
   readonly #statements = new Map<string, NodeSqliteStatement>();
 
-  constructor(path: string) {
+  constructor(path: string, synchronous: 'FULL' | 'NORMAL' = 'FULL') {
     this.raw = new DatabaseSync(path);
     this.raw.exec('PRAGMA journal_mode = WAL');
     // FULL: a commit is on disk before the write is acknowledged, so an acknowledged write
     // survives power loss too (NORMAL in WAL mode only survives a process crash). PostgreSQL's
     // default synchronous_commit gives the same promise.
-    this.raw.exec('PRAGMA synchronous = FULL');
+    this.raw.exec(`PRAGMA synchronous = ${synchronous}`);
     this.raw.exec('PRAGMA foreign_keys = ON');
     this.raw.exec('PRAGMA busy_timeout = 5000');
   }

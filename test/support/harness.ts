@@ -87,6 +87,7 @@ const testConfig = (target: DatabaseTarget, overrides: Partial<Config> = {}): Co
   bodyLimit: 20 * 1024 * 1024,
   rateLimits: parseRateLimits('off'),
   redisUrl: null,
+  sqliteSynchronous: 'FULL',
   ...overrides,
 });
 
