@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
-import pg from 'pg';
 import type { Database } from './schema.ts';
 import { dialectFor, type Dialect, type Engine } from './dialect.ts';
 import { up as initial } from './migrations/0001-initial.ts';
@@ -29,13 +28,14 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   throw new Error(`DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got "${url.split(':')[0]}:…")`);
 }
 
-// PostgreSQL returns int8 (count(*)) as a string; our counts fit in a JS number.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
-
 export async function openDatabase(target: DatabaseTarget, options: { poolSize?: number; sqliteSynchronous?: 'FULL' | 'NORMAL' } = {}): Promise<Db> {
   const dialect = dialectFor(target.engine);
   let kysely: Kysely<Database>;
   if (target.engine === 'postgres') {
+    // Loaded only when used: a SQLite server starts without the PostgreSQL driver.
+    const { default: pg } = await import('pg');
+    // PostgreSQL returns int8 (count(*)) as a string; our counts fit in a JS number.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
     const pool = new pg.Pool({ connectionString: target.location, max: options.poolSize ?? 10 });
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   } else {
