@@ -16,6 +16,18 @@ export function presentUserBasic(user: User) {
   };
 }
 
+/** The fields every project serializer ends with (PostHog's team settings; fixed values here). */
+function projectSettings(project: Project) {
+  return {
+    completed_snippet_onboarding: false,
+    has_completed_onboarding_for: null,
+    ingested_event: false,
+    is_demo: false,
+    timezone: project.timezone,
+    access_control: false,
+  };
+}
+
 /** PostHog's ProjectBackwardCompatBasicSerializer (items of GET /api/projects/). */
 export function presentProjectBasic(project: Project) {
   return {
@@ -24,12 +36,7 @@ export function presentProjectBasic(project: Project) {
     organization: project.organizationId,
     api_token: project.apiToken,
     name: project.name,
-    completed_snippet_onboarding: false,
-    has_completed_onboarding_for: null,
-    ingested_event: false,
-    is_demo: false,
-    timezone: project.timezone,
-    access_control: false,
+    ...projectSettings(project),
   };
 }
 
@@ -45,12 +52,20 @@ export function presentProject(project: Project, membershipLevel: number | undef
     effective_membership_level: membershipLevel !== undefined && EFFECTIVE_LEVELS.has(membershipLevel) ? membershipLevel : null,
     uuid: project.uuid,
     api_token: project.apiToken,
-    completed_snippet_onboarding: false,
-    has_completed_onboarding_for: null,
-    ingested_event: false,
-    is_demo: false,
-    timezone: project.timezone,
-    access_control: false,
+    ...projectSettings(project),
+  };
+}
+
+/** PostHog's TeamBasicSerializer: the current project in /api/users/@me/. */
+function presentTeamBasic(project: Project) {
+  return {
+    id: project.id,
+    uuid: project.uuid,
+    organization: project.organizationId,
+    project_id: project.id,
+    api_token: project.apiToken,
+    name: project.name,
+    ...projectSettings(project),
   };
 }
 
@@ -70,22 +85,7 @@ export function presentMe(user: User, currentProject: Project | undefined, organ
     id: user.id,
     is_staff: false,
     is_impersonated: false,
-    team: currentProject
-      ? {
-          id: currentProject.id,
-          uuid: currentProject.uuid,
-          organization: currentProject.organizationId,
-          project_id: currentProject.id,
-          api_token: currentProject.apiToken,
-          name: currentProject.name,
-          completed_snippet_onboarding: false,
-          has_completed_onboarding_for: null,
-          ingested_event: false,
-          is_demo: false,
-          timezone: currentProject.timezone,
-          access_control: false,
-        }
-      : null,
+    team: currentProject ? presentTeamBasic(currentProject) : null,
     organization: current ? { id: current.id, name: current.name, membership_level: current.level } : null,
     organizations: organizations.map((org) => ({ id: org.id, name: org.name, membership_level: org.level })),
     hedgehog_config: null,
