@@ -117,7 +117,15 @@ const sqlite: Dialect = {
       // non-null content without a "content" key makes the whole expression null (dropped).
       return sql<SqlBool>`(content is null or (${has('has-content')} and not (${all(containsTestFacts(test))})))`;
     }
-    return sql<SqlBool>`(${all(containsTestFacts(test))})`;
+    // The last fact is the most selective (an id rather than a node type): it drives, and the
+    // others are probed per match through the (seq, team_id, fact) index — counting 20 matches
+    // must not walk the thousands of notebooks that merely embed a recording.
+    const facts = containsTestFacts(test);
+    const driver = facts[facts.length - 1];
+    const probes = facts
+      .slice(0, -1)
+      .map((fact) => sql`and exists (select 1 from notebook_content_facts p where p.seq = f.seq and p.team_id = ${teamId} and p.fact = ${fact})`);
+    return sql<SqlBool>`seq in (select f.seq from notebook_content_facts f where f.team_id = ${teamId} and f.fact = ${driver} ${sql.join(probes, sql` `)})`;
   },
   async indexNotebook(db, notebook, changed) {
     const row = await sql<{ seq: number }>`select seq from notebooks where id = ${notebook.id}`.execute(db);
