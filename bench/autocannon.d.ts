@@ -26,6 +26,7 @@ declare module 'autocannon' {
   }
 
   interface AutocannonHistogram {
+    totalCount?: number;
     average: number;
     mean: number;
     stddev: number;

@@ -166,11 +166,11 @@ class NotebookGenerator {
   readonly #pool: Block[] = [];
   readonly #planted: Block[] = [];
 
-  constructor(seed: number, layout: Layout) {
+  constructor(seed: number, layout: Layout, poolBlocks = POOL_BLOCKS) {
     this.#rng = mulberry32(seed);
     this.#layout = layout;
-    for (let i = 0; i < POOL_BLOCKS; i++) this.#pool.push(this.#proseBlock(false));
-    for (let i = 0; i < POOL_PLANTED; i++) this.#planted.push(this.#proseBlock(true));
+    for (let i = 0; i < poolBlocks; i++) this.#pool.push(this.#proseBlock(false));
+    for (let i = 0; i < Math.min(POOL_PLANTED, poolBlocks); i++) this.#planted.push(this.#proseBlock(true));
   }
 
   #block(node: JsonObject, texts: string[]): Block {
@@ -379,7 +379,7 @@ export function sampleNotebookBody(seed: number): { title: string; content: Json
     recordingPool: ['01900000-0000-7000-8000-000000000000'],
     targetRecording: '',
     targetEvery: Number.MAX_SAFE_INTEGER,
-  });
+  }, 500);
   let notebook = generator.next(1, 1);
   // Keep the write bodies at a typical size (2–6 KB).
   while (notebook.contentJson.length < 2048 || notebook.contentJson.length > 6144) notebook = generator.next(1, 1);
@@ -574,10 +574,11 @@ const COUNT_VISIBLE = `insert into notebook_counts (team_id, visible)
 export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededData> {
   const started = performance.now();
   const { layout, apiKey, organizationId } = await createAccounts({ engine: 'sqlite', location: path }, plan);
-  const db = new DatabaseSync(path);
   // Bulk-load settings for this connection only (the server opens its own, with its pragmas): no
-  // journal (a failed seed is thrown away), no fsync, no foreign-key checks (ids are ours), and
-  // back to WAL at the end, as the server expects. WAL cannot go straight to OFF, hence DELETE.
+  // journal (a failed seed is thrown away; node:sqlite's defensive mode would refuse OFF), no
+  // fsync, no foreign-key checks (ids are ours), and back to WAL at the end, as the server
+  // expects. WAL cannot go straight to OFF, hence DELETE first.
+  const db = new DatabaseSync(path, { defensive: false });
   db.exec('PRAGMA journal_mode = DELETE; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144; PRAGMA foreign_keys = OFF');
   const notebooks = new SqliteBulkInsert(
     db,
