@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
@@ -8,7 +8,13 @@ import ajvFormats from 'ajv-formats';
  * turned from OpenAPI 3.0 into JSON Schema so Ajv can check our responses against them.
  */
 // shared/ sits beside the repository, in a developer's checkout and in CI's clone alike.
-const SPEC_PATH = process.env.POSTHOG_OPENAPI_PATH ?? fileURLToPath(new URL('../../../shared/spec/posthog-openapi-notebooks.json', import.meta.url));
+// (The workspace copy at /work/shared is the fallback for a clone made elsewhere.)
+const SPEC_CANDIDATES = [
+  process.env.POSTHOG_OPENAPI_PATH,
+  fileURLToPath(new URL('../../../shared/spec/posthog-openapi-notebooks.json', import.meta.url)),
+  '/work/shared/spec/posthog-openapi-notebooks.json',
+].filter((path): path is string => path !== undefined);
+const SPEC_PATH = SPEC_CANDIDATES.find((path) => existsSync(path)) ?? SPEC_CANDIDATES[0];
 const ROOT_ID = 'posthog-notebooks';
 const COMPONENT_REF = '#/components/schemas/';
 
