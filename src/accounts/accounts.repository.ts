@@ -183,11 +183,6 @@ export class AccountsRepository {
     return users;
   }
 
-  async findUserByUuid(uuid: string): Promise<User | undefined> {
-    const row = await this.#db.selectFrom('users').selectAll().where('uuid', '=', uuid).executeTakeFirst();
-    return row && this.#user(row);
-  }
-
   async insertMembership(membership: Membership): Promise<void> {
     await this.#db
       .insertInto('memberships')

@@ -74,12 +74,6 @@ export class Authenticator {
     return caller;
   }
 
-  /** Drops cached callers (after deactivating a user or removing a key in the same process). */
-  forget(): void {
-    this.#cache.clear();
-    this.#projects.clear();
-  }
-
   async resolveProject(caller: Caller, param: string): Promise<Project> {
     let id: number;
     if (param === '@current') {

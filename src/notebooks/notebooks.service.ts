@@ -10,7 +10,7 @@ import { lastValue } from '../http/query-params.ts';
 import { parseContains, recordingComments, type JsonValue } from './content.ts';
 import { contentJsonbText, renderRequestContent } from './content-text.ts';
 import { numberTextsOf } from '../http/json-body.ts';
-import { DEFAULT_ORDER, parseListFilters, parseOrder } from './list-filters.ts';
+import { parseListFilters, parseOrder } from './list-filters.ts';
 import { isTruthy, parseNotebookWrite } from './notebook-fields.ts';
 import { presentNotebook, presentNotebookListItem, UserJsonCache, type Viewer } from './notebooks.presenters.ts';
 import type { ContentWrite, Notebook, NotebooksRepository } from './notebooks.repository.ts';
@@ -212,7 +212,7 @@ export class NotebooksService {
     if (recordingId === undefined || recordingId === '') throw new PlainResponse(400, { detail: 'recording_id is required' });
     // PostgreSQL cannot take U+0000 in a jsonb parameter; one answer on both engines.
     if (recordingId.includes('\u0000')) throw validationFailed('recording_id', 'Null characters are not allowed.', 'null_characters_not_allowed');
-    const order = parseOrder(query) ?? DEFAULT_ORDER;
+    const order = parseOrder(query);
     const notebooks = await this.#repo.listWithContent(ctx.project.id, { createdByCaller: false, contains: parseContains(`recording:${recordingId}`) }, order);
     return {
       results: notebooks.flatMap((notebook) =>
