@@ -586,7 +586,7 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
     15,
   );
   const search = new SqliteBulkInsert(db, 'insert into notebook_search (rowid, title, text_content)', 3);
-  const facts = new SqliteBulkInsert(db, 'insert into notebook_content_facts (team_id, fact, seq)', 3);
+  const facts = new SqliteBulkInsert(db, 'insert into notebook_content_facts (team_id, fact, seq, listed)', 4);
   const activity = new SqliteBulkInsert(
     db,
     'insert into activity_logs (id, team_id, organization_id, user_id, is_system, activity, scope, item_id, detail, created_at)',
@@ -608,7 +608,8 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
       const created = n.createdAt.toISOString();
       notebookRows.push([seq, n.id, n.shortId, n.teamId, n.title, n.contentJson, n.textContent, n.deleted ? 1 : 0, n.visibility, n.version, 'Unfiled/Notebooks', created, n.createdById, n.lastModifiedAt.toISOString(), n.lastModifiedById]);
       searchRows.push([seq, n.searchTitle, n.searchText]);
-      for (const fact of n.facts) factRows.push([n.teamId, fact, seq]);
+      const listed = !n.deleted && n.visibility === 'default' ? 1 : 0;
+      for (const fact of n.facts) factRows.push([n.teamId, fact, seq, listed]);
       activityRows.push([uuidFrom(activityRng, n.createdAt.getTime()), n.teamId, organizationId, n.createdById, 0, 'created', 'Notebook', n.shortId, activityDetail(n), created]);
     }
     notebooks.run(notebookRows);

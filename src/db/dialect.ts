@@ -15,6 +15,10 @@ export interface NotebookIndexInput {
   title: string | null;
   textContent: string | null;
   content: JsonValue | undefined;
+  /** Not deleted and of default visibility: what the list shows. */
+  listed: boolean;
+  /** SQLite's row key when the caller has it (an insert does); otherwise it is looked up by id. */
+  seq?: number;
 }
 
 /** Which derived indexes a write touches: a new row needs both. */
@@ -24,6 +28,8 @@ export interface IndexChanges {
   search: boolean;
   /** content changed */
   contains: boolean;
+  /** `listed` changed (a soft delete or a restore) */
+  listed: boolean;
 }
 
 /**
@@ -49,6 +55,11 @@ export interface Dialect {
   /** title OR text_content matches all lexemes (the caller skips the filter for none). */
   searchFilter(value: string): Expression<SqlBool>;
   containsFilter(test: ContainsTest, teamId: number): Expression<SqlBool>;
+  /**
+   * The number of listed notebooks of a project that pass every test, counted from a derived
+   * index alone where the engine keeps one (SQLite's facts); undefined: count with the filter.
+   */
+  listedContainsCount(db: Executor, teamId: number, tests: ContainsTest[]): Promise<number | undefined>;
   /** Keeps the engine's derived search and contains indexes in step with a notebook write. */
   indexNotebook(db: Executor, notebook: NotebookIndexInput, changed: IndexChanges): Promise<void>;
   /** After inserting an explicit id into an identity column, moves its sequence past it. */
@@ -81,6 +92,9 @@ const postgres: Dialect = {
     const id = test.id === null ? null : sql`${JSON.stringify(test.id)}::jsonb`;
     if (id === null) return sql<SqlBool>`content -> 'content' @> ${presence}`;
     return sql<SqlBool>`(content -> 'content' @> ${presence} and content -> 'content' @> ${id})`;
+  },
+  async listedContainsCount() {
+    return undefined;
   },
   async indexNotebook() {
     // PostgreSQL indexes the columns themselves.
@@ -127,20 +141,39 @@ const sqlite: Dialect = {
       .map((fact) => sql`and exists (select 1 from notebook_content_facts p where p.seq = f.seq and p.team_id = ${teamId} and p.fact = ${fact})`);
     return sql<SqlBool>`seq in (select f.seq from notebook_content_facts f where f.team_id = ${teamId} and f.fact = ${driver} ${sql.join(probes, sql` `)})`;
   },
+  async listedContainsCount(db, teamId, tests) {
+    if (tests.length === 0 || tests.some((test) => test.kind === 'absent')) return undefined;
+    // As in containsFilter, the most selective fact (the last one named) drives and the others
+    // are probed; `listed` stands in for the notebooks row, which is never read.
+    const facts = [...new Set(tests.flatMap((test) => containsTestFacts(test)))];
+    const driver = facts[facts.length - 1];
+    const probes = facts
+      .slice(0, -1)
+      .map((fact) => sql`and exists (select 1 from notebook_content_facts p where p.seq = f.seq and p.team_id = ${teamId} and p.fact = ${fact})`);
+    const row = await sql<{ n: number }>`select count(*) as n from notebook_content_facts f
+      where f.team_id = ${teamId} and f.fact = ${driver} and f.listed = 1 ${sql.join(probes, sql` `)}`.execute(db);
+    return Number(row.rows[0]?.n ?? 0);
+  },
   async indexNotebook(db, notebook, changed) {
-    const row = await sql<{ seq: number }>`select seq from notebooks where id = ${notebook.id}`.execute(db);
-    const seq = row.rows[0]?.seq;
+    let seq = notebook.seq;
+    if (seq === undefined) {
+      const row = await sql<{ seq: number }>`select seq from notebooks where id = ${notebook.id}`.execute(db);
+      seq = row.rows[0]?.seq;
+    }
     if (seq === undefined) return;
     if (changed.isNew || changed.search) {
       if (!changed.isNew) await sql`delete from notebook_search where rowid = ${seq}`.execute(db);
       await sql`insert into notebook_search (rowid, title, text_content) values (${seq}, ${lexemes(notebook.title ?? '').join(' ')}, ${lexemes(notebook.textContent ?? '').join(' ')})`.execute(db);
     }
+    const listed = notebook.listed ? 1 : 0;
     if (changed.isNew || changed.contains) {
       if (!changed.isNew) await sql`delete from notebook_content_facts where seq = ${seq}`.execute(db);
       const facts = containsFacts(notebook.content);
       if (facts.length > 0) {
-        await sql`insert into notebook_content_facts (team_id, fact, seq) values ${sql.join(facts.map((fact) => sql`(${notebook.teamId}, ${fact}, ${seq})`))}`.execute(db);
+        await sql`insert into notebook_content_facts (team_id, fact, seq, listed) values ${sql.join(facts.map((fact) => sql`(${notebook.teamId}, ${fact}, ${seq}, ${listed})`))}`.execute(db);
       }
+    } else if (changed.listed) {
+      await sql`update notebook_content_facts set listed = ${listed} where seq = ${seq}`.execute(db);
     }
   },
   async syncIdentity() {

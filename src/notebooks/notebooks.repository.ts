@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Database, NotebookTable } from '../db/schema.ts';
 import type { Dialect } from '../db/dialect.ts';
 import type { JsonValue } from './content.ts';
@@ -38,6 +38,10 @@ type NotebookChanges = Partial<Pick<Notebook, 'title' | 'textContent' | 'deleted
 const SORT_MATCHES_BELOW = 5000;
 const LIST_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id'] as const;
 const DETAIL_COLUMNS = [...LIST_COLUMNS, 'team_id', 'text_content', 'visibility', 'version', 'folder'] as const;
+
+function isListed(deleted: boolean, visibility: string): boolean {
+  return !deleted && visibility === 'default';
+}
 
 /** Kysely queries for notebooks; rows leave this file only as Notebook objects. */
 export class NotebooksRepository {
@@ -85,7 +89,7 @@ export class NotebooksRepository {
 
   async insert(db: Executor, notebook: Notebook, content: ContentWrite): Promise<void> {
     const d = this.#dialect;
-    await db
+    const inserted = await db
       .insertInto('notebooks')
       .values({
         id: notebook.id,
@@ -103,8 +107,14 @@ export class NotebooksRepository {
         last_modified_at: d.timestamp(notebook.lastModifiedAt),
         last_modified_by_id: notebook.lastModifiedById,
       })
-      .execute();
-    await d.indexNotebook(db, { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: content?.value ?? null }, { isNew: true, search: true, contains: true });
+      .executeTakeFirst();
+    // SQLite returns the new row key; PostgreSQL's identity-less table returns none (unused there).
+    const seq = inserted.insertId === undefined ? undefined : Number(inserted.insertId);
+    await d.indexNotebook(
+      db,
+      { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: content?.value ?? null, listed: isListed(notebook.deleted, notebook.visibility), seq },
+      { isNew: true, search: true, contains: true, listed: true },
+    );
   }
 
   async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {
@@ -143,7 +153,8 @@ export class NotebooksRepository {
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    if (changes.title !== undefined || changes.textContent !== undefined || changes.content !== undefined) {
+    const listedChanged = changes.deleted !== undefined && changes.deleted !== notebook.deleted;
+    if (changes.title !== undefined || changes.textContent !== undefined || changes.content !== undefined || listedChanged) {
       await d.indexNotebook(
         db,
         {
@@ -152,11 +163,13 @@ export class NotebooksRepository {
           title: changes.title !== undefined ? changes.title : notebook.title,
           textContent: changes.textContent !== undefined ? changes.textContent : notebook.textContent,
           content: changes.content?.value ?? null,
+          listed: isListed(changes.deleted ?? notebook.deleted, notebook.visibility),
         },
         {
           isNew: false,
           search: changes.title !== undefined || changes.textContent !== undefined,
           contains: changes.content !== undefined,
+          listed: listedChanged,
         },
       );
     }
@@ -201,34 +214,47 @@ export class NotebooksRepository {
   }
 
   async list(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number): Promise<{ count: number; items: NotebookListItem[] }> {
-    const unfiltered =
-      !filters.createdByCaller &&
-      filters.createdBy === undefined &&
-      filters.lastModifiedBy === undefined &&
-      filters.modifiedAfter === undefined &&
-      filters.modifiedBefore === undefined &&
-      filters.search === undefined &&
-      filters.contains.length === 0 &&
-      filters.shortId === undefined;
+    const narrowed =
+      filters.createdByCaller ||
+      filters.createdBy !== undefined ||
+      filters.lastModifiedBy !== undefined ||
+      filters.modifiedAfter !== undefined ||
+      filters.modifiedBefore !== undefined ||
+      filters.shortId !== undefined;
+    const unfiltered = !narrowed && filters.search === undefined && filters.contains.length === 0;
     // Which filters can name their rows directly (an index of matches rather than of the list).
     const selective = this.#dialect.engine === 'sqlite' && (filters.search !== undefined || filters.contains.some((test) => test.kind !== 'absent'));
-    let count: number;
+    let count: number | undefined;
     if (unfiltered) count = await this.visibleCount(this.#db, teamId);
-    else {
-      const countRow = await this.#filtered(teamId, filters, callerId, selective)
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
+    else if (!narrowed && filters.search === undefined) count = await this.#dialect.listedContainsCount(this.#db, teamId, filters.contains);
+    if (count === undefined) {
+      const countQuery = this.#filtered(teamId, filters, callerId, selective).select((eb) => eb.fn.countAll<number>().as('n'));
+      const [countRow] = await this.#execute(countQuery, selective);
       count = Number(countRow.n);
     }
     if (count === 0 || page.offset >= count) return { count, items: [] };
     // Few matches: fetch and sort them. Many: walk the ordered list index, which soon finds a page.
-    const rows = await this.#filtered(teamId, filters, callerId, selective && count <= SORT_MATCHES_BELOW)
-      .select(LIST_COLUMNS)
-      .orderBy(this.#ordered(order))
-      .limit(page.limit)
-      .offset(page.offset)
-      .execute();
+    const fromMatches = selective && count <= SORT_MATCHES_BELOW;
+    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches).select(LIST_COLUMNS).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
+    const rows = await this.#execute(pageQuery, fromMatches);
     return { count, items: rows.map((row) => this.#toListItem(row)) };
+  }
+
+  /**
+   * Runs a list query. `fromMatches` (SQLite): the query starts from the row keys of the FTS5 or
+   * facts matches; each is looked up in notebooks_by_seq, which holds every list column, rather
+   * than in the table, whose rows carry the content. SQLite's planner would pick the table (a
+   * rowid lookup looks cheapest to it) and Kysely cannot say INDEXED BY, hence the edit of the
+   * compiled text.
+   */
+  async #execute<O>(query: { compile(): CompiledQuery<O> }, fromMatches: boolean): Promise<O[]> {
+    const compiled = query.compile();
+    if (!fromMatches) return (await this.#db.executeQuery(compiled)).rows;
+    const from = 'from "notebooks" ';
+    const at = compiled.sql.indexOf(from);
+    if (at < 0) throw new Error('list query: no notebooks table to steer');
+    const steered = `${compiled.sql.slice(0, at)}from "notebooks" indexed by "notebooks_by_seq" ${compiled.sql.slice(at + from.length)}`;
+    return (await this.#db.executeQuery(CompiledQuery.raw(steered, [...compiled.parameters]) as CompiledQuery<O>)).rows;
   }
 
   /** The number of listed notebooks of a project (not deleted, default visibility), kept by writes. */

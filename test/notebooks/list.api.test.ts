@@ -822,6 +822,31 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       assert.deepEqual(await notebooks.titles('?contains=recording:before'), []);
       assert.deepEqual(await notebooks.titles('?contains=recording:after'), ['changing']);
     });
+
+    it('counts only listed notebooks: a soft delete leaves the count and a restore, with new content or not, comes back', async () => {
+      const notebooks = await freshProject(env());
+      const kept = await notebooks.create({ title: 'kept', content: doc(recordingNode('shared'), timestampParagraph('shared', 1, 'seen')) });
+      const gone = await notebooks.create({ title: 'gone', content: doc(recordingNode('shared'), timestampParagraph('shared', 2, 'seen')) });
+      await notebooks.create({ title: 'other', content: doc(recordingNode('other')) });
+      const page = async (query: string) => {
+        const body = await notebooks.list(query);
+        return { count: body.count, titles: sortTitles(body.results.map((item) => item.title)) };
+      };
+      assert.deepEqual(await page('?contains=recording'), { count: 3, titles: ['gone', 'kept', 'other'] });
+      await notebooks.patch(gone.short_id, { deleted: true });
+      assert.deepEqual(await page('?contains=recording'), { count: 2, titles: ['kept', 'other'] });
+      assert.deepEqual(await page('?contains=recording:shared'), { count: 1, titles: ['kept'] });
+      assert.deepEqual(await page('?contains=recording,replay-timestamp:shared'), { count: 1, titles: ['kept'] });
+      await notebooks.patch(gone.short_id, { deleted: false });
+      assert.deepEqual(await page('?contains=recording:shared'), { count: 2, titles: ['gone', 'kept'] });
+      await notebooks.patch(gone.short_id, { deleted: true });
+      await notebooks.patch(gone.short_id, { deleted: false, content: doc(recordingNode('moved')), version: 0 });
+      assert.deepEqual(await page('?contains=recording'), { count: 3, titles: ['gone', 'kept', 'other'] });
+      assert.deepEqual(await page('?contains=recording:shared'), { count: 1, titles: ['kept'] });
+      assert.deepEqual(await page('?contains=recording:moved'), { count: 1, titles: ['gone'] });
+      await notebooks.patch(kept.short_id, { content: doc(paragraph('no recording now')), version: 0 });
+      assert.deepEqual(await page('?contains=recording'), { count: 2, titles: ['gone', 'other'] });
+    });
   });
 
   describe('order', () => {
