@@ -33,6 +33,14 @@ export interface IndexChanges {
 }
 
 /**
+ * How SQLite should use a search or contains index (PostgreSQL plans for itself):
+ * `drive`: the matches are the rows to read (few matches; the caller looks them up);
+ * `probe`: the list index is walked in order and each row is tested (many matches: a page is
+ * found long before the matches are exhausted).
+ */
+export type MatchPlan = 'drive' | 'probe';
+
+/**
  * Every difference between SQLite and PostgreSQL lives here: value encodings (timestamps,
  * booleans, JSON), full-text search and JSON containment. Everything else is portable Kysely.
  */
@@ -53,8 +61,8 @@ export interface Dialect {
   readonly contentColumn: RawBuilder<unknown>;
   readContent(value: unknown): string | null;
   /** title OR text_content matches all lexemes (the caller skips the filter for none). */
-  searchFilter(value: string): Expression<SqlBool>;
-  containsFilter(test: ContainsTest, teamId: number): Expression<SqlBool>;
+  searchFilter(value: string, plan?: MatchPlan): Expression<SqlBool>;
+  containsFilter(test: ContainsTest, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
   /**
    * The number of listed notebooks of a project that pass every test, counted from a derived
    * index alone where the engine keeps one (SQLite's facts); undefined: count with the filter.
@@ -117,12 +125,15 @@ const sqlite: Dialect = {
   storeContent: (jsonbText) => (jsonbText === null ? null : renderJsonbText(jsonbText)),
   contentColumn: sql`content`,
   readContent: (value) => (value === null || value === undefined ? null : (value as string)),
-  searchFilter(value) {
+  searchFilter(value, plan = 'drive') {
     const terms = lexemes(value).map((term) => `"${term}"`).join(' AND ');
     const match = `{title} : (${terms}) OR {text_content} : (${terms})`;
+    // Probing: the unary "+" keeps SQLite from fetching the matches by row key (and sorting them
+    // all); it walks the list index and checks each row against the matches' bloom filter.
+    if (plan === 'probe') return sql<SqlBool>`+seq in (select rowid from notebook_search where notebook_search match ${match})`;
     return sql<SqlBool>`seq in (select rowid from notebook_search where notebook_search match ${match})`;
   },
-  containsFilter(test, teamId) {
+  containsFilter(test, teamId, plan = 'drive') {
     const has = (fact: string) =>
       sql<SqlBool>`seq in (select seq from notebook_content_facts where team_id = ${teamId} and fact = ${fact})`;
     const all = (facts: string[]) => sql.join(facts.map(has), sql` and `);
@@ -135,6 +146,13 @@ const sqlite: Dialect = {
     // others are probed per match through the (seq, team_id, fact) index — counting 20 matches
     // must not walk the thousands of notebooks that merely embed a recording.
     const facts = containsTestFacts(test);
+    if (plan === 'probe') {
+      // One primary-key probe per fact and listed row walked (an IN list would first gather
+      // every match, thousands for recording:true).
+      const probe = (fact: string) =>
+        sql<SqlBool>`exists (select 1 from notebook_content_facts p where p.team_id = ${teamId} and p.fact = ${fact} and p.seq = notebooks.seq)`;
+      return sql<SqlBool>`(${sql.join(facts.map(probe), sql` and `)})`;
+    }
     const driver = facts[facts.length - 1];
     const probes = facts
       .slice(0, -1)

@@ -1,6 +1,6 @@
 import { CompiledQuery, sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Database, NotebookTable } from '../db/schema.ts';
-import type { Dialect } from '../db/dialect.ts';
+import type { Dialect, MatchPlan } from '../db/dialect.ts';
 import type { JsonValue } from './content.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
 
@@ -48,9 +48,13 @@ export class NotebooksRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: Dialect;
 
-  constructor(db: Kysely<Database>, dialect: Dialect) {
+  readonly #sortMatchesBelow: number;
+
+  /** `sortMatchesBelow`: the SQLite plan switch (see SORT_MATCHES_BELOW); tests lower it. */
+  constructor(db: Kysely<Database>, dialect: Dialect, options: { sortMatchesBelow?: number } = {}) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#sortMatchesBelow = options.sortMatchesBelow ?? SORT_MATCHES_BELOW;
   }
 
   #toNotebook(row: Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]> & { content: unknown }): Notebook {
@@ -179,10 +183,12 @@ export class NotebooksRepository {
   /**
    * The list's WHERE clause. With `fromCandidates`, SQLite is steered (unary "+" disqualifies a
    * term from index use) to start from the rows the selective filters name — the FTS5 matches
-   * or the contains facts — instead of walking the project's whole list index.
+   * or the contains facts — instead of walking the project's whole list index; without, the
+   * list index is walked and the search and contains filters probe each row.
    */
   #filtered(teamId: number, filters: ListFilters, callerId: number, fromCandidates = false) {
     const d = this.#dialect;
+    const plan: MatchPlan = fromCandidates ? 'drive' : 'probe';
     const base = fromCandidates
       ? this.#db.selectFrom('notebooks').where(sql<SqlBool>`+team_id = ${teamId} and +deleted = ${false} and +visibility = ${'default'}`)
       : this.#db.selectFrom('notebooks').where('team_id', '=', teamId).where('deleted', '=', false).where('visibility', '=', 'default');
@@ -196,8 +202,8 @@ export class NotebooksRepository {
       )
       .$if(filters.modifiedAfter !== undefined, (qb) => qb.where('last_modified_at', '>', d.timestamp(filters.modifiedAfter as Date)))
       .$if(filters.modifiedBefore !== undefined, (qb) => qb.where('last_modified_at', '<', d.timestamp(filters.modifiedBefore as Date)))
-      .$if(filters.search !== undefined, (qb) => qb.where(d.searchFilter(filters.search as string)))
-      .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId)), qb))
+      .$if(filters.search !== undefined, (qb) => qb.where(d.searchFilter(filters.search as string, plan)))
+      .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId, plan)), qb))
       .$if(filters.shortId !== undefined, (qb) => qb.where('short_id', '=', filters.shortId as string));
   }
 
@@ -234,7 +240,7 @@ export class NotebooksRepository {
     }
     if (count === 0 || page.offset >= count) return { count, items: [] };
     // Few matches: fetch and sort them. Many: walk the ordered list index, which soon finds a page.
-    const fromMatches = selective && count <= SORT_MATCHES_BELOW;
+    const fromMatches = selective && count <= this.#sortMatchesBelow;
     const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches).select(LIST_COLUMNS).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
     const rows = await this.#execute(pageQuery, fromMatches);
     return { count, items: rows.map((row) => this.#toListItem(row)) };
