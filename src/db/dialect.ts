@@ -185,8 +185,17 @@ const sqlite: Dialect = {
     }
     const listed = notebook.listed ? 1 : 0;
     if (changed.isNew || changed.contains) {
-      if (!changed.isNew) await sql`delete from notebook_content_facts where seq = ${seq}`.execute(db);
-      const facts = containsFacts(notebook.content);
+      // An edit seldom changes which node types and ids a document holds: write the difference.
+      let facts = containsFacts(notebook.content);
+      if (!changed.isNew) {
+        const stored = await sql<{ fact: string }>`select fact from notebook_content_facts where seq = ${seq}`.execute(db);
+        const wanted = new Set(facts);
+        const gone = stored.rows.map((row) => row.fact).filter((fact) => !wanted.has(fact));
+        const kept = new Set(stored.rows.map((row) => row.fact));
+        facts = facts.filter((fact) => !kept.has(fact));
+        if (gone.length > 0) await sql`delete from notebook_content_facts where seq = ${seq} and team_id = ${notebook.teamId} and fact in (${sql.join(gone)})`.execute(db);
+        if (changed.listed) await sql`update notebook_content_facts set listed = ${listed} where seq = ${seq}`.execute(db);
+      }
       if (facts.length > 0) {
         await sql`insert into notebook_content_facts (team_id, fact, seq, listed) values ${sql.join(facts.map((fact) => sql`(${notebook.teamId}, ${fact}, ${seq}, ${listed})`))}`.execute(db);
       }

@@ -73,11 +73,25 @@ function lexemeSet(text: string): Set<string> {
   const tokens = text.match(TOKEN);
   if (tokens === null) return found;
   for (const token of tokens) {
-    const lexeme = tokenLexeme(token);
-    if (lexeme !== undefined) found.add(lexeme);
+    let lexeme = LEXEME_MEMO.get(token);
+    if (lexeme === undefined) {
+      lexeme = tokenLexeme(token) ?? null;
+      if (token.length <= MEMO_TOKEN_LENGTH) {
+        if (LEXEME_MEMO.size >= MEMO_SIZE) LEXEME_MEMO.clear();
+        LEXEME_MEMO.set(token, lexeme);
+      }
+    }
+    if (lexeme !== null) found.add(lexeme);
   }
   return found;
 }
+
+// Stemming is most of the CPU a save spends indexing text, and a vocabulary repeats: each
+// token as written is stemmed once (null: a stop word or an ignored token), in a memo that
+// starts over when full. The result depends on the token alone.
+const MEMO_SIZE = 50_000;
+const MEMO_TOKEN_LENGTH = 40;
+const LEXEME_MEMO = new Map<string, string | null>();
 
 function tokenLexeme(token: string): string | undefined {
   // UTF-8 needs at most 3 bytes per UTF-16 code unit, so short tokens skip the byte count.
