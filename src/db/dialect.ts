@@ -74,6 +74,20 @@ export interface Dialect {
   syncIdentity(db: Executor, table: 'projects' | 'users'): Promise<void>;
 }
 
+/**
+ * What PostgreSQL's content_facts must contain for a test to hold: the test's facts (see
+ * containsTestFacts) as `{"t": ["ph-recording"], "i": ["abc"]}`, numbers as jsonb numbers.
+ */
+function contentFactsWanted(test: ContainsTest): string {
+  const wanted: Record<string, JsonValue[]> = {};
+  for (const fact of containsTestFacts(test)) {
+    const [, key, rest] = /^([a-z]+):(.*)$/s.exec(fact) ?? [];
+    const value = key === 't' || key === 'ct' ? rest : rest.startsWith('s:') ? rest.slice(2) : Number(rest.slice(2));
+    (wanted[key] ??= []).push(value);
+  }
+  return JSON.stringify(wanted);
+}
+
 const postgres: Dialect = {
   engine: 'postgres',
   timestamp: (value) => value,
@@ -87,19 +101,15 @@ const postgres: Dialect = {
   contentColumn: sql`content::text`,
   readContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
   searchFilter(value) {
-    // PostHog's exact expression; served by the two GIN expression indexes.
-    return sql<SqlBool>`(to_tsvector('english', coalesce(title, '')) @@ plainto_tsquery('english', ${value})
-      or to_tsvector('english', coalesce(text_content, '')) @@ plainto_tsquery('english', ${value}))`;
+    // PostHog's expression, its to_tsvector stored in generated columns (migration 0002).
+    return sql<SqlBool>`(search_title @@ plainto_tsquery('english', ${value}) or search_text @@ plainto_tsquery('english', ${value}))`;
   },
   containsFilter(test) {
-    const presence = sql`${JSON.stringify(test.presence)}::jsonb`;
-    if (test.kind === 'absent') {
-      // PostHog's expression verbatim, NULL semantics included (see notebooks-api.md §4.1.2).
-      return sql<SqlBool>`not (content -> 'content' @> ${presence} and content is not null)`;
-    }
-    const id = test.id === null ? null : sql`${JSON.stringify(test.id)}::jsonb`;
-    if (id === null) return sql<SqlBool>`content -> 'content' @> ${presence}`;
-    return sql<SqlBool>`(content -> 'content' @> ${presence} and content -> 'content' @> ${id})`;
+    // PostHog's `content -> 'content' @> structure` asked of the generated content_facts
+    // (migration 0002): the same answer, NULL included, without reading the document.
+    const wanted = sql`${contentFactsWanted(test)}::jsonb`;
+    if (test.kind === 'absent') return sql<SqlBool>`not (content_facts @> ${wanted} and content is not null)`;
+    return sql<SqlBool>`content_facts @> ${wanted}`;
   },
   async listedContainsCount() {
     return undefined;

@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Generated, GeneratedAlways } from 'kysely';
 
 // Row types as both engines return them after dialect conversion in the repositories:
 // timestamps arrive as Date (PostgreSQL) or ISO text (SQLite), booleans as boolean or 0/1,
@@ -71,6 +71,10 @@ export interface NotebookTable {
   created_by_id: number | null;
   last_modified_at: DbTimestamp;
   last_modified_by_id: number | null;
+  /** PostgreSQL only, derived by the database (migration 0002): never written, read by the filters. */
+  search_title: GeneratedAlways<unknown>;
+  search_text: GeneratedAlways<unknown>;
+  content_facts: GeneratedAlways<unknown>;
 }
 
 export interface ActivityLogTable {

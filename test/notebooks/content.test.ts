@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
+import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
+import { dialectFor } from '../../src/db/dialect.ts';
+import { CONTENT_FACTS_EXPRESSION } from '../../src/db/migrations/0002-postgres-search-vectors.ts';
 import {
   HAS_CONTENT_FACT,
   compareJsonbKeys,
@@ -586,6 +589,60 @@ describe('containsMatches', () => {
     rows.forEach((row, i) => {
       assert.equal(expected[i], row.kept, `${documents[i]}\n${kinds[i]} ${presences[i]} ${ids[i]}`);
     });
+  });
+});
+
+describe('PostgreSQL content_facts (migration 0002)', () => {
+  // A compiler only: the test runs the SQL on its own client, where the temp table lives.
+  const compiler = new Kysely<never>({
+    dialect: {
+      createAdapter: () => new PostgresAdapter(),
+      createDriver: () => new DummyDriver(),
+      createIntrospector: (db) => new PostgresIntrospector(db),
+      createQueryCompiler: () => new PostgresQueryCompiler(),
+    },
+  });
+  const postgres = dialectFor('postgres');
+
+  test('the contains filter on content_facts keeps exactly the rows PostHog\'s content->\'content\' @> keeps', async (t) => {
+    const client = await postgresOrSkip(t);
+    if (client === null) return;
+    const generated = sql`create temp table contains_documents (
+      n integer primary key,
+      content jsonb,
+      content_facts jsonb generated always as (${CONTENT_FACTS_EXPRESSION}) stored
+    )`.compile(compiler);
+    await client.query(generated.sql);
+    try {
+      const random = seededRandom(11);
+      const documents = Array.from({ length: 5000 }, () => randomDocument(random));
+      await client.query('insert into contains_documents (n, content) select n - 1, d::jsonb from unnest($1::text[]) with ordinality as p(d, n)', [
+        documents.map((document) => (document === null ? null : JSON.stringify(document))),
+      ]);
+      const outcomes = new Map<string, [number, number]>();
+      for (const [n, document] of documents.entries()) {
+        for (const test of randomContainsTests(random, document)) {
+          const presence = sql`${JSON.stringify(test.presence)}::jsonb`;
+          const posthog =
+            test.kind === 'present'
+              ? sql`content -> 'content' @> ${presence}`
+              : test.kind === 'match'
+                ? sql`content -> 'content' @> ${presence} and content -> 'content' @> ${JSON.stringify(test.id)}::jsonb`
+                : sql`not (content -> 'content' @> ${presence} and content is not null)`;
+          const query = sql`select coalesce(${postgres.containsFilter(test, 1)}, false) as ours, coalesce(${posthog}, false) as posthog
+            from contains_documents where n = ${n}`.compile(compiler);
+          const [row] = (await client.query(query.sql, [...query.parameters])).rows as { ours: boolean; posthog: boolean }[];
+          assert.equal(row.ours, row.posthog, `${JSON.stringify(document)}\n${JSON.stringify(test)}`);
+          const [falses, trues] = outcomes.get(test.kind) ?? [0, 0];
+          outcomes.set(test.kind, row.posthog ? [falses, trues + 1] : [falses + 1, trues]);
+        }
+      }
+      for (const [kind, [falses, trues]] of outcomes) {
+        assert.ok(falses > 100 && trues > 100, `both outcomes are exercised for ${kind}: ${trues} true, ${falses} false`);
+      }
+    } finally {
+      await client.query('drop table contains_documents');
+    }
   });
 });
 

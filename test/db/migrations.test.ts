@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Migrator, sql } from 'kysely';
+import { migrate, openDatabase, type Db } from '../../src/db/database.ts';
+import { up as initial } from '../../src/db/migrations/0001-initial.ts';
+import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
+import { AccountsService } from '../../src/accounts/accounts.service.ts';
+import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
+import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
+import { createTestDatabase, postgresAvailable } from '../support/harness.ts';
+
+const POSTGRES_REACHABLE = await postgresAvailable();
+
+describe('migration 0002 on a PostgreSQL database created by 0001', { skip: POSTGRES_REACHABLE ? false : 'PostgreSQL not reachable' }, () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let db: Db;
+  let projectId: number;
+  let applied: string[];
+
+  const row = (shortId: string, title: string | null, textContent: string | null, content: unknown) => ({
+    id: crypto.randomUUID(),
+    short_id: shortId,
+    team_id: projectId,
+    title,
+    content: content === null ? null : JSON.stringify(content),
+    text_content: textContent,
+    deleted: false,
+    visibility: 'default',
+    version: 0,
+    folder: 'Unfiled/Notebooks',
+    created_at: new Date('2024-01-01T00:00:00Z'),
+    created_by_id: null,
+    last_modified_at: new Date(`2024-01-0${shortId.length}T00:00:00Z`),
+    last_modified_by_id: null,
+  });
+
+  async function listed(query: string): Promise<string[]> {
+    const params = new URLSearchParams(query);
+    const repository = new NotebooksRepository(db.kysely, db.dialect);
+    const { count, items } = await repository.list(projectId, parseListFilters(params, 'UTC'), parseOrder(params), { limit: 100, offset: 0 }, 0);
+    assert.equal(count, items.length);
+    return items.map((item) => item.shortId).sort();
+  }
+
+  before(async () => {
+    database = await createTestDatabase('postgres');
+    db = await openDatabase(database.target);
+    const onlyInitial = new Migrator({
+      db: db.kysely,
+      provider: { getMigrations: async () => ({ '0001-initial': { up: (kysely) => initial(kysely, 'postgres') } }) },
+      migrationTableName: 'notebooks_migrations',
+      migrationLockTableName: 'notebooks_migrations_lock',
+    });
+    const { error } = await onlyInitial.migrateToLatest();
+    if (error) throw error;
+    const accounts = new AccountsService(new AccountsRepository(db.kysely, db.dialect));
+    const org = await accounts.createOrganization('Upgraded organization');
+    projectId = (await accounts.createProject({ name: 'Upgraded project', organizationId: org.id })).id;
+    await db.kysely
+      .insertInto('notebooks')
+      .values([
+        row('a', 'Ponies', null, { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'rec-1' } }] }),
+        row('bb', null, 'hobbies and quokkas', { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'ph-replay-timestamp', attrs: { sessionRecordingId: 'rec-1' } }] }] }),
+        row('ccc', 'Untitled', null, null),
+        row('dddd', 'Other', 'nothing here', { type: 'doc' }),
+      ])
+      .execute();
+    applied = await migrate(db);
+  });
+
+  after(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  it('applies 0002 to the existing database', () => {
+    assert.ok(applied.includes('0002-postgres-search-vectors'), JSON.stringify(applied));
+  });
+
+  it('finds the notebooks written before the upgrade by search, stemmed, in the title or the text', async () => {
+    assert.deepEqual(await listed('search=pony'), ['a']);
+    assert.deepEqual(await listed('search=hobby quokka'), ['bb']);
+    assert.deepEqual(await listed('search=pony hobby'), []);
+  });
+
+  it('answers contains for the notebooks written before the upgrade, NULL rules included', async () => {
+    assert.deepEqual(await listed('contains=recording:true'), ['a']);
+    assert.deepEqual(await listed('contains=recording:rec-1'), ['a']);
+    assert.deepEqual(await listed('contains=replay-timestamp:rec-1'), ['bb']);
+    // NULL content is kept by :false; content without a "content" key is dropped.
+    assert.deepEqual(await listed('contains=recording:false'), ['bb', 'ccc']);
+  });
+
+  it('derives the columns for rows inserted after the upgrade, and follows updates', async () => {
+    await db.kysely.insertInto('notebooks').values(row('eeeee', 'Late pony', null, { content: [{ type: 'ph-recording', attrs: { id: 7 } }] })).execute();
+    assert.deepEqual(await listed('search=ponies'), ['a', 'eeeee']);
+    assert.deepEqual(await listed('contains=recording:7'), ['eeeee']);
+    await db.kysely.updateTable('notebooks').set({ title: 'Late horse', content: JSON.stringify({ content: [] }) }).where('short_id', '=', 'eeeee').execute();
+    assert.deepEqual(await listed('search=ponies'), ['a']);
+    assert.deepEqual(await listed('contains=recording:7'), []);
+  });
+
+  it('drops the expression indexes that the stored columns replace', async () => {
+    const { rows } = await sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = 'notebooks' and indexdef like '%gin%' order by indexname`.execute(db.kysely);
+    assert.deepEqual(
+      rows.map((index) => index.indexdef.replace(/^.* USING /, '')),
+      ['gin (content_facts jsonb_path_ops)', 'gin (search_text)', 'gin (search_title)'],
+    );
+  });
+});
