@@ -1,15 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Migration, type Transaction } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { dialectFor, type Dialect, type Engine } from './dialect.ts';
+import { GroupCommit } from './group-commit.ts';
 import { up as initial } from './migrations/0001-initial.ts';
-import { up as postgresSearchVectors } from './migrations/0002-postgres-search-vectors.ts';
 import { up as sqliteListLookups } from './migrations/0003-sqlite-list-lookups.ts';
 
 export interface Db {
   kysely: Kysely<Database>;
   dialect: Dialect;
+  /** SQLite: the writes of concurrent requests share transactions (see group-commit.ts). */
+  groupCommit?: GroupCommit;
   close(): Promise<void>;
 }
 
@@ -46,13 +48,13 @@ export async function openDatabase(target: DatabaseTarget, options: { poolSize?:
     const database = new NodeSqliteDatabase(target.location, options.sqliteSynchronous);
     kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   }
-  return { kysely, dialect, close: () => kysely.destroy() };
+  const groupCommit = target.engine === 'sqlite' ? new GroupCommit(kysely) : undefined;
+  return { kysely, dialect, groupCommit, close: () => kysely.destroy() };
 }
 
 export async function migrate(db: Db): Promise<string[]> {
   const migrations: Record<string, Migration> = {
     '0001-initial': { up: (kysely) => initial(kysely, db.dialect.engine) },
-    '0002-postgres-search-vectors': { up: (kysely) => postgresSearchVectors(kysely, db.dialect.engine) },
     '0003-sqlite-list-lookups': { up: (kysely) => sqliteListLookups(kysely, db.dialect.engine) },
   };
   const migrator = new Migrator({
@@ -67,22 +69,12 @@ export async function migrate(db: Db): Promise<string[]> {
 }
 
 /**
- * Runs fn in a write transaction. SQLite takes the write lock up front (BEGIN IMMEDIATE), so a
- * second process waits on busy_timeout instead of failing when its read snapshot goes stale;
- * PostgreSQL uses an ordinary transaction (rows are locked with SELECT … FOR UPDATE).
+ * Runs fn in a write transaction. SQLite: in the next group commit (group-commit.ts), which
+ * takes the write lock up front (BEGIN IMMEDIATE) so that a second process waits on
+ * busy_timeout instead of failing when its read snapshot goes stale. PostgreSQL: an ordinary
+ * transaction (rows are locked with SELECT … FOR UPDATE).
  */
 export async function writeTransaction<T>(db: Db, fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-  if (db.dialect.engine === 'postgres') return db.kysely.transaction().execute(fn);
-  return db.kysely.connection().execute(async (connection) => {
-    await sql`begin immediate`.execute(connection);
-    try {
-      // The connection is pinned for the callback; the callback only ever sees this connection.
-      const result = await fn(connection as unknown as Transaction<Database>);
-      await sql`commit`.execute(connection);
-      return result;
-    } catch (error) {
-      await sql`rollback`.execute(connection);
-      throw error;
-    }
-  });
+  if (db.groupCommit === undefined) return db.kysely.transaction().execute(fn);
+  return db.groupCommit.run(fn);
 }
