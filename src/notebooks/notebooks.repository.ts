@@ -241,8 +241,14 @@ export class NotebooksRepository {
     if (count === 0 || page.offset >= count) return { count, items: [] };
     // Few matches: fetch and sort them. Many: walk the ordered list index, which soon finds a page.
     const fromMatches = selective && count <= this.#sortMatchesBelow;
-    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches).select(LIST_COLUMNS).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
-    const rows = await this.#execute(pageQuery, fromMatches);
+    const matches = this.#filtered(teamId, filters, callerId, fromMatches).select(LIST_COLUMNS);
+    // PostgreSQL walking the list index reads each walked row's stored search_text (TOASTed, a
+    // few KB), a cost its planner does not see: with few matches, sort them instead (OFFSET 0
+    // keeps the subquery from being flattened into an index walk).
+    const sortSearchMatches = this.#dialect.engine === 'postgres' && filters.search !== undefined && count <= this.#sortMatchesBelow;
+    const rows = sortSearchMatches
+      ? await this.#db.selectFrom(matches.offset(0).as('matches')).selectAll().orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset).execute()
+      : await this.#execute(matches.orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset), fromMatches);
     return { count, items: rows.map((row) => this.#toListItem(row)) };
   }
 
