@@ -5,6 +5,7 @@ import type { Database } from './schema.ts';
 import { dialectFor, type Dialect, type Engine } from './dialect.ts';
 import { GroupCommit } from './group-commit.ts';
 import { up as initial } from './migrations/0001-initial.ts';
+import { up as postgresSearchVectors } from './migrations/0002-postgres-search-vectors.ts';
 import { up as sqliteListLookups } from './migrations/0003-sqlite-list-lookups.ts';
 
 export interface Db {
@@ -55,6 +56,7 @@ export async function openDatabase(target: DatabaseTarget, options: { poolSize?:
 export async function migrate(db: Db): Promise<string[]> {
   const migrations: Record<string, Migration> = {
     '0001-initial': { up: (kysely) => initial(kysely, db.dialect.engine) },
+    '0002-postgres-search-vectors': { up: (kysely) => postgresSearchVectors(kysely, db.dialect.engine) },
     '0003-sqlite-list-lookups': { up: (kysely) => sqliteListLookups(kysely, db.dialect.engine) },
   };
   const migrator = new Migrator({
