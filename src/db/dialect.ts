@@ -65,7 +65,7 @@ export interface Dialect {
   containsFilter(test: ContainsTest, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
   /**
    * The number of listed notebooks of a project that pass every test, counted from a derived
-   * index alone where the engine keeps one (SQLite's facts); undefined: count with the filter.
+   * index alone where the engine keeps one (SQLite's facts, PostgreSQL's fact rows); undefined: count with the filter.
    */
   listedContainsCount(db: Executor, teamId: number, tests: ContainsTest[]): Promise<number | undefined>;
   /** Keeps the engine's derived search and contains indexes in step with a notebook write. */
@@ -75,16 +75,20 @@ export interface Dialect {
 }
 
 /**
- * What PostgreSQL's content_facts must contain for a test to hold: the test's facts (see
- * containsTestFacts) as `{"t": ["ph-recording"], "i": ["abc"]}`, numbers as jsonb numbers.
+ * The (key, value) pairs of content_facts (migration 0002) that a test needs: its facts (see
+ * containsTestFacts), `t:ph-recording` as ['t', 'ph-recording'], numbers as numbers.
  */
+function contentFactPairs(test: ContainsTest): [string, JsonValue][] {
+  return containsTestFacts(test).map((fact) => {
+    const [, key, rest] = /^([a-z]+):(.*)$/s.exec(fact) ?? [];
+    return [key, key === 't' || key === 'ct' ? rest : rest.startsWith('s:') ? rest.slice(2) : Number(rest.slice(2))];
+  });
+}
+
+/** What content_facts must contain for a test to hold, as `{"t": ["ph-recording"], "i": ["abc"]}`. */
 function contentFactsWanted(test: ContainsTest): string {
   const wanted: Record<string, JsonValue[]> = {};
-  for (const fact of containsTestFacts(test)) {
-    const [, key, rest] = /^([a-z]+):(.*)$/s.exec(fact) ?? [];
-    const value = key === 't' || key === 'ct' ? rest : rest.startsWith('s:') ? rest.slice(2) : Number(rest.slice(2));
-    (wanted[key] ??= []).push(value);
-  }
+  for (const [key, value] of contentFactPairs(test)) (wanted[key] ??= []).push(value);
   return JSON.stringify(wanted);
 }
 
@@ -111,11 +115,23 @@ const postgres: Dialect = {
     if (test.kind === 'absent') return sql<SqlBool>`not (content_facts @> ${wanted} and content is not null)`;
     return sql<SqlBool>`content_facts @> ${wanted}`;
   },
-  async listedContainsCount() {
-    return undefined;
+  async listedContainsCount(db, teamId, tests) {
+    if (tests.length === 0 || tests.some((test) => test.kind === 'absent')) return undefined;
+    // From notebook_content_fact_rows alone (migration 0004): an id, shortId or recording fact
+    // (a few rows) drives when there is one, a node type (thousands) otherwise; the other facts
+    // are probed per driving row through the primary key.
+    const pairs = [...new Map(tests.flatMap(contentFactPairs).map((pair) => [JSON.stringify(pair), pair])).values()];
+    const driverAt = Math.max(0, pairs.findIndex(([key]) => key !== 't' && key !== 'ct'));
+    const fact = ([key, value]: [string, JsonValue]) => sql`notebook_fact_key(${key}, ${JSON.stringify(value)}::jsonb)`;
+    const probes = pairs
+      .filter((_, at) => at !== driverAt)
+      .map((pair) => sql`and exists (select 1 from notebook_content_fact_rows p where p.team_id = ${teamId} and p.fact = ${fact(pair)} and p.listed and p.notebook_id = f.notebook_id)`);
+    const row = await sql<{ n: number }>`select count(*) as n from notebook_content_fact_rows f
+      where f.team_id = ${teamId} and f.fact = ${fact(pairs[driverAt])} and f.listed ${sql.join(probes, sql` `)}`.execute(db);
+    return Number(row.rows[0]?.n ?? 0);
   },
   async indexNotebook() {
-    // PostgreSQL indexes the columns themselves.
+    // PostgreSQL derives its search and contains columns and fact rows itself (migrations 0002, 0004).
   },
   async syncIdentity(db, table) {
     await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(db);

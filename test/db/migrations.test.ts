@@ -11,7 +11,7 @@ import { createTestDatabase, postgresAvailable } from '../support/harness.ts';
 
 const POSTGRES_REACHABLE = await postgresAvailable();
 
-describe('migration 0002 on a PostgreSQL database created by 0001', { skip: POSTGRES_REACHABLE ? false : 'PostgreSQL not reachable' }, () => {
+describe('migrations 0002 and 0004 on a PostgreSQL database created by 0001', { skip: POSTGRES_REACHABLE ? false : 'PostgreSQL not reachable' }, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let db: Db;
   let projectId: number;
@@ -34,6 +34,7 @@ describe('migration 0002 on a PostgreSQL database created by 0001', { skip: POST
     last_modified_by_id: null,
   });
 
+  /** The listed short_ids; a contains-only count comes from the fact rows (0004), the page from the filter. */
   async function listed(query: string): Promise<string[]> {
     const params = new URLSearchParams(query);
     const repository = new NotebooksRepository(db.kysely, db.dialect);
@@ -73,8 +74,9 @@ describe('migration 0002 on a PostgreSQL database created by 0001', { skip: POST
     await database?.drop();
   });
 
-  it('applies 0002 to the existing database', () => {
+  it('applies 0002 and 0004 to the existing database', () => {
     assert.ok(applied.includes('0002-postgres-search-vectors'), JSON.stringify(applied));
+    assert.ok(applied.includes('0004-postgres-content-fact-rows'), JSON.stringify(applied));
   });
 
   it('finds the notebooks written before the upgrade by search, stemmed, in the title or the text', async () => {

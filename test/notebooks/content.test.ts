@@ -5,6 +5,10 @@ import pg from 'pg';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
 import { dialectFor } from '../../src/db/dialect.ts';
 import { CONTENT_FACTS_EXPRESSION } from '../../src/db/migrations/0002-postgres-search-vectors.ts';
+import { migrate, openDatabase } from '../../src/db/database.ts';
+import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
+import { AccountsService } from '../../src/accounts/accounts.service.ts';
+import { createTestDatabase } from '../support/harness.ts';
 import {
   HAS_CONTENT_FACT,
   compareJsonbKeys,
@@ -642,6 +646,72 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
       }
     } finally {
       await client.query('drop table contains_documents');
+    }
+  });
+
+  test('counts from notebook_content_fact_rows equal counts with the filter, through inserts, edits and soft deletes', async (t) => {
+    if ((await postgresOrSkip(t)) === null) return;
+    const database = await createTestDatabase('postgres');
+    const db = await openDatabase(database.target);
+    try {
+      await migrate(db);
+      const accounts = new AccountsService(new AccountsRepository(db.kysely, db.dialect));
+      const org = await accounts.createOrganization('Facts');
+      const [teamId, otherTeamId] = [(await accounts.createProject({ name: 'A', organizationId: org.id })).id, (await accounts.createProject({ name: 'B', organizationId: org.id })).id];
+      const random = seededRandom(23);
+      const documents = Array.from({ length: 1200 }, () => randomDocument(random));
+      const ids = documents.map(() => crypto.randomUUID());
+      const now = new Date();
+      await db.kysely
+        .insertInto('notebooks')
+        .values(
+          documents.map((document, n) => ({
+            id: ids[n],
+            short_id: `n${n}`,
+            team_id: n % 5 === 0 ? otherTeamId : teamId,
+            title: null,
+            content: document === null ? null : JSON.stringify(document),
+            text_content: null,
+            deleted: random.chance(0.1),
+            visibility: random.chance(0.1) ? 'internal' : 'default',
+            version: 0,
+            folder: 'f',
+            created_at: now,
+            created_by_id: null,
+            last_modified_at: now,
+            last_modified_by_id: null,
+          })),
+        )
+        .execute();
+      const compare = async (label: string) => {
+        let nonZero = 0;
+        for (const [n, document] of documents.entries()) {
+          if (n % 4 !== 0) continue;
+          const tests = randomContainsTests(random, document).filter((test) => test.kind !== 'absent');
+          if (tests.length === 0) continue;
+          const fromRows = await postgres.listedContainsCount(db.kysely, teamId, tests);
+          const filtered = await tests
+            .reduce((query, test) => query.where(postgres.containsFilter(test, teamId)), db.kysely.selectFrom('notebooks').where('team_id', '=', teamId).where('deleted', '=', false).where('visibility', '=', 'default'))
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow();
+          assert.equal(fromRows, Number(filtered.n), `${label}: ${JSON.stringify(tests)}`);
+          if (fromRows !== 0) nonZero += 1;
+        }
+        assert.ok(nonZero > 50, `${label}: counts that are not zero (${nonZero}) make the comparison mean something`);
+      };
+      await compare('inserted');
+      for (const [n, id] of ids.entries()) {
+        if (n % 3 === 0) await db.kysely.updateTable('notebooks').set({ deleted: sql<boolean>`not deleted` }).where('id', '=', id).execute();
+        if (n % 7 === 0) {
+          documents[n] = randomDocument(random);
+          await db.kysely.updateTable('notebooks').set({ content: documents[n] === null ? null : JSON.stringify(documents[n]) }).where('id', '=', id).execute();
+        }
+        if (n % 11 === 0) await db.kysely.updateTable('notebooks').set({ title: 'only the title' }).where('id', '=', id).execute();
+      }
+      await compare('edited');
+    } finally {
+      await db.close();
+      await database.drop();
     }
   });
 });
