@@ -230,6 +230,10 @@ export class NotebooksRepository {
     const unfiltered = !narrowed && filters.search === undefined && filters.contains.length === 0;
     // Which filters can name their rows directly (an index of matches rather than of the list).
     const selective = this.#dialect.engine === 'sqlite' && (filters.search !== undefined || filters.contains.some((test) => test.kind !== 'absent'));
+    if (this.#dialect.engine === 'postgres' && filters.search !== undefined) {
+      const found = await this.#searchPage(teamId, filters, order, page, callerId);
+      if (found !== undefined) return found;
+    }
     let count: number | undefined;
     if (unfiltered) count = await this.visibleCount(this.#db, teamId);
     else if (!narrowed && filters.search === undefined) count = await this.#dialect.listedContainsCount(this.#db, teamId, filters.contains);
@@ -241,15 +245,30 @@ export class NotebooksRepository {
     if (count === 0 || page.offset >= count) return { count, items: [] };
     // Few matches: fetch and sort them. Many: walk the ordered list index, which soon finds a page.
     const fromMatches = selective && count <= this.#sortMatchesBelow;
-    const matches = this.#filtered(teamId, filters, callerId, fromMatches).select(LIST_COLUMNS);
-    // PostgreSQL walking the list index reads each walked row's stored search_text (TOASTed, a
-    // few KB), a cost its planner does not see: with few matches, sort them instead (OFFSET 0
-    // keeps the subquery from being flattened into an index walk).
-    const sortSearchMatches = this.#dialect.engine === 'postgres' && filters.search !== undefined && count <= this.#sortMatchesBelow;
-    const rows = sortSearchMatches
-      ? await this.#db.selectFrom(matches.offset(0).as('matches')).selectAll().orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset).execute()
-      : await this.#execute(matches.orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset), fromMatches);
+    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches).select(LIST_COLUMNS).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
+    const rows = await this.#execute(pageQuery, fromMatches);
     return { count, items: rows.map((row) => this.#toListItem(row)) };
+  }
+
+  /**
+   * A PostgreSQL search list in one query: the matches are fetched from the GIN indexes, counted
+   * (count(*) over ()) and sorted. Walking the list index instead would read every walked row's
+   * stored search_text (TOASTed, a few KB), a cost the planner does not see (OFFSET 0 keeps the
+   * subquery from being flattened into that walk); and counting separately would fetch the
+   * matches twice. Undefined when the page is empty (an offset past the end): count apart.
+   */
+  async #searchPage(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number) {
+    const matches = this.#filtered(teamId, filters, callerId).select(LIST_COLUMNS).offset(0);
+    const rows = await this.#db
+      .selectFrom(matches.as('matches'))
+      .selectAll()
+      .select(sql<number>`count(*) over ()`.as('total'))
+      .orderBy(this.#ordered(order))
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    if (rows.length === 0) return undefined;
+    return { count: Number(rows[0].total), items: rows.map((row) => this.#toListItem(row)) };
   }
 
   /**

@@ -606,6 +606,19 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       assert.deepEqual(await notebooks.titles('?search=hobby'), []);
     });
 
+    it('pages through the matches with their full count, also at and past the end', async () => {
+      const notebooks = await freshProject(env());
+      for (const title of ['pony one', 'pony two', 'horse', 'pony three']) await notebooks.create({ title });
+      const first = await notebooks.list('?search=pony&limit=2');
+      const second = await notebooks.list('?search=pony&limit=2&offset=2');
+      assert.deepEqual([first.count, first.results.length, second.count, second.results.length], [3, 2, 3, 1]);
+      assert.deepEqual([...first.results, ...second.results].map((n) => n.title).sort(), ['pony one', 'pony three', 'pony two']);
+      for (const offset of [3, 10]) {
+        const past = await notebooks.list(`?search=pony&limit=2&offset=${offset}`);
+        assert.deepEqual([past.count, past.results], [3, []], `offset ${offset}`);
+      }
+    });
+
     it('does not match prefixes', async () => {
       const notebooks = await freshProject(env());
       await notebooks.create({ title: 'pony' });
