@@ -8,6 +8,7 @@ import { AccountsService } from '../src/accounts/accounts.service.ts';
 import { containsFacts, toJsonbOrder, toJsonbText, type JsonObject, type JsonValue } from '../src/notebooks/content.ts';
 import { renderJsonbText } from '../src/notebooks/content-text.ts';
 import { lexemes } from '../src/notebooks/search-text.ts';
+import { searchScopeToken } from '../src/db/migrations/0005-sqlite-search-scope.ts';
 
 // A deterministic data set for the benchmark: the same seed gives the same notebooks, ids and
 // all, so two runs (or two engines) measure the same data.
@@ -585,7 +586,7 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
     'insert into notebooks (seq, id, short_id, team_id, title, content, text_content, deleted, visibility, version, folder, created_at, created_by_id, last_modified_at, last_modified_by_id)',
     15,
   );
-  const search = new SqliteBulkInsert(db, 'insert into notebook_search (rowid, title, text_content)', 3);
+  const search = new SqliteBulkInsert(db, 'insert into notebook_search (rowid, scope, title, text_content)', 4);
   const facts = new SqliteBulkInsert(db, 'insert into notebook_content_facts (team_id, fact, seq, listed)', 4);
   const activity = new SqliteBulkInsert(
     db,
@@ -607,13 +608,14 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
       tally.add(n);
       const created = n.createdAt.toISOString();
       notebookRows.push([seq, n.id, n.shortId, n.teamId, n.title, n.contentJson, n.textContent, n.deleted ? 1 : 0, n.visibility, n.version, 'Unfiled/Notebooks', created, n.createdById, n.lastModifiedAt.toISOString(), n.lastModifiedById]);
-      searchRows.push([seq, n.searchTitle, n.searchText]);
       const listed = !n.deleted && n.visibility === 'default' ? 1 : 0;
+      // notebook_search holds listed notebooks only, scoped by project (migration 0005).
+      if (listed === 1) searchRows.push([seq, searchScopeToken(n.teamId), n.searchTitle, n.searchText]);
       for (const fact of n.facts) factRows.push([n.teamId, fact, seq, listed]);
       activityRows.push([uuidFrom(activityRng, n.createdAt.getTime()), n.teamId, organizationId, n.createdById, 0, 'created', 'Notebook', n.shortId, activityDetail(n), created]);
     }
     notebooks.run(notebookRows);
-    search.run(searchRows);
+    if (searchRows.length > 0) search.run(searchRows);
     for (let i = 0; i < factRows.length; i += 1000) facts.run(factRows.slice(i, i + 1000));
     activity.run(activityRows);
     inTransaction += batch.length;

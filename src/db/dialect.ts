@@ -3,6 +3,7 @@ import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
 import { containsFacts, containsTestFacts, type ContainsTest, type JsonValue } from '../notebooks/content.ts';
 import { lexemes } from '../notebooks/search-text.ts';
 import { renderJsonbText } from '../notebooks/content-text.ts';
+import { searchScopeToken } from './migrations/0005-sqlite-search-scope.ts';
 import { formatDateTime, formatIsoTimestamp } from '../http/datetime.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -61,13 +62,15 @@ export interface Dialect {
   readonly contentColumn: RawBuilder<unknown>;
   readContent(value: unknown): string | null;
   /** title OR text_content matches all lexemes (the caller skips the filter for none). */
-  searchFilter(value: string, plan?: MatchPlan): Expression<SqlBool>;
+  searchFilter(value: string, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
   containsFilter(test: ContainsTest, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
   /**
    * The number of listed notebooks of a project that pass every test, counted from a derived
    * index alone where the engine keeps one (SQLite's facts, PostgreSQL's fact rows); undefined: count with the filter.
    */
   listedContainsCount(db: Executor, teamId: number, tests: ContainsTest[]): Promise<number | undefined>;
+  /** The same for a search (SQLite counts its FTS5 matches alone); undefined: count with the filter. */
+  listedSearchCount(db: Executor, teamId: number, value: string): Promise<number | undefined>;
   /** Keeps the engine's derived search and contains indexes in step with a notebook write. */
   indexNotebook(db: Executor, notebook: NotebookIndexInput, changed: IndexChanges): Promise<void>;
   /** After inserting an explicit id into an identity column, moves its sequence past it. */
@@ -130,6 +133,9 @@ const postgres: Dialect = {
       where f.team_id = ${teamId} and f.fact = ${fact(pairs[driverAt])} and f.listed ${sql.join(probes, sql` `)}`.execute(db);
     return Number(row.rows[0]?.n ?? 0);
   },
+  async listedSearchCount() {
+    return undefined;
+  },
   async indexNotebook() {
     // PostgreSQL derives its search and contains columns and fact rows itself (migrations 0002, 0004).
   },
@@ -151,9 +157,8 @@ const sqlite: Dialect = {
   storeContent: (jsonbText) => (jsonbText === null ? null : renderJsonbText(jsonbText)),
   contentColumn: sql`content`,
   readContent: (value) => (value === null || value === undefined ? null : (value as string)),
-  searchFilter(value, plan = 'drive') {
-    const terms = lexemes(value).map((term) => `"${term}"`).join(' AND ');
-    const match = `{title} : (${terms}) OR {text_content} : (${terms})`;
+  searchFilter(value, teamId, plan = 'drive') {
+    const match = searchMatch(value, teamId);
     // Probing: the unary "+" keeps SQLite from fetching the matches by row key (and sorting them
     // all); it walks the list index and checks each row against the matches' bloom filter.
     if (plan === 'probe') return sql<SqlBool>`+seq in (select rowid from notebook_search where notebook_search match ${match})`;
@@ -185,6 +190,11 @@ const sqlite: Dialect = {
       .map((fact) => sql`and exists (select 1 from notebook_content_facts p where p.seq = f.seq and p.team_id = ${teamId} and p.fact = ${fact})`);
     return sql<SqlBool>`seq in (select f.seq from notebook_content_facts f where f.team_id = ${teamId} and f.fact = ${driver} ${sql.join(probes, sql` `)})`;
   },
+  async listedSearchCount(db, teamId, value) {
+    // notebook_search holds listed notebooks only, scoped by project (migration 0005).
+    const row = await sql<{ n: number }>`select count(*) as n from notebook_search where notebook_search match ${searchMatch(value, teamId)}`.execute(db);
+    return Number(row.rows[0]?.n ?? 0);
+  },
   async listedContainsCount(db, teamId, tests) {
     if (tests.length === 0 || tests.some((test) => test.kind === 'absent')) return undefined;
     // As in containsFilter, the most selective fact (the last one named) drives and the others
@@ -205,9 +215,14 @@ const sqlite: Dialect = {
       seq = row.rows[0]?.seq;
     }
     if (seq === undefined) return;
-    if (changed.isNew || changed.search) {
-      if (!changed.isNew) await sql`delete from notebook_search where rowid = ${seq}`.execute(db);
-      await sql`insert into notebook_search (rowid, title, text_content) values (${seq}, ${lexemes(notebook.title ?? '').join(' ')}, ${lexemes(notebook.textContent ?? '').join(' ')})`.execute(db);
+    // notebook_search holds a notebook while it is listed (migration 0005).
+    const wasListed = changed.isNew ? false : changed.listed ? !notebook.listed : notebook.listed;
+    if (changed.isNew || changed.search || changed.listed) {
+      if (wasListed) await sql`delete from notebook_search where rowid = ${seq}`.execute(db);
+      if (notebook.listed) {
+        await sql`insert into notebook_search (rowid, scope, title, text_content)
+          values (${seq}, ${searchScopeToken(notebook.teamId)}, ${lexemes(notebook.title ?? '').join(' ')}, ${lexemes(notebook.textContent ?? '').join(' ')})`.execute(db);
+      }
     }
     const listed = notebook.listed ? 1 : 0;
     if (changed.isNew || changed.contains) {
@@ -233,6 +248,12 @@ const sqlite: Dialect = {
     // SQLite's autoincrement already continues after the largest id.
   },
 };
+
+/** An FTS5 query: the project's listed notebooks whose title OR text_content holds every lexeme. */
+function searchMatch(value: string, teamId: number): string {
+  const terms = lexemes(value).map((term) => `"${term}"`).join(' AND ');
+  return `{scope} : "${searchScopeToken(teamId)}" AND ({title} : (${terms}) OR {text_content} : (${terms}))`;
+}
 
 export function dialectFor(engine: Engine): Dialect {
   return engine === 'postgres' ? postgres : sqlite;

@@ -202,7 +202,7 @@ export class NotebooksRepository {
       )
       .$if(filters.modifiedAfter !== undefined, (qb) => qb.where('last_modified_at', '>', d.timestamp(filters.modifiedAfter as Date)))
       .$if(filters.modifiedBefore !== undefined, (qb) => qb.where('last_modified_at', '<', d.timestamp(filters.modifiedBefore as Date)))
-      .$if(filters.search !== undefined, (qb) => qb.where(d.searchFilter(filters.search as string, plan)))
+      .$if(filters.search !== undefined, (qb) => qb.where(d.searchFilter(filters.search as string, teamId, plan)))
       .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId, plan)), qb))
       .$if(filters.shortId !== undefined, (qb) => qb.where('short_id', '=', filters.shortId as string));
   }
@@ -237,6 +237,7 @@ export class NotebooksRepository {
     let count: number | undefined;
     if (unfiltered) count = await this.visibleCount(this.#db, teamId);
     else if (!narrowed && filters.search === undefined) count = await this.#dialect.listedContainsCount(this.#db, teamId, filters.contains);
+    else if (!narrowed && filters.contains.length === 0) count = await this.#dialect.listedSearchCount(this.#db, teamId, filters.search as string);
     if (count === undefined) {
       const countQuery = this.#filtered(teamId, filters, callerId, selective).select((eb) => eb.fn.countAll<number>().as('n'));
       const [countRow] = await this.#execute(countQuery, selective);

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { sql } from 'kysely';
+import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
+import { migrate } from '../../src/db/database.ts';
+
+interface ListPage {
+  count: number;
+  results: Array<{ short_id: string; title: string | null }>;
+}
+
+// The search index follows every write that changes what a search lists: SQLite keeps listed
+// notebooks only in notebook_search (migration 0005), PostgreSQL derives its columns.
+describeEachEngine('search index upkeep', (env) => {
+  async function create(e: TestEnv, title: string, text: string): Promise<string> {
+    const response = await e.request({ method: 'POST', url: e.url(), payload: { title, text_content: text, content: { type: 'doc', content: [] } } });
+    assert.equal(response.statusCode, 201, response.body);
+    return json<{ short_id: string }>(response).short_id;
+  }
+  async function patch(e: TestEnv, shortId: string, body: Record<string, unknown>): Promise<void> {
+    const response = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: body });
+    assert.equal(response.statusCode, 200, response.body);
+  }
+  async function search(e: TestEnv, word: string, projectId = e.project.id): Promise<{ count: number; titles: Array<string | null> }> {
+    const response = await e.request({ method: 'GET', url: e.url(`?search=${word}`, projectId) });
+    assert.equal(response.statusCode, 200, response.body);
+    const page = json<ListPage>(response);
+    return { count: page.count, titles: page.results.map((item) => item.title).sort() };
+  }
+
+  it('drops a soft-deleted notebook from search and brings it back, edited or not, on restore', async () => {
+    const e = env();
+    const wombat = await create(e, 'Wombat burrows', 'digging all night');
+    await create(e, 'Other', 'a wombat was seen');
+    assert.deepEqual(await search(e, 'wombat'), { count: 2, titles: ['Other', 'Wombat burrows'] });
+    await patch(e, wombat, { deleted: true });
+    assert.deepEqual(await search(e, 'wombat'), { count: 1, titles: ['Other'] });
+    assert.deepEqual(await search(e, 'digging'), { count: 0, titles: [] });
+    await patch(e, wombat, { deleted: false });
+    assert.deepEqual(await search(e, 'digging'), { count: 1, titles: ['Wombat burrows'] });
+    // Edited while deleted, then restored: the restored text is searched, not the old one.
+    await patch(e, wombat, { deleted: true });
+    await patch(e, wombat, { text_content: 'sleeping all day' });
+    assert.deepEqual(await search(e, 'sleeping'), { count: 0, titles: [] });
+    await patch(e, wombat, { deleted: false, title: 'Wombat naps' });
+    assert.deepEqual(await search(e, 'sleeping'), { count: 1, titles: ['Wombat naps'] });
+    assert.deepEqual(await search(e, 'digging'), { count: 0, titles: [] });
+    assert.deepEqual(await search(e, 'burrows'), { count: 0, titles: [] });
+  });
+
+  it("counts a project's matches only, however many other projects hold", async () => {
+    const e = env();
+    const other = await e.accounts.createProject({ name: 'Other project', organizationId: e.org.id });
+    for (let i = 0; i < 3; i++) {
+      const response = await e.request({ method: 'POST', url: e.url('', other.id), payload: { title: `Numbat ${i}` } });
+      assert.equal(response.statusCode, 201, response.body);
+    }
+    await create(e, 'Numbat here', '');
+    assert.deepEqual(await search(e, 'numbat'), { count: 1, titles: ['Numbat here'] });
+    assert.equal((await search(e, 'numbat', other.id)).count, 3);
+  });
+
+  it('upgrades an index written before migration 0005 (SQLite): listed notebooks only, by project', async (t) => {
+    const e = env();
+    if (e.engine !== 'sqlite') {
+      t.skip('the migration only changes SQLite');
+      return;
+    }
+    await create(e, 'Kept quoll', 'spotted quoll');
+    const gone = await create(e, 'Gone quoll', 'another quoll');
+    await patch(e, gone, { deleted: true });
+    // The index as 0001 made it: every notebook, no scope column.
+    const db = e.db.kysely;
+    await sql`drop table notebook_search`.execute(db);
+    await sql`create virtual table notebook_search using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db);
+    await sql`insert into notebook_search (rowid, title, text_content) select seq, lower(title), lower(text_content) from notebooks`.execute(db);
+    await sql`delete from notebooks_migrations where name = '0005-sqlite-search-scope'`.execute(db);
+    assert.deepEqual(await migrate(e.db), ['0005-sqlite-search-scope']);
+    assert.deepEqual(await search(e, 'quolls'), { count: 1, titles: ['Kept quoll'] });
+    const indexed = await sql<{ n: number }>`select count(*) as n from notebook_search`.execute(db);
+    const listed = await sql<{ n: number }>`select count(*) as n from notebooks where deleted = 0 and visibility = 'default'`.execute(db);
+    assert.equal(Number(indexed.rows[0].n), Number(listed.rows[0].n));
+    await patch(e, gone, { deleted: false });
+    assert.deepEqual(await search(e, 'quoll'), { count: 2, titles: ['Gone quoll', 'Kept quoll'] });
+  });
+});
