@@ -61,6 +61,9 @@ export interface Dialect {
   storeContent(jsonbText: string | null): unknown;
   readonly contentColumn: RawBuilder<unknown>;
   readContent(value: unknown): string | null;
+  /** The content for a response body: SQLite's stored bytes, never decoded; else the text. */
+  readonly bodyContentColumn: RawBuilder<unknown>;
+  readBodyContent(value: unknown): string | Uint8Array | null;
   /** title OR text_content matches all lexemes (the caller skips the filter for none). */
   searchFilter(value: string, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
   containsFilter(test: ContainsTest, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
@@ -107,6 +110,8 @@ const postgres: Dialect = {
   storeContent: (jsonbText) => jsonbText,
   contentColumn: sql`content::text`,
   readContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
+  bodyContentColumn: sql`content::text`,
+  readBodyContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
   searchFilter(value) {
     // PostHog's expression, its to_tsvector stored in generated columns (migration 0002).
     return sql<SqlBool>`(search_title @@ plainto_tsquery('english', ${value}) or search_text @@ plainto_tsquery('english', ${value}))`;
@@ -157,6 +162,9 @@ const sqlite: Dialect = {
   storeContent: (jsonbText) => (jsonbText === null ? null : renderJsonbText(jsonbText)),
   contentColumn: sql`content`,
   readContent: (value) => (value === null || value === undefined ? null : (value as string)),
+  // The stored text is already the answer's bytes: a blob skips decoding and re-encoding it.
+  bodyContentColumn: sql`cast(content as blob)`,
+  readBodyContent: (value) => (value === null || value === undefined ? null : (value as Uint8Array)),
   searchFilter(value, teamId, plan = 'drive') {
     const match = searchMatch(value, teamId);
     // Probing: the unary "+" keeps SQLite from fetching the matches by row key (and sorting them

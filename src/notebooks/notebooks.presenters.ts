@@ -55,22 +55,17 @@ export function presentNotebookListItem(notebook: NotebookListItem, users: UserJ
 /**
  * NotebookSerializer: the detail body of create, retrieve and update, as JSON text — the
  * content is spliced in as the text PostHog would send (notebooks/content-text.ts), never
- * parsed and re-serialized.
+ * parsed and re-serialized. Content given as bytes (a retrieve on SQLite) makes the body bytes.
  */
-export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer, contentJson: string | null = notebook.contentJson): string {
-  const fields: Array<[string, string]> = [
-    ['id', JSON.stringify(notebook.id)],
-    ['short_id', JSON.stringify(notebook.shortId)],
-    ['title', JSON.stringify(notebook.title)],
-    ['content', contentJson ?? 'null'],
-    ['text_content', JSON.stringify(notebook.textContent)],
-    ['version', String(notebook.version)],
-    ['deleted', String(notebook.deleted)],
-    ['created_at', JSON.stringify(formatDateTime(notebook.createdAt))],
-    ['created_by', JSON.stringify(nestedUser(users, notebook.createdById))],
-    ['last_modified_at', JSON.stringify(formatDateTime(notebook.lastModifiedAt))],
-    ['last_modified_by', JSON.stringify(nestedUser(users, notebook.lastModifiedById))],
-    ['user_access_level', JSON.stringify(userAccessLevel(viewer, notebook.createdById))],
-  ];
-  return `{${fields.map(([key, value]) => `"${key}":${value}`).join(',')}}`;
+export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer): string;
+export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer, content: string | Uint8Array | null): string | Buffer;
+export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer, content: string | Uint8Array | null = notebook.contentJson): string | Buffer {
+  const head = `{"id":${JSON.stringify(notebook.id)},"short_id":${JSON.stringify(notebook.shortId)},"title":${JSON.stringify(notebook.title)},"content":`;
+  const tail =
+    `,"text_content":${JSON.stringify(notebook.textContent)},"version":${notebook.version},"deleted":${notebook.deleted},` +
+    `"created_at":${JSON.stringify(formatDateTime(notebook.createdAt))},"created_by":${JSON.stringify(nestedUser(users, notebook.createdById))},` +
+    `"last_modified_at":${JSON.stringify(formatDateTime(notebook.lastModifiedAt))},"last_modified_by":${JSON.stringify(nestedUser(users, notebook.lastModifiedById))},` +
+    `"user_access_level":${JSON.stringify(userAccessLevel(viewer, notebook.createdById))}}`;
+  if (content instanceof Uint8Array) return Buffer.concat([Buffer.from(head), content, Buffer.from(tail)]);
+  return head + (content ?? 'null') + tail;
 }

@@ -124,11 +124,11 @@ export class NotebooksService {
 
   /** The notebook, or a 304 when If-None-Match equals its version. */
   async retrieve(ctx: NotebookContext, shortId: string, ifNoneMatch: string | undefined) {
-    const notebook = await this.#repo.findByShortId(this.#db.kysely, ctx.project.id, shortId);
+    const notebook = await this.#repo.retrieve(ctx.project.id, shortId);
     if (!notebook) throw notFound();
     if (ifNoneMatch !== undefined && ifNoneMatch === String(notebook.version)) throw new PlainResponse(304, null);
     const users = await this.#usersOf(notebook.createdById, notebook.lastModifiedById);
-    return presentNotebook(notebook, users, viewerOf(ctx));
+    return presentNotebook(notebook, users, viewerOf(ctx), notebook.contentBody);
   }
 
   async update(ctx: NotebookContext, shortId: string, body: unknown) {
