@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type 
 import type { Database } from './schema.ts';
 import { dialectFor, type Dialect, type Engine } from './dialect.ts';
 import { GroupCommit } from './group-commit.ts';
+import { NamedStatementPool } from './postgres-pool.ts';
 import { up as initial } from './migrations/0001-initial.ts';
 import { up as postgresSearchVectors } from './migrations/0002-postgres-search-vectors.ts';
 import { up as sqliteListLookups } from './migrations/0003-sqlite-list-lookups.ts';
@@ -44,7 +45,10 @@ export async function openDatabase(target: DatabaseTarget, options: { poolSize?:
     // PostgreSQL returns int8 (count(*)) as a string; our counts fit in a JS number.
     pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
     const pool = new pg.Pool({ connectionString: target.location, max: options.poolSize ?? 10 });
-    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    // Each execution of a named statement is planned for its values, as an unnamed one is; the
+    // SET is queued ahead of the connection's first query.
+    pool.on('connect', (client) => void client.query('set plan_cache_mode = force_custom_plan').catch(() => {}));
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new NamedStatementPool(pool) }) });
   } else {
     if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
     const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
