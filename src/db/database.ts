@@ -45,9 +45,16 @@ export async function openDatabase(target: DatabaseTarget, options: { poolSize?:
     // PostgreSQL returns int8 (count(*)) as a string; our counts fit in a JS number.
     pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
     const pool = new pg.Pool({ connectionString: target.location, max: options.poolSize ?? 10 });
-    // Each execution of a named statement is planned for its values, as an unnamed one is; the
-    // SET is queued ahead of the connection's first query.
-    pool.on('connect', (client) => void client.query('set plan_cache_mode = force_custom_plan').catch(() => {}));
+    // A connection that PostgreSQL ends between queries (a restart, pg_terminate_backend, a
+    // dropped database) reports it as an 'error' event, an uncaught exception without a
+    // listener; the pool discards that client and the next query opens a new connection.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+      // Each execution of a named statement is planned for its values, as an unnamed one is;
+      // the SET is queued ahead of the connection's first query.
+      void client.query('set plan_cache_mode = force_custom_plan').catch(() => {});
+    });
     kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new NamedStatementPool(pool) }) });
   } else {
     if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
