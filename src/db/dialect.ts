@@ -208,6 +208,11 @@ const sqlite: Dialect = {
     // As in containsFilter, the most selective fact (the last one named) drives and the others
     // are probed; `listed` stands in for the notebooks row, which is never read.
     const facts = [...new Set(tests.flatMap((test) => containsTestFacts(test)))];
+    if (facts.length === 1) {
+      // One fact (a presence test): its count is kept by triggers (migration 0006).
+      const kept = await sql<{ n: number }>`select listed as n from notebook_fact_counts where team_id = ${teamId} and fact = ${facts[0]}`.execute(db);
+      return Number(kept.rows[0]?.n ?? 0);
+    }
     const driver = facts[facts.length - 1];
     const probes = facts
       .slice(0, -1)
