@@ -17,6 +17,8 @@ export interface Config {
   redisUrl: string | null;
   /** SQLite's durability: FULL (default) syncs every commit; NORMAL survives crashes, not power loss. */
   sqliteSynchronous: 'FULL' | 'NORMAL';
+  /** PostgreSQL: run queries as named prepared statements (off behind a transaction-mode pooler). */
+  pgPreparedStatements: boolean;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -62,6 +64,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { ho
   const synchronousText = (env.SQLITE_SYNCHRONOUS ?? 'full').toUpperCase();
   if (synchronousText !== 'FULL' && synchronousText !== 'NORMAL') problems.push(`SQLITE_SYNCHRONOUS must be full or normal (got "${env.SQLITE_SYNCHRONOUS}")`);
   const sqliteSynchronous = synchronousText === 'NORMAL' ? 'NORMAL' : 'FULL';
+  const preparedText = (env.PG_PREPARED_STATEMENTS ?? 'on').toLowerCase();
+  if (preparedText !== 'on' && preparedText !== 'off') problems.push(`PG_PREPARED_STATEMENTS must be on or off (got "${env.PG_PREPARED_STATEMENTS}")`);
+  const pgPreparedStatements = preparedText !== 'off';
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
-  return { database, host, port, logLevel, bodyLimit, rateLimits, redisUrl, sqliteSynchronous };
+  return { database, host, port, logLevel, bodyLimit, rateLimits, redisUrl, sqliteSynchronous, pgPreparedStatements };
 }

@@ -16,7 +16,7 @@ export interface RunningServer {
 
 /** Opens the database, migrates it, bootstraps an empty one, and listens. */
 export async function startServer(config: Config, output: { announce(text: string): void }): Promise<RunningServer> {
-  const db = await openDatabase(config.database, { sqliteSynchronous: config.sqliteSynchronous });
+  const db = await openDatabase(config.database, { sqliteSynchronous: config.sqliteSynchronous, pgPreparedStatements: config.pgPreparedStatements });
   let rateLimiter: RateLimiter | undefined;
   try {
     await migrate(db);

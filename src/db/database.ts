@@ -37,7 +37,10 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   throw new Error(`DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got "${url.split(':')[0]}:…")`);
 }
 
-export async function openDatabase(target: DatabaseTarget, options: { poolSize?: number; sqliteSynchronous?: 'FULL' | 'NORMAL' } = {}): Promise<Db> {
+export async function openDatabase(
+  target: DatabaseTarget,
+  options: { poolSize?: number; sqliteSynchronous?: 'FULL' | 'NORMAL'; pgPreparedStatements?: boolean } = {},
+): Promise<Db> {
   const dialect = dialectFor(target.engine);
   let kysely: Kysely<Database>;
   if (target.engine === 'postgres') {
@@ -56,7 +59,10 @@ export async function openDatabase(target: DatabaseTarget, options: { poolSize?:
       // the SET is queued ahead of the connection's first query.
       void client.query('set plan_cache_mode = force_custom_plan').catch(() => {});
     });
-    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new NamedStatementPool(pool) }) });
+    // Named statements need a server session per connection: PG_PREPARED_STATEMENTS=off for a
+    // pooler in transaction mode (PgBouncer before 1.21).
+    const prepared = options.pgPreparedStatements ?? true;
+    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: prepared ? new NamedStatementPool(pool) : pool }) });
   } else {
     if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
     const { NodeSqliteDatabase } = await import('./node-sqlite.ts');

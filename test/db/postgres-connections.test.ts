@@ -37,6 +37,21 @@ describe('PostgreSQL connections', { skip: POSTGRES_REACHABLE ? false : 'Postgre
     assert.equal(rows[0].answer, 42);
   });
 
+  it('prepares named statements, unless PG_PREPARED_STATEMENTS=off (a transaction-mode pooler)', async () => {
+    const named = async (options: { pgPreparedStatements?: boolean }) => {
+      const one = await openDatabase(database.target, { poolSize: 1, ...options });
+      try {
+        for (let i = 0; i < 2; i++) await sql`select ${i}::int as n`.execute(one.kysely);
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(one.kysely);
+        return rows[0].n;
+      } finally {
+        await one.close();
+      }
+    };
+    assert.ok((await named({})) >= 1);
+    assert.equal(await named({ pgPreparedStatements: false }), 0);
+  });
+
   it('plans every execution of a named statement for its values', async () => {
     const { rows } = await sql<{ mode: string }>`select current_setting('plan_cache_mode') as mode`.execute(db.kysely);
     assert.equal(rows[0].mode, 'force_custom_plan');

@@ -88,6 +88,7 @@ const testConfig = (target: DatabaseTarget, overrides: Partial<Config> = {}): Co
   rateLimits: parseRateLimits('off'),
   redisUrl: null,
   sqliteSynchronous: 'FULL',
+  pgPreparedStatements: true,
   ...overrides,
 });
 
