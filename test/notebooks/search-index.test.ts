@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
+import { createTestEnv, describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 import { migrate } from '../../src/db/database.ts';
 
 interface ListPage {
@@ -9,25 +9,25 @@ interface ListPage {
   results: Array<{ short_id: string; title: string | null }>;
 }
 
+async function create(e: TestEnv, title: string, text: string): Promise<string> {
+  const response = await e.request({ method: 'POST', url: e.url(), payload: { title, text_content: text, content: { type: 'doc', content: [] } } });
+  assert.equal(response.statusCode, 201, response.body);
+  return json<{ short_id: string }>(response).short_id;
+}
+async function patch(e: TestEnv, shortId: string, body: Record<string, unknown>): Promise<void> {
+  const response = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: body });
+  assert.equal(response.statusCode, 200, response.body);
+}
+async function search(e: TestEnv, word: string, projectId = e.project.id): Promise<{ count: number; titles: Array<string | null> }> {
+  const response = await e.request({ method: 'GET', url: e.url(`?search=${word}`, projectId) });
+  assert.equal(response.statusCode, 200, response.body);
+  const page = json<ListPage>(response);
+  return { count: page.count, titles: page.results.map((item) => item.title).sort() };
+}
+
 // The search index follows every write that changes what a search lists: SQLite keeps listed
 // notebooks only in notebook_search (migration 0005), PostgreSQL derives its columns.
 describeEachEngine('search index upkeep', (env) => {
-  async function create(e: TestEnv, title: string, text: string): Promise<string> {
-    const response = await e.request({ method: 'POST', url: e.url(), payload: { title, text_content: text, content: { type: 'doc', content: [] } } });
-    assert.equal(response.statusCode, 201, response.body);
-    return json<{ short_id: string }>(response).short_id;
-  }
-  async function patch(e: TestEnv, shortId: string, body: Record<string, unknown>): Promise<void> {
-    const response = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: body });
-    assert.equal(response.statusCode, 200, response.body);
-  }
-  async function search(e: TestEnv, word: string, projectId = e.project.id): Promise<{ count: number; titles: Array<string | null> }> {
-    const response = await e.request({ method: 'GET', url: e.url(`?search=${word}`, projectId) });
-    assert.equal(response.statusCode, 200, response.body);
-    const page = json<ListPage>(response);
-    return { count: page.count, titles: page.results.map((item) => item.title).sort() };
-  }
-
   it('drops a soft-deleted notebook from search and brings it back, edited or not, on restore', async () => {
     const e = env();
     const wombat = await create(e, 'Wombat burrows', 'digging all night');
@@ -59,13 +59,13 @@ describeEachEngine('search index upkeep', (env) => {
     assert.deepEqual(await search(e, 'numbat'), { count: 1, titles: ['Numbat here'] });
     assert.equal((await search(e, 'numbat', other.id)).count, 3);
   });
+});
 
-  it('upgrades an index written before migration 0005 (SQLite): listed notebooks only, by project', async (t) => {
-    const e = env();
-    if (e.engine !== 'sqlite') {
-      t.skip('the migration only changes SQLite');
-      return;
-    }
+// Migration 0005 changes SQLite only (PostgreSQL derives its search columns itself).
+describe('search index upgrade [sqlite]', () => {
+  it('upgrades an index written before migration 0005: listed notebooks only, by project', async () => {
+    const e = await createTestEnv('sqlite');
+    after(() => e.close());
     await create(e, 'Kept quoll', 'spotted quoll');
     const gone = await create(e, 'Gone quoll', 'another quoll');
     await patch(e, gone, { deleted: true });
@@ -74,8 +74,11 @@ describeEachEngine('search index upkeep', (env) => {
     await sql`drop table notebook_search`.execute(db);
     await sql`create virtual table notebook_search using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db);
     await sql`insert into notebook_search (rowid, title, text_content) select seq, lower(title), lower(text_content) from notebooks`.execute(db);
-    await sql`delete from notebooks_migrations where name = '0005-sqlite-search-scope'`.execute(db);
-    assert.deepEqual(await migrate(e.db), ['0005-sqlite-search-scope']);
+    // … and before 0006 (whose triggers watch the facts): both run again, in order.
+    for (const trigger of ['insert', 'delete', 'update']) await sql.raw(`drop trigger notebook_content_facts_counted_${trigger}`).execute(db);
+    await sql`drop table notebook_fact_counts`.execute(db);
+    await sql`delete from notebooks_migrations where name in ('0005-sqlite-search-scope', '0006-sqlite-fact-counts')`.execute(db);
+    assert.deepEqual(await migrate(e.db), ['0005-sqlite-search-scope', '0006-sqlite-fact-counts']);
     assert.deepEqual(await search(e, 'quolls'), { count: 1, titles: ['Kept quoll'] });
     const indexed = await sql<{ n: number }>`select count(*) as n from notebook_search`.execute(db);
     const listed = await sql<{ n: number }>`select count(*) as n from notebooks where deleted = 0 and visibility = 'default'`.execute(db);
