@@ -7,6 +7,13 @@ import type { Engine } from '../dialect.ts';
 // a btree alone (see dialect.ts listedContainsCount). A fact is `<key>:s:<string>` or
 // `<key>:n:<number>` (notebook_fact_key), the number in numeric's canonical text, so that facts
 // are equal exactly when the jsonb values of content_facts are (1 and 1.0 alike, "1" apart).
+/** The rows of every notebook at once, as the trigger writes them one notebook at a time (also bench/seed.ts's bulk load). */
+export const FILL_CONTENT_FACT_ROWS = `insert into notebook_content_fact_rows (team_id, fact, listed, notebook_id)
+    select distinct n.team_id, notebook_fact_key(f.key, v.value), not n.deleted and n.visibility = 'default', n.id
+    from notebooks as n
+    cross join lateral jsonb_each(n.content_facts) as f
+    cross join lateral jsonb_array_elements(f.value) as v`;
+
 export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
   if (engine !== 'postgres') return;
   await sql`create function notebook_fact_key(key text, value jsonb) returns text
@@ -44,10 +51,6 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
   await sql`create trigger notebooks_content_fact_rows after insert or update on notebooks
     for each row execute function notebooks_write_content_fact_rows()`.execute(db);
 
-  await sql`insert into notebook_content_fact_rows (team_id, fact, listed, notebook_id)
-    select distinct n.team_id, notebook_fact_key(f.key, v.value), not n.deleted and n.visibility = 'default', n.id
-    from notebooks as n
-    cross join lateral jsonb_each(n.content_facts) as f
-    cross join lateral jsonb_array_elements(f.value) as v`.execute(db);
+  await sql.raw(FILL_CONTENT_FACT_ROWS).execute(db);
   await sql`analyze notebook_content_fact_rows`.execute(db);
 }
