@@ -10,6 +10,7 @@ import { up as postgresSearchVectors } from './migrations/0002-postgres-search-v
 import { up as sqliteListLookups } from './migrations/0003-sqlite-list-lookups.ts';
 import { up as sqliteSearchScope } from './migrations/0005-sqlite-search-scope.ts';
 import { up as sqliteFactCounts } from './migrations/0006-sqlite-fact-counts.ts';
+import { up as sqliteRenderedListItems } from './migrations/0007-sqlite-rendered-list-items.ts';
 import { up as postgresContentFactRows } from './migrations/0004-postgres-content-fact-rows.ts';
 
 export interface Db {
@@ -81,6 +82,7 @@ export async function migrate(db: Db): Promise<string[]> {
     '0004-postgres-content-fact-rows': { up: (kysely) => postgresContentFactRows(kysely, db.dialect.engine) },
     '0005-sqlite-search-scope': { up: (kysely) => sqliteSearchScope(kysely, db.dialect.engine) },
     '0006-sqlite-fact-counts': { up: (kysely) => sqliteFactCounts(kysely, db.dialect.engine) },
+    '0007-sqlite-rendered-list-items': { up: (kysely) => sqliteRenderedListItems(kysely, db.dialect.engine) },
   };
   const migrator = new Migrator({
     db: db.kysely,

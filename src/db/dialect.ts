@@ -4,6 +4,7 @@ import { containsFacts, containsTestFacts, type ContainsTest, type JsonValue } f
 import { lexemes } from '../notebooks/search-text.ts';
 import { renderJsonbText } from '../notebooks/content-text.ts';
 import { searchScopeToken } from './migrations/0005-sqlite-search-scope.ts';
+import { SQLITE_LIST_ITEM_HEAD, SQLITE_LIST_ITEM_MID } from './migrations/0007-sqlite-rendered-list-items.ts';
 import { formatDateTime, formatIsoTimestamp } from '../http/datetime.ts';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -64,6 +65,15 @@ export interface Dialect {
   /** The content for a response body: SQLite's stored bytes, never decoded; else the text. */
   readonly bodyContentColumn: RawBuilder<unknown>;
   readBodyContent(value: unknown): string | Uint8Array | null;
+  /**
+   * A list item's JSON as the database renders it from the row (the list hot path, issue 3):
+   * `listItemHead` runs from `{"id":` to `"created_by":`, `listItemMid` from
+   * `,"last_modified_at":` to `"last_modified_by":`; the presenter splices the users in
+   * (notebooks.presenters.ts presentNotebookListItem). SQLite reads both from its list indexes
+   * (migration 0007).
+   */
+  readonly listItemHead: RawBuilder<string>;
+  readonly listItemMid: RawBuilder<string>;
   /** title OR text_content matches all lexemes (the caller skips the filter for none). */
   searchFilter(value: string, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
   containsFilter(test: ContainsTest, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
@@ -98,6 +108,15 @@ function contentFactsWanted(test: ContainsTest): string {
   return JSON.stringify(wanted);
 }
 
+/**
+ * A timestamptz as formatDateTime writes it (Python's isoformat in UTC with "Z": microseconds
+ * only when non-zero).
+ */
+function postgresApiTimestamp(column: string): RawBuilder<string> {
+  const utc = sql.raw(`${column} at time zone 'UTC'`);
+  return sql<string>`(to_char(${utc}, 'YYYY-MM-DD"T"HH24:MI:SS') || case when extract(microseconds from ${utc})::bigint % 1000000 = 0 then 'Z' else '.' || to_char(${utc}, 'US') || 'Z' end)`;
+}
+
 const postgres: Dialect = {
   engine: 'postgres',
   timestamp: (value) => value,
@@ -110,6 +129,8 @@ const postgres: Dialect = {
   storeContent: (jsonbText) => jsonbText,
   contentColumn: sql`content::text`,
   readContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
+  listItemHead: sql<string>`('{"id":' || to_json(id)::text || ',"short_id":' || to_json(short_id)::text || ',"title":' || coalesce(to_json(title)::text, 'null') || ',"deleted":' || case when deleted then 'true' else 'false' end || ',"created_at":"' || ${postgresApiTimestamp('created_at')} || '","created_by":')`,
+  listItemMid: sql<string>`(',"last_modified_at":"' || ${postgresApiTimestamp('last_modified_at')} || '","last_modified_by":')`,
   bodyContentColumn: sql`content::text`,
   readBodyContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
   searchFilter(value) {
@@ -164,6 +185,8 @@ const sqlite: Dialect = {
   readContent: (value) => (value === null || value === undefined ? null : (value as string)),
   // The stored text is already the answer's bytes: a blob skips decoding and re-encoding it.
   bodyContentColumn: sql`cast(content as blob)`,
+  listItemHead: sql.raw<string>(SQLITE_LIST_ITEM_HEAD),
+  listItemMid: sql.raw<string>(SQLITE_LIST_ITEM_MID),
   readBodyContent: (value) => (value === null || value === undefined ? null : (value as Uint8Array)),
   searchFilter(value, teamId, plan = 'drive') {
     const match = searchMatch(value, teamId);

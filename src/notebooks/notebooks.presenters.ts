@@ -42,14 +42,14 @@ export class UserJsonCache {
   }
 }
 
-/** NotebookMinimalSerializer: the list item, as JSON text (the list is the hottest response). */
-export function presentNotebookListItem(notebook: NotebookListItem, users: UserJsonCache, viewer: Viewer): string {
-  return (
-    `{"id":${JSON.stringify(notebook.id)},"short_id":${JSON.stringify(notebook.shortId)},"title":${JSON.stringify(notebook.title)},` +
-    `"deleted":${notebook.deleted},"created_at":"${notebook.createdAt}","created_by":${users.get(notebook.createdById)},` +
-    `"last_modified_at":"${notebook.lastModifiedAt}","last_modified_by":${users.get(notebook.lastModifiedById)},` +
-    `"user_access_level":"${userAccessLevel(viewer, notebook.createdById)}"}`
-  );
+/**
+ * NotebookMinimalSerializer: the list item, as JSON text (the list is the hottest response). The
+ * database renders the notebook's own fields, in this order (Dialect.listItemHead / listItemMid):
+ * id, short_id, title, deleted, created_at, then created_by, last_modified_at, last_modified_by;
+ * the users and the caller's access level are spliced in here.
+ */
+export function presentNotebookListItem(item: NotebookListItem, users: UserJsonCache, viewer: Viewer): string {
+  return `${item.head}${users.get(item.createdById)}${item.mid}${users.get(item.lastModifiedById)},"user_access_level":"${userAccessLevel(viewer, item.createdById)}"}`;
 }
 
 /**

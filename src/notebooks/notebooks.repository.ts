@@ -25,11 +25,18 @@ export interface Notebook {
 /** A notebook as a retrieve answers it: the content as the body will carry it. */
 export type RetrievedNotebook = Notebook & { contentBody: string | Uint8Array | null };
 
-/** A list row, timestamps already in the API's text form. */
-export type NotebookListItem = Omit<Notebook, 'contentJson' | 'textContent' | 'version' | 'folder' | 'visibility' | 'teamId' | 'createdAt' | 'lastModifiedAt'> & {
-  createdAt: string;
-  lastModifiedAt: string;
-};
+/**
+ * A list row as the database renders it (Dialect.listItemHead / listItemMid): the item's JSON up
+ * to `"created_by":`, and from `,"last_modified_at":` up to `"last_modified_by":`.
+ */
+export interface NotebookListItem {
+  head: string;
+  createdById: number | null;
+  mid: string;
+  lastModifiedById: number | null;
+}
+
+type ListRow = { head: string; created_by_id: number | null; mid: string; last_modified_by_id: number | null };
 
 /** Content to write: the parsed value (for the derived indexes) and its jsonb text; null = SQL NULL. */
 export type ContentWrite = { value: JsonValue; jsonb: string } | null;
@@ -39,8 +46,9 @@ type NotebookChanges = Partial<Pick<Notebook, 'title' | 'textContent' | 'deleted
 
 // Up to this many matches, SQLite sorts the matches; above, it walks the ordered list index.
 const SORT_MATCHES_BELOW = 5000;
-const LIST_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id'] as const;
-const DETAIL_COLUMNS = [...LIST_COLUMNS, 'team_id', 'text_content', 'visibility', 'version', 'folder'] as const;
+const DETAIL_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id', 'team_id', 'text_content', 'visibility', 'version', 'folder'] as const;
+// What a PostgreSQL search list sorts its matches by, besides the item (see #searchPage).
+const ORDER_COLUMNS = ['id', 'title', 'created_at', 'last_modified_at'] as const;
 
 function isListed(deleted: boolean, visibility: string): boolean {
   return !deleted && visibility === 'default';
@@ -81,18 +89,13 @@ export class NotebooksRepository {
     };
   }
 
-  #toListItem(row: Pick<Selectable<NotebookTable>, (typeof LIST_COLUMNS)[number]>): NotebookListItem {
+  #listColumns() {
     const d = this.#dialect;
-    return {
-      id: row.id,
-      shortId: row.short_id,
-      title: row.title,
-      deleted: d.readBoolean(row.deleted),
-      createdAt: d.timestampText(row.created_at),
-      createdById: row.created_by_id,
-      lastModifiedAt: d.timestampText(row.last_modified_at),
-      lastModifiedById: row.last_modified_by_id,
-    };
+    return [d.listItemHead.as('head'), 'created_by_id', d.listItemMid.as('mid'), 'last_modified_by_id'] as const;
+  }
+
+  #toListItem(row: ListRow): NotebookListItem {
+    return { head: row.head, createdById: row.created_by_id, mid: row.mid, lastModifiedById: row.last_modified_by_id };
   }
 
   async insert(db: Executor, notebook: Notebook, content: ContentWrite): Promise<void> {
@@ -272,7 +275,7 @@ export class NotebooksRepository {
     if (count === 0 || page.offset >= count) return { count, items: [] };
     // Few matches: fetch and sort them. Many: walk the ordered list index, which soon finds a page.
     const fromMatches = selective && count <= this.#sortMatchesBelow;
-    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches).select(LIST_COLUMNS).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
+    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches).select(this.#listColumns()).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
     const rows = await this.#execute(pageQuery, fromMatches);
     return { count, items: rows.map((row) => this.#toListItem(row)) };
   }
@@ -285,10 +288,10 @@ export class NotebooksRepository {
    * matches twice. Undefined when the page is empty (an offset past the end): count apart.
    */
   async #searchPage(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number) {
-    const matches = this.#filtered(teamId, filters, callerId).select(LIST_COLUMNS).offset(0);
+    const matches = this.#filtered(teamId, filters, callerId).select(this.#listColumns()).select(ORDER_COLUMNS).offset(0);
     const rows = await this.#db
       .selectFrom(matches.as('matches'))
-      .selectAll()
+      .select(['head', 'created_by_id', 'mid', 'last_modified_by_id'])
       .select(sql<number>`count(*) over ()`.as('total'))
       .orderBy(this.#ordered(order))
       .limit(page.limit)

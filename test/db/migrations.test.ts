@@ -7,7 +7,7 @@ import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
 import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
-import { createTestDatabase, postgresAvailable } from '../support/harness.ts';
+import { createTestDatabase, postgresAvailable, shortIdsOf } from '../support/harness.ts';
 
 const POSTGRES_REACHABLE = await postgresAvailable();
 
@@ -40,7 +40,7 @@ describe('migrations 0002 and 0004 on a PostgreSQL database created by 0001', { 
     const repository = new NotebooksRepository(db.kysely, db.dialect);
     const { count, items } = await repository.list(projectId, parseListFilters(params, 'UTC'), parseOrder(params), { limit: 100, offset: 0 }, 0);
     assert.equal(count, items.length);
-    return items.map((item) => item.shortId).sort();
+    return shortIdsOf(items).sort();
   }
 
   before(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
-import { describeEachEngine, json } from '../support/harness.ts';
+import { describeEachEngine, json, shortIdsOf } from '../support/harness.ts';
 import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
 
@@ -54,7 +54,7 @@ describeEachEngine('list query plans', (env) => {
         assert.deepEqual(walked, sorted, `${query} offset ${offset}`);
         const http = json<{ count: number; results: Array<{ short_id: string }> }>(await e.request({ method: 'GET', url: e.url(`?${query}&limit=4&offset=${offset}`) }));
         assert.equal(sorted.count, http.count, query);
-        assert.deepEqual(sorted.items.map((item) => item.shortId), http.results.map((item) => item.short_id), `${query} offset ${offset}`);
+        assert.deepEqual(shortIdsOf(sorted.items), http.results.map((item) => item.short_id), `${query} offset ${offset}`);
         if (sorted.items.length > 0) nonEmpty += 1;
       }
     }

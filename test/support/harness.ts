@@ -176,3 +176,8 @@ export function describeEachEngine(name: string, suite: (getEnv: () => TestEnv) 
 export function json<T = Record<string, unknown>>(response: LightMyRequestResponse): T {
   return JSON.parse(response.body) as T;
 }
+
+/** The short_ids of list rows as the repository returns them (JSON fragments rendered by the database). */
+export function shortIdsOf(items: ReadonlyArray<{ head: string }>): string[] {
+  return items.map((item) => (JSON.parse(`${item.head}null}`) as { short_id: string }).short_id);
+}

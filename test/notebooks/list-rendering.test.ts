@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { NodeSqliteDatabase } from '../../src/db/node-sqlite.ts';
+import { formatIsoTimestamp } from '../../src/http/datetime.ts';
+import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
+import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
+import { createTestEnv, describeEachEngine, json, type TestEnv } from '../support/harness.ts';
+
+// The database renders each list item's own fields as JSON (Dialect.listItemHead/listItemMid,
+// migration 0007); the presenter only splices the users in. These tests hold that rendering to
+// what JSON.stringify and formatIsoTimestamp would write.
+
+/** Renders (title, created_at, last_modified_at) with the engine's list-item expressions. */
+async function render(e: TestEnv, title: string | null, createdAt: string, lastModifiedAt: string): Promise<{ head: string; mid: string }> {
+  const d = e.db.dialect;
+  const row =
+    e.engine === 'postgres'
+      ? sql`(select '0190b2a6-0000-7000-8000-000000000001'::uuid as id, 'AbC123xy'::text as short_id, ${title}::text as title, false as deleted, ${createdAt}::timestamptz as created_at, ${lastModifiedAt}::timestamptz as last_modified_at) as n`
+      : sql`(select '0190b2a6-0000-7000-8000-000000000001' as id, 'AbC123xy' as short_id, ${title} as title, 0 as deleted, ${createdAt} as created_at, ${lastModifiedAt} as last_modified_at) as n`;
+  const result = await sql<{ head: string; mid: string }>`select ${d.listItemHead} as head, ${d.listItemMid} as mid from ${row}`.execute(e.db.kysely);
+  return result.rows[0];
+}
+
+const expectedHead = (title: string | null, createdAt: string) =>
+  `{"id":"0190b2a6-0000-7000-8000-000000000001","short_id":"AbC123xy","title":${JSON.stringify(title)},"deleted":false,"created_at":"${formatIsoTimestamp(createdAt)}","created_by":`;
+
+describeEachEngine('list items rendered by the database', (env) => {
+  it('escapes every code point of a title exactly as JSON.stringify does', async () => {
+    const e = env();
+    const stamp = '2024-05-01T10:11:12.345Z';
+    // Every Unicode scalar value (U+0000 aside: no title may hold it), in titles of 4,096.
+    const codePoints: number[] = [];
+    for (let c = 1; c <= 0x10ffff; c++) if (c < 0xd800 || c > 0xdfff) codePoints.push(c);
+    for (let i = 0; i < codePoints.length; i += 4096) {
+      const title = String.fromCodePoint(...codePoints.slice(i, i + 4096));
+      const { head } = await render(e, title, stamp, stamp);
+      if (head !== expectedHead(title, stamp)) {
+        const wrong = codePoints.slice(i, i + 4096).find((c) => !head.includes(JSON.stringify(String.fromCodePoint(c)).slice(1, -1)));
+        assert.fail(`title chunk at U+${codePoints[i].toString(16)}: U+${wrong?.toString(16)} is rendered differently`);
+      }
+    }
+  });
+
+  it('renders a null title as null, and timestamps as the API writes them (microseconds only when non-zero)', async () => {
+    const e = env();
+    for (const [createdAt, lastModifiedAt] of [
+      ['2024-05-01T10:11:12.000Z', '2024-05-01T10:11:12.001Z'],
+      ['1999-12-31T23:59:59.999Z', '2030-01-01T00:00:00.000Z'],
+    ]) {
+      const { head, mid } = await render(e, null, createdAt, lastModifiedAt);
+      assert.equal(head, expectedHead(null, createdAt));
+      assert.equal(mid, `,"last_modified_at":"${formatIsoTimestamp(lastModifiedAt)}","last_modified_by":`);
+    }
+    assert.equal((await render(e, 'x', '2024-05-01T10:11:12.000Z', '2024-05-01T10:11:12.000Z')).mid, ',"last_modified_at":"2024-05-01T10:11:12Z","last_modified_by":');
+  });
+
+  it('lists each notebook as its own fields render, byte for byte, through every list plan', async () => {
+    const e = env();
+    const titles = ['Plain', 'Quote " and \\ backslash', 'Tab\tnew\nline\r\u0001\u001f\u007f', 'Ünïcödé ✓ 🦔 \u2028\u2029', '', null, 'quokka one', 'quokka two'];
+    for (const title of titles) {
+      const response = await e.request({ method: 'POST', url: e.url(), payload: { title, content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'r1' } }] } } });
+      assert.equal(response.statusCode, 201, response.body);
+    }
+    for (const query of ['', '?order=title', '?order=-created_at', '?search=quokka', '?contains=recording:r1', '?contains=recording:true&order=created_at', '?limit=3&offset=2']) {
+      const response = await e.request({ method: 'GET', url: e.url(query) });
+      assert.equal(response.statusCode, 200, response.body);
+      const page = json<{ results: Array<Record<string, unknown>> }>(response);
+      // Compact, canonical JSON: what JSON.stringify writes for the parsed value.
+      assert.equal(response.body, JSON.stringify(page), query);
+      assert.ok(page.results.length > 0, query);
+      for (const item of page.results) {
+        const detail = json<Record<string, unknown>>(await e.request({ method: 'GET', url: e.url(`${item.short_id as string}/`) }));
+        const expected = Object.fromEntries(['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by', 'last_modified_at', 'last_modified_by', 'user_access_level'].map((key) => [key, detail[key]]));
+        assert.equal(JSON.stringify(item), JSON.stringify(expected), `${query}: ${String(item.short_id)}`);
+      }
+    }
+  });
+});
+
+describe('the SQLite list page plans [sqlite]', () => {
+  it('reads the default page, and the matches of a search or contains list, from an index alone', async () => {
+    const e = await createTestEnv('sqlite');
+    after(() => e.close());
+    for (let i = 0; i < 3; i++) {
+      const response = await e.request({ method: 'POST', url: e.url(), payload: { title: `Quokka ${i}`, content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'r1' } }] } } });
+      assert.equal(response.statusCode, 201, response.body);
+    }
+    // The statements the repository sends, as SQLite receives them, explained by SQLite.
+    const sent: string[] = [];
+    const prepare = NodeSqliteDatabase.prototype.prepare;
+    NodeSqliteDatabase.prototype.prepare = function (this: NodeSqliteDatabase, text: string) {
+      sent.push(text);
+      return prepare.call(this, text);
+    };
+    after(() => {
+      NodeSqliteDatabase.prototype.prepare = prepare;
+    });
+    const plans = async (query: string) => {
+      const params = new URLSearchParams(query);
+      sent.length = 0;
+      const { items } = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(e.project.id, parseListFilters(params, 'UTC'), parseOrder(params), { limit: 100, offset: 0 }, e.owner.id);
+      assert.equal(items.length, 3, query);
+      const page = sent.findLast((text) => / order by /.test(text));
+      assert.ok(page, `${query}: no page query among ${JSON.stringify(sent)}`);
+      const plan = await sql.raw<{ detail: string }>(`explain query plan ${page}`).execute(e.db.kysely);
+      return plan.rows.map((row) => row.detail).join(' | ');
+    };
+    assert.match(await plans(''), /SEARCH notebooks USING COVERING INDEX notebooks_list_modified/);
+    // The matches are few: each is looked up in notebooks_by_seq, which renders the item too.
+    assert.match(await plans('search=quokka'), /SEARCH notebooks USING COVERING INDEX notebooks_by_seq/);
+    assert.match(await plans('contains=recording:r1'), /SEARCH notebooks USING COVERING INDEX notebooks_by_seq/);
+  });
+});
