@@ -8,7 +8,7 @@ import { AccountsService } from '../src/accounts/accounts.service.ts';
 import { containsFacts, toJsonbOrder, toJsonbText, type JsonObject, type JsonValue } from '../src/notebooks/content.ts';
 import { renderJsonbText } from '../src/notebooks/content-text.ts';
 import { lexemes } from '../src/notebooks/search-text.ts';
-import { searchScopeToken } from '../src/db/migrations/0005-sqlite-search-scope.ts';
+import { LIST_KEY_SLOTS, listKeyBucket, searchTerm } from '../src/db/migrations/0008-sqlite-search-in-list-order.ts';
 import { FILL_CONTENT_FACT_ROWS } from '../src/db/migrations/0004-postgres-content-fact-rows.ts';
 
 // A deterministic data set for the benchmark: the same seed gives the same notebooks, ids and
@@ -584,10 +584,14 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
   db.exec('PRAGMA journal_mode = DELETE; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144; PRAGMA foreign_keys = OFF');
   const notebooks = new SqliteBulkInsert(
     db,
-    'insert into notebooks (seq, id, short_id, team_id, title, content, text_content, deleted, visibility, version, folder, created_at, created_by_id, last_modified_at, last_modified_by_id)',
-    15,
+    'insert into notebooks (seq, id, short_id, team_id, title, content, text_content, deleted, visibility, version, folder, created_at, created_by_id, last_modified_at, last_modified_by_id, list_key)',
+    16,
   );
-  const search = new SqliteBulkInsert(db, 'insert into notebook_search (rowid, scope, title, text_content)', 4);
+  const search = new SqliteBulkInsert(db, 'insert into notebook_search (rowid, title, text_content)', 3);
+  // The list keys the server's writes give (migration 0008): the next free slot of the bucket of
+  // last_modified_at's millisecond.
+  const slotsTaken = new Map<number, number>();
+  const scoped = (teamId: number, document: string) => (document === '' ? '' : document.split(' ').map((lexeme) => searchTerm(teamId, lexeme)).join(' '));
   const facts = new SqliteBulkInsert(db, 'insert into notebook_content_facts (team_id, fact, seq, listed)', 4);
   const activity = new SqliteBulkInsert(
     db,
@@ -608,10 +612,15 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
       seq += 1;
       tally.add(n);
       const created = n.createdAt.toISOString();
-      notebookRows.push([seq, n.id, n.shortId, n.teamId, n.title, n.contentJson, n.textContent, n.deleted ? 1 : 0, n.visibility, n.version, 'Unfiled/Notebooks', created, n.createdById, n.lastModifiedAt.toISOString(), n.lastModifiedById]);
+      const bucket = listKeyBucket(n.lastModifiedAt);
+      const slot = slotsTaken.get(bucket) ?? 0;
+      if (slot >= LIST_KEY_SLOTS) throw new Error(`seed: more than ${LIST_KEY_SLOTS} notebooks in one millisecond`);
+      slotsTaken.set(bucket, slot + 1);
+      const listKey = bucket + slot;
+      notebookRows.push([seq, n.id, n.shortId, n.teamId, n.title, n.contentJson, n.textContent, n.deleted ? 1 : 0, n.visibility, n.version, 'Unfiled/Notebooks', created, n.createdById, n.lastModifiedAt.toISOString(), n.lastModifiedById, listKey]);
       const listed = !n.deleted && n.visibility === 'default' ? 1 : 0;
-      // notebook_search holds listed notebooks only, scoped by project (migration 0005).
-      if (listed === 1) searchRows.push([seq, searchScopeToken(n.teamId), n.searchTitle, n.searchText]);
+      // notebook_search holds listed notebooks only, keyed by list key, their terms scoped by project (migrations 0005, 0008).
+      if (listed === 1) searchRows.push([listKey, scoped(n.teamId, n.searchTitle), scoped(n.teamId, n.searchText)]);
       for (const fact of n.facts) factRows.push([n.teamId, fact, seq, listed]);
       activityRows.push([uuidFrom(activityRng, n.createdAt.getTime()), n.teamId, organizationId, n.createdById, 0, 'created', 'Notebook', n.shortId, activityDetail(n), created]);
     }

@@ -11,6 +11,7 @@ import { up as sqliteListLookups } from './migrations/0003-sqlite-list-lookups.t
 import { up as sqliteSearchScope } from './migrations/0005-sqlite-search-scope.ts';
 import { up as sqliteFactCounts } from './migrations/0006-sqlite-fact-counts.ts';
 import { up as sqliteRenderedListItems } from './migrations/0007-sqlite-rendered-list-items.ts';
+import { up as sqliteSearchInListOrder } from './migrations/0008-sqlite-search-in-list-order.ts';
 import { up as postgresContentFactRows } from './migrations/0004-postgres-content-fact-rows.ts';
 
 export interface Db {
@@ -83,6 +84,7 @@ export async function migrate(db: Db): Promise<string[]> {
     '0005-sqlite-search-scope': { up: (kysely) => sqliteSearchScope(kysely, db.dialect.engine) },
     '0006-sqlite-fact-counts': { up: (kysely) => sqliteFactCounts(kysely, db.dialect.engine) },
     '0007-sqlite-rendered-list-items': { up: (kysely) => sqliteRenderedListItems(kysely, db.dialect.engine) },
+    '0008-sqlite-search-in-list-order': { up: (kysely) => sqliteSearchInListOrder(kysely, db.dialect.engine) },
   };
   const migrator = new Migrator({
     db: db.kysely,

@@ -3,7 +3,7 @@ import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
 import { containsFacts, containsTestFacts, type ContainsTest, type JsonValue } from '../notebooks/content.ts';
 import { lexemes } from '../notebooks/search-text.ts';
 import { renderJsonbText } from '../notebooks/content-text.ts';
-import { searchScopeToken } from './migrations/0005-sqlite-search-scope.ts';
+import { LIST_KEY_SLOTS, listKeyBucket, searchDocument, searchTerm } from './migrations/0008-sqlite-search-in-list-order.ts';
 import { SQLITE_LIST_ITEM_HEAD, SQLITE_LIST_ITEM_MID } from './migrations/0007-sqlite-rendered-list-items.ts';
 import { formatDateTime, formatIsoTimestamp } from '../http/datetime.ts';
 
@@ -21,6 +21,9 @@ export interface NotebookIndexInput {
   listed: boolean;
   /** SQLite's row key when the caller has it (an insert does); otherwise it is looked up by id. */
   seq?: number;
+  /** SQLite's list key after the write (Dialect.nextListKey), and before it (an update). */
+  listKey?: number;
+  previousListKey?: number | null;
 }
 
 /** Which derived indexes a write touches: a new row needs both. */
@@ -74,6 +77,19 @@ export interface Dialect {
    */
   readonly listItemHead: RawBuilder<string>;
   readonly listItemMid: RawBuilder<string>;
+  /** SQLite's list key of a row (migration 0008): `null` on PostgreSQL. */
+  readonly listKeyColumn: RawBuilder<number | null>;
+  /**
+   * The list key a write gives a notebook last modified at `lastModifiedAt`: a free slot of its
+   * millisecond's bucket (SQLite); undefined on PostgreSQL, which keeps none.
+   */
+  nextListKey(db: Executor, lastModifiedAt: Date): Promise<number | undefined>;
+  /**
+   * A search filter for one page in last_modified_at order (descending unless told): the matches
+   * that can be on it, read from the search index in list order (SQLite, migration 0008);
+   * undefined where the engine has no such path.
+   */
+  searchPageFilter(db: Executor, value: string, teamId: number, descending: boolean, page: { limit: number; offset: number }): Promise<Expression<SqlBool> | undefined>;
   /** title OR text_content matches all lexemes (the caller skips the filter for none). */
   searchFilter(value: string, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
   containsFilter(test: ContainsTest, teamId: number, plan?: MatchPlan): Expression<SqlBool>;
@@ -133,6 +149,13 @@ const postgres: Dialect = {
   listItemMid: sql<string>`(',"last_modified_at":"' || ${postgresApiTimestamp('last_modified_at')} || '","last_modified_by":')`,
   bodyContentColumn: sql`content::text`,
   readBodyContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
+  listKeyColumn: sql<null>`null`,
+  async nextListKey() {
+    return undefined;
+  },
+  async searchPageFilter() {
+    return undefined;
+  },
   searchFilter(value) {
     // PostHog's expression, its to_tsvector stored in generated columns (migration 0002).
     return sql<SqlBool>`(search_title @@ plainto_tsquery('english', ${value}) or search_text @@ plainto_tsquery('english', ${value}))`;
@@ -188,12 +211,42 @@ const sqlite: Dialect = {
   listItemHead: sql.raw<string>(SQLITE_LIST_ITEM_HEAD),
   listItemMid: sql.raw<string>(SQLITE_LIST_ITEM_MID),
   readBodyContent: (value) => (value === null || value === undefined ? null : (value as Uint8Array)),
+  listKeyColumn: sql<number | null>`list_key`,
+  async nextListKey(db, lastModifiedAt) {
+    const bucket = listKeyBucket(lastModifiedAt);
+    const row = await sql<{ top: number | null }>`select max(list_key) as top from notebooks where list_key >= ${bucket} and list_key < ${bucket + LIST_KEY_SLOTS}`.execute(db);
+    const top = row.rows[0]?.top;
+    const key = top === null || top === undefined ? bucket : Number(top) + 1;
+    if (key >= bucket + LIST_KEY_SLOTS) throw new Error(`more than ${LIST_KEY_SLOTS} notebooks written in the millisecond ${lastModifiedAt.toISOString()}`);
+    return key;
+  },
+  async searchPageFilter(db, value, teamId, descending, page) {
+    const match = searchMatch(value, teamId);
+    const direction = descending ? sql`desc` : sql`asc`;
+    // FTS5 walks the posting lists in list-key order: the page's offset + limit matches, and one
+    // more to tell whether the bucket (millisecond) of the last of them goes on.
+    const wanted = page.offset + page.limit;
+    const first = await sql<{ key: number }>`select rowid as key from notebook_search where notebook_search match ${match} order by rowid ${direction} limit ${wanted + 1}`.execute(db);
+    let keys = first.rows.map((row) => Number(row.key));
+    const bucketOf = (key: number) => key - (key % LIST_KEY_SLOTS);
+    if (keys.length > wanted && bucketOf(keys[wanted]) === bucketOf(keys[wanted - 1])) {
+      // The notebooks of the last one's millisecond are ordered by id, not by key: take them all.
+      const edge = bucketOf(keys[wanted - 1]);
+      const rest = descending
+        ? sql<{ key: number }>`select rowid as key from notebook_search where notebook_search match ${match} and rowid >= ${edge}`
+        : sql<{ key: number }>`select rowid as key from notebook_search where notebook_search match ${match} and rowid < ${edge + LIST_KEY_SLOTS}`;
+      keys = (await rest.execute(db)).rows.map((row) => Number(row.key));
+    } else {
+      keys = keys.slice(0, wanted);
+    }
+    return sql<SqlBool>`list_key in (select value from json_each(${JSON.stringify(keys)}))`;
+  },
   searchFilter(value, teamId, plan = 'drive') {
     const match = searchMatch(value, teamId);
-    // Probing: the unary "+" keeps SQLite from fetching the matches by row key (and sorting them
+    // Probing: the unary "+" keeps SQLite from fetching the matches by list key (and sorting them
     // all); it walks the list index and checks each row against the matches' bloom filter.
-    if (plan === 'probe') return sql<SqlBool>`+seq in (select rowid from notebook_search where notebook_search match ${match})`;
-    return sql<SqlBool>`seq in (select rowid from notebook_search where notebook_search match ${match})`;
+    if (plan === 'probe') return sql<SqlBool>`+list_key in (select rowid from notebook_search where notebook_search match ${match})`;
+    return sql<SqlBool>`list_key in (select rowid from notebook_search where notebook_search match ${match})`;
   },
   containsFilter(test, teamId, plan = 'drive') {
     const has = (fact: string) =>
@@ -222,7 +275,7 @@ const sqlite: Dialect = {
     return sql<SqlBool>`seq in (select f.seq from notebook_content_facts f where f.team_id = ${teamId} and f.fact = ${driver} ${sql.join(probes, sql` `)})`;
   },
   async listedSearchCount(db, teamId, value) {
-    // notebook_search holds listed notebooks only, scoped by project (migration 0005).
+    // notebook_search holds listed notebooks only, their terms scoped by project (migrations 0005, 0008).
     const row = await sql<{ n: number }>`select count(*) as n from notebook_search where notebook_search match ${searchMatch(value, teamId)}`.execute(db);
     return Number(row.rows[0]?.n ?? 0);
   },
@@ -251,13 +304,18 @@ const sqlite: Dialect = {
       seq = row.rows[0]?.seq;
     }
     if (seq === undefined) return;
-    // notebook_search holds a notebook while it is listed (migration 0005).
+    // notebook_search holds a notebook while it is listed (migration 0005), keyed by its list key
+    // (0008), which every write moves.
     const wasListed = changed.isNew ? false : changed.listed ? !notebook.listed : notebook.listed;
-    if (changed.isNew || changed.search || changed.listed) {
-      if (wasListed) await sql`delete from notebook_search where rowid = ${seq}`.execute(db);
-      if (notebook.listed) {
-        await sql`insert into notebook_search (rowid, scope, title, text_content)
-          values (${seq}, ${searchScopeToken(notebook.teamId)}, ${lexemes(notebook.title ?? '').join(' ')}, ${lexemes(notebook.textContent ?? '').join(' ')})`.execute(db);
+    const rekeyed = notebook.listKey !== undefined && notebook.listKey !== notebook.previousListKey;
+    if (changed.isNew || changed.search || changed.listed || rekeyed) {
+      if (wasListed && notebook.previousListKey !== undefined && notebook.previousListKey !== null) {
+        await sql`delete from notebook_search where rowid = ${notebook.previousListKey}`.execute(db);
+      }
+      const listKey = notebook.listKey ?? notebook.previousListKey;
+      if (notebook.listed && listKey !== undefined && listKey !== null) {
+        await sql`insert into notebook_search (rowid, title, text_content)
+          values (${listKey}, ${searchDocument(notebook.teamId, notebook.title)}, ${searchDocument(notebook.teamId, notebook.textContent)})`.execute(db);
       }
     }
     const listed = notebook.listed ? 1 : 0;
@@ -285,10 +343,16 @@ const sqlite: Dialect = {
   },
 };
 
-/** An FTS5 query: the project's listed notebooks whose title OR text_content holds every lexeme. */
+/**
+ * An FTS5 query: the project's listed notebooks whose title OR text_content holds every lexeme.
+ * One lexeme needs no column filter (in either column is in any column), and FTS5 reads one
+ * posting list instead of merging two.
+ */
 function searchMatch(value: string, teamId: number): string {
-  const terms = lexemes(value).map((term) => `"${term}"`).join(' AND ');
-  return `{scope} : "${searchScopeToken(teamId)}" AND ({title} : (${terms}) OR {text_content} : (${terms}))`;
+  const terms = lexemes(value).map((lexeme) => `"${searchTerm(teamId, lexeme)}"`);
+  if (terms.length === 1) return terms[0];
+  const all = terms.join(' AND ');
+  return `{title} : (${all}) OR {text_content} : (${all})`;
 }
 
 export function dialectFor(engine: Engine): Dialect {

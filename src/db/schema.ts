@@ -71,6 +71,8 @@ export interface NotebookTable {
   created_by_id: number | null;
   last_modified_at: DbTimestamp;
   last_modified_by_id: number | null;
+  /** SQLite only (migration 0008): orders like last_modified_at, keys notebook_search. */
+  list_key: number | null;
   /** PostgreSQL only, derived by the database (migration 0002): never written, read by the filters. */
   search_title: GeneratedAlways<unknown>;
   search_text: GeneratedAlways<unknown>;

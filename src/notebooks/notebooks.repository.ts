@@ -1,4 +1,4 @@
-import { CompiledQuery, sql, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Expression, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Database, NotebookTable } from '../db/schema.ts';
 import type { Dialect, MatchPlan } from '../db/dialect.ts';
 import type { JsonValue } from './content.ts';
@@ -20,6 +20,8 @@ export interface Notebook {
   createdById: number | null;
   lastModifiedAt: Date;
   lastModifiedById: number | null;
+  /** SQLite's list key as read (migration 0008); null on PostgreSQL, undefined before the row is written. */
+  listKey?: number | null;
 }
 
 /** A notebook as a retrieve answers it: the content as the body will carry it. */
@@ -69,9 +71,10 @@ export class NotebooksRepository {
     this.#sortMatchesBelow = options.sortMatchesBelow ?? SORT_MATCHES_BELOW;
   }
 
-  #toNotebook(row: Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]> & { content: unknown }): Notebook {
+  #toNotebook(row: Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]> & { content: unknown; list_key?: number | null }): Notebook {
     const d = this.#dialect;
     return {
+      ...(row.list_key !== undefined && { listKey: row.list_key }),
       id: row.id,
       shortId: row.short_id,
       teamId: row.team_id,
@@ -100,6 +103,7 @@ export class NotebooksRepository {
 
   async insert(db: Executor, notebook: Notebook, content: ContentWrite): Promise<void> {
     const d = this.#dialect;
+    const listKey = await d.nextListKey(db, notebook.lastModifiedAt);
     const inserted = await db
       .insertInto('notebooks')
       .values({
@@ -117,13 +121,14 @@ export class NotebooksRepository {
         created_by_id: notebook.createdById,
         last_modified_at: d.timestamp(notebook.lastModifiedAt),
         last_modified_by_id: notebook.lastModifiedById,
+        ...(listKey !== undefined && { list_key: listKey }),
       })
       .executeTakeFirst();
     // SQLite returns the new row key; PostgreSQL's identity-less table returns none (unused there).
     const seq = inserted.insertId === undefined ? undefined : Number(inserted.insertId);
     await d.indexNotebook(
       db,
-      { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: content?.value ?? null, listed: isListed(notebook.deleted, notebook.visibility), seq },
+      { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: content?.value ?? null, listed: isListed(notebook.deleted, notebook.visibility), seq, listKey },
       { isNew: true, search: true, contains: true, listed: true },
     );
   }
@@ -157,6 +162,7 @@ export class NotebooksRepository {
       .selectFrom('notebooks')
       .select(DETAIL_COLUMNS)
       .select(this.#dialect.contentColumn.as('content'))
+      .select(this.#dialect.listKeyColumn.as('list_key'))
       .where('team_id', '=', teamId)
       .where('short_id', '=', shortId)
       .$if(!options.includeDeleted, (qb) => qb.where('deleted', '=', false))
@@ -171,6 +177,7 @@ export class NotebooksRepository {
    */
   async update(db: Executor, notebook: Notebook, changes: NotebookChanges, expectedVersion: number): Promise<boolean> {
     const d = this.#dialect;
+    const listKey = changes.lastModifiedAt === undefined ? undefined : await d.nextListKey(db, changes.lastModifiedAt);
     const result = await db
       .updateTable('notebooks')
       .set({
@@ -181,13 +188,15 @@ export class NotebooksRepository {
         ...(changes.version !== undefined && { version: changes.version }),
         ...(changes.lastModifiedAt !== undefined && { last_modified_at: d.timestamp(changes.lastModifiedAt) }),
         ...(changes.lastModifiedById !== undefined && { last_modified_by_id: changes.lastModifiedById }),
+        ...(listKey !== undefined && { list_key: listKey }),
       })
       .where('id', '=', notebook.id)
       .where('version', '=', expectedVersion)
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
     const listedChanged = changes.deleted !== undefined && changes.deleted !== notebook.deleted;
-    if (changes.title !== undefined || changes.textContent !== undefined || changes.content !== undefined || listedChanged) {
+    const rekeyed = listKey !== undefined && listKey !== notebook.listKey;
+    if (changes.title !== undefined || changes.textContent !== undefined || changes.content !== undefined || listedChanged || rekeyed) {
       await d.indexNotebook(
         db,
         {
@@ -197,6 +206,8 @@ export class NotebooksRepository {
           textContent: changes.textContent !== undefined ? changes.textContent : notebook.textContent,
           content: changes.content?.value ?? null,
           listed: isListed(changes.deleted ?? notebook.deleted, notebook.visibility),
+          ...(listKey !== undefined && { listKey }),
+          previousListKey: notebook.listKey ?? null,
         },
         {
           isNew: false,
@@ -215,7 +226,7 @@ export class NotebooksRepository {
    * or the contains facts — instead of walking the project's whole list index; without, the
    * list index is walked and the search and contains filters probe each row.
    */
-  #filtered(teamId: number, filters: ListFilters, callerId: number, fromCandidates = false) {
+  #filtered(teamId: number, filters: ListFilters, callerId: number, fromCandidates = false, search?: Expression<SqlBool>) {
     const d = this.#dialect;
     const plan: MatchPlan = fromCandidates ? 'drive' : 'probe';
     const base = fromCandidates
@@ -231,7 +242,7 @@ export class NotebooksRepository {
       )
       .$if(filters.modifiedAfter !== undefined, (qb) => qb.where('last_modified_at', '>', d.timestamp(filters.modifiedAfter as Date)))
       .$if(filters.modifiedBefore !== undefined, (qb) => qb.where('last_modified_at', '<', d.timestamp(filters.modifiedBefore as Date)))
-      .$if(filters.search !== undefined, (qb) => qb.where(d.searchFilter(filters.search as string, teamId, plan)))
+      .$if(filters.search !== undefined, (qb) => qb.where(search ?? d.searchFilter(filters.search as string, teamId, plan)))
       .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId, plan)), qb))
       .$if(filters.shortId !== undefined, (qb) => qb.where('short_id', '=', filters.shortId as string));
   }
@@ -269,14 +280,20 @@ export class NotebooksRepository {
     else if (!narrowed && filters.contains.length === 0) count = await this.#dialect.listedSearchCount(this.#db, teamId, filters.search as string);
     if (count === undefined) {
       const countQuery = this.#filtered(teamId, filters, callerId, selective).select((eb) => eb.fn.countAll<number>().as('n'));
-      const [countRow] = await this.#execute(countQuery, selective);
+      const [countRow] = await this.#execute(countQuery, selective, filters.search !== undefined);
       count = Number(countRow.n);
     }
     if (count === 0 || page.offset >= count) return { count, items: [] };
-    // Few matches: fetch and sort them. Many: walk the ordered list index, which soon finds a page.
-    const fromMatches = selective && count <= this.#sortMatchesBelow;
-    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches).select(this.#listColumns()).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
-    const rows = await this.#execute(pageQuery, fromMatches);
+    // A search alone, in last_modified_at order: SQLite reads the page's matches alone, newest
+    // (or oldest) first. Otherwise few matches are fetched and sorted, and for many the ordered
+    // list index is walked, which soon finds a page.
+    const pageSearch =
+      !narrowed && filters.contains.length === 0 && filters.search !== undefined && order.column === 'last_modified_at'
+        ? await this.#dialect.searchPageFilter(this.#db, filters.search, teamId, order.descending, page)
+        : undefined;
+    const fromMatches = pageSearch !== undefined || (selective && count <= this.#sortMatchesBelow);
+    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches, pageSearch).select(this.#listColumns()).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
+    const rows = await this.#execute(pageQuery, fromMatches, filters.search !== undefined);
     return { count, items: rows.map((row) => this.#toListItem(row)) };
   }
 
@@ -302,19 +319,20 @@ export class NotebooksRepository {
   }
 
   /**
-   * Runs a list query. `fromMatches` (SQLite): the query starts from the row keys of the FTS5 or
-   * facts matches; each is looked up in notebooks_by_seq, which holds every list column, rather
-   * than in the table, whose rows carry the content. SQLite's planner would pick the table (a
-   * rowid lookup looks cheapest to it) and Kysely cannot say INDEXED BY, hence the edit of the
-   * compiled text.
+   * Runs a list query. `fromMatches` (SQLite): the query starts from the keys of the FTS5 matches
+   * (list keys) or of the facts matches (row keys); each is looked up in notebooks_by_list_key or
+   * notebooks_by_seq, which hold every list column, rather than in the table, whose rows carry
+   * the content. SQLite's planner would pick the table (a rowid lookup looks cheapest to it) and
+   * Kysely cannot say INDEXED BY, hence the edit of the compiled text.
    */
-  async #execute<O>(query: { compile(): CompiledQuery<O> }, fromMatches: boolean): Promise<O[]> {
+  async #execute<O>(query: { compile(): CompiledQuery<O> }, fromMatches: boolean, bySearch: boolean): Promise<O[]> {
     const compiled = query.compile();
     if (!fromMatches) return (await this.#db.executeQuery(compiled)).rows;
     const from = 'from "notebooks" ';
     const at = compiled.sql.indexOf(from);
     if (at < 0) throw new Error('list query: no notebooks table to steer');
-    const steered = `${compiled.sql.slice(0, at)}from "notebooks" indexed by "notebooks_by_seq" ${compiled.sql.slice(at + from.length)}`;
+    const index = bySearch ? 'notebooks_by_list_key' : 'notebooks_by_seq';
+    const steered = `${compiled.sql.slice(0, at)}from "notebooks" indexed by "${index}" ${compiled.sql.slice(at + from.length)}`;
     return (await this.#db.executeQuery(CompiledQuery.raw(steered, [...compiled.parameters]) as CompiledQuery<O>)).rows;
   }
 

@@ -107,8 +107,10 @@ describe('the SQLite list page plans [sqlite]', () => {
       return plan.rows.map((row) => row.detail).join(' | ');
     };
     assert.match(await plans(''), /SEARCH notebooks USING COVERING INDEX notebooks_list_modified/);
-    // The matches are few: each is looked up in notebooks_by_seq, which renders the item too.
-    assert.match(await plans('search=quokka'), /SEARCH notebooks USING COVERING INDEX notebooks_by_seq/);
+    // A search's matches are looked up by list key, a contains's by row key; both indexes
+    // render the item too.
+    assert.match(await plans('search=quokka'), /SEARCH notebooks USING COVERING INDEX notebooks_by_list_key/);
+    assert.match(await plans('search=quokka&order=title'), /SEARCH notebooks USING COVERING INDEX notebooks_by_list_key/);
     assert.match(await plans('contains=recording:r1'), /SEARCH notebooks USING COVERING INDEX notebooks_by_seq/);
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
+import { LIST_KEY_SLOTS, listKeyBucket } from '../../src/db/migrations/0008-sqlite-search-in-list-order.ts';
 import { createTestEnv, describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 import { migrate } from '../../src/db/database.ts';
 
@@ -77,9 +78,19 @@ describe('search index upgrade [sqlite]', () => {
     // … and before 0006 (whose triggers watch the facts): both run again, in order.
     for (const trigger of ['insert', 'delete', 'update']) await sql.raw(`drop trigger notebook_content_facts_counted_${trigger}`).execute(db);
     await sql`drop table notebook_fact_counts`.execute(db);
-    // (0007 only rebuilds two list indexes, but a migration cannot run again before a later one.)
-    await sql`delete from notebooks_migrations where name in ('0005-sqlite-search-scope', '0006-sqlite-fact-counts', '0007-sqlite-rendered-list-items')`.execute(db);
-    assert.deepEqual(await migrate(e.db), ['0005-sqlite-search-scope', '0006-sqlite-fact-counts', '0007-sqlite-rendered-list-items']);
+    // … and before 0008 (list keys; 0007 only rebuilds two list indexes, but a migration cannot
+    // run again before a later one).
+    await sql`drop index notebooks_by_list_key`.execute(db);
+    await sql`drop index notebooks_list_modified`.execute(db);
+    await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id)`.execute(db);
+    await sql`alter table notebooks drop column list_key`.execute(db);
+    const rerun = ['0005-sqlite-search-scope', '0006-sqlite-fact-counts', '0007-sqlite-rendered-list-items', '0008-sqlite-search-in-list-order'];
+    await sql`delete from notebooks_migrations where name in (${sql.join(rerun)})`.execute(db);
+    assert.deepEqual(await migrate(e.db), rerun);
+    // Every notebook got a list key in the bucket of its last_modified_at (as a write gives it).
+    const keyed = await sql<{ list_key: number; last_modified_at: string }>`select list_key, last_modified_at from notebooks`.execute(db);
+    assert.equal(keyed.rows.length, 2);
+    for (const row of keyed.rows) assert.equal(row.list_key - (row.list_key % LIST_KEY_SLOTS), listKeyBucket(new Date(row.last_modified_at)));
     assert.deepEqual(await search(e, 'quolls'), { count: 1, titles: ['Kept quoll'] });
     const indexed = await sql<{ n: number }>`select count(*) as n from notebook_search`.execute(db);
     const listed = await sql<{ n: number }>`select count(*) as n from notebooks where deleted = 0 and visibility = 'default'`.execute(db);
