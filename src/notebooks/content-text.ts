@@ -19,36 +19,66 @@ export function parseJsonText(text: string): { value: JsonValue; numberTexts?: N
   return parseJsonKeepingNumberText(text);
 }
 
+const BACKSLASH = 92;
+// Between strings: the structural characters, literals and numbers of a jsonb text.
+const LAYOUT_TO_DROP = /[ \t\n\r]/;
+const FLOAT_LIKE = /[.eE]/;
+
 /**
  * Compact JSON as PostHog answers for this jsonb text: whitespace between tokens dropped,
  * strings copied (PostgreSQL escapes exactly as JSON.stringify does), numbers with a fraction
- * or exponent written as Python's float repr.
+ * or exponent written as Python's float repr. Strings, most of a document, are skipped with
+ * indexOf; only the short stretches between them are looked at.
  */
 export function renderJsonbText(text: string): string {
   let out = '';
+  // text[copyFrom, i) is still to be copied as it is.
   let copyFrom = 0;
   let i = 0;
-  while (i < text.length) {
-    const c = text[i];
-    if (c === '"') {
-      i++;
-      while (text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
-      i++;
-    } else if (WHITESPACE.has(c)) {
-      out += text.slice(copyFrom, i);
-      while (i < text.length && WHITESPACE.has(text[i])) i++;
-      copyFrom = i;
-    } else if (c === '-' || (c >= '0' && c <= '9')) {
-      NUMBER.lastIndex = i;
-      const token = NUMBER.exec(text)?.[0] ?? c;
-      if (/[.eE]/.test(token)) {
-        out += text.slice(copyFrom, i) + pythonNumberRepr(token);
-        copyFrom = i + token.length;
+  const length = text.length;
+  while (i < length) {
+    const quote = text.indexOf('"', i);
+    const stop = quote === -1 ? length : quote;
+    if (stop > i) {
+      const layout = text.slice(i, stop);
+      if (LAYOUT_TO_DROP.test(layout) || (FLOAT_LIKE.test(layout) && /[0-9]/.test(layout))) {
+        out += text.slice(copyFrom, i) + compactLayout(layout);
+        copyFrom = stop;
       }
-      i += token.length;
-    } else i++;
+    }
+    if (quote === -1) break;
+    // The closing quote is the next one not escaped by an odd run of backslashes.
+    let close = quote;
+    for (;;) {
+      close = text.indexOf('"', close + 1);
+      if (close === -1) throw new SyntaxError('renderJsonbText: unterminated string');
+      let backslashes = 0;
+      while (text.charCodeAt(close - 1 - backslashes) === BACKSLASH) backslashes++;
+      if (backslashes % 2 === 0) break;
+    }
+    i = close + 1;
   }
-  return out + text.slice(copyFrom);
+  return copyFrom === 0 ? text : out + text.slice(copyFrom);
+}
+
+/** The text between two strings, compact: whitespace dropped, floats as Python writes them. */
+function compactLayout(layout: string): string {
+  let out = '';
+  let i = 0;
+  while (i < layout.length) {
+    const c = layout[i];
+    if (WHITESPACE.has(c)) i++;
+    else if (c === '-' || (c >= '0' && c <= '9')) {
+      NUMBER.lastIndex = i;
+      const token = NUMBER.exec(layout)?.[0] ?? c;
+      out += FLOAT_LIKE.test(token) ? pythonNumberRepr(token) : token;
+      i += token.length;
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
 }
 
 /**
