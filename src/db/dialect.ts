@@ -68,6 +68,9 @@ export interface Dialect {
   /** The content for a response body: SQLite's stored bytes, never decoded; else the text. */
   readonly bodyContentColumn: RawBuilder<unknown>;
   readBodyContent(value: unknown): string | Uint8Array | null;
+  /** text_content for a response body, as JSON (a string literal or null): SQLite's bytes, else the text. */
+  readonly bodyTextContentColumn: RawBuilder<unknown>;
+  readBodyTextContent(value: unknown): string | Uint8Array;
   /**
    * A list item's JSON as the database renders it from the row (the list hot path, issue 3):
    * `listItemHead` runs from `{"id":` to `"created_by":`, `listItemMid` from
@@ -149,6 +152,8 @@ const postgres: Dialect = {
   listItemMid: sql<string>`(',"last_modified_at":"' || ${postgresApiTimestamp('last_modified_at')} || '","last_modified_by":')`,
   bodyContentColumn: sql`content::text`,
   readBodyContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
+  bodyTextContentColumn: sql`coalesce(to_json(text_content)::text, 'null')`,
+  readBodyTextContent: (value) => value as string,
   listKeyColumn: sql<null>`null`,
   async nextListKey() {
     return undefined;
@@ -211,6 +216,9 @@ const sqlite: Dialect = {
   listItemHead: sql.raw<string>(SQLITE_LIST_ITEM_HEAD),
   listItemMid: sql.raw<string>(SQLITE_LIST_ITEM_MID),
   readBodyContent: (value) => (value === null || value === undefined ? null : (value as Uint8Array)),
+  // json_quote escapes exactly as JSON.stringify does (test/notebooks/list-rendering.test.ts).
+  bodyTextContentColumn: sql`cast(json_quote(text_content) as blob)`,
+  readBodyTextContent: (value) => value as Uint8Array,
   listKeyColumn: sql<number | null>`list_key`,
   async nextListKey(db, lastModifiedAt) {
     const bucket = listKeyBucket(lastModifiedAt);

@@ -1,7 +1,7 @@
 import { presentUserBasic } from '../accounts/accounts.presenters.ts';
 import type { User } from '../accounts/accounts.repository.ts';
 import { formatDateTime } from '../http/datetime.ts';
-import type { Notebook, NotebookListItem } from './notebooks.repository.ts';
+import type { Notebook, NotebookBodies, NotebookListItem } from './notebooks.repository.ts';
 
 export type AccessLevel = 'manager' | 'editor';
 
@@ -55,17 +55,29 @@ export function presentNotebookListItem(item: NotebookListItem, users: UserJsonC
 /**
  * NotebookSerializer: the detail body of create, retrieve and update, as JSON text — the
  * content is spliced in as the text PostHog would send (notebooks/content-text.ts), never
- * parsed and re-serialized. Content given as bytes (a retrieve on SQLite) makes the body bytes.
+ * parsed and re-serialized. A retrieve passes content and text_content as the database renders
+ * them; given as bytes (SQLite), they make the body bytes.
  */
 export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer): string;
-export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer, content: string | Uint8Array | null): string | Buffer;
-export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer, content: string | Uint8Array | null = notebook.contentJson): string | Buffer {
+export function presentNotebook(notebook: Omit<Notebook, 'contentJson' | 'textContent'>, users: ReadonlyMap<number, User>, viewer: Viewer, bodies: NotebookBodies): string | Buffer;
+export function presentNotebook(
+  notebook: Omit<Notebook, 'contentJson' | 'textContent'> & Partial<Pick<Notebook, 'contentJson' | 'textContent'>>,
+  users: ReadonlyMap<number, User>,
+  viewer: Viewer,
+  bodies: NotebookBodies = { content: notebook.contentJson ?? null, textContent: JSON.stringify(notebook.textContent ?? null) },
+): string | Buffer {
   const head = `{"id":${JSON.stringify(notebook.id)},"short_id":${JSON.stringify(notebook.shortId)},"title":${JSON.stringify(notebook.title)},"content":`;
   const tail =
-    `,"text_content":${JSON.stringify(notebook.textContent)},"version":${notebook.version},"deleted":${notebook.deleted},` +
+    `,"version":${notebook.version},"deleted":${notebook.deleted},` +
     `"created_at":${JSON.stringify(formatDateTime(notebook.createdAt))},"created_by":${JSON.stringify(nestedUser(users, notebook.createdById))},` +
     `"last_modified_at":${JSON.stringify(formatDateTime(notebook.lastModifiedAt))},"last_modified_by":${JSON.stringify(nestedUser(users, notebook.lastModifiedById))},` +
     `"user_access_level":${JSON.stringify(userAccessLevel(viewer, notebook.createdById))}}`;
-  if (content instanceof Uint8Array) return Buffer.concat([Buffer.from(head), content, Buffer.from(tail)]);
-  return head + (content ?? 'null') + tail;
+  const { content, textContent } = bodies;
+  if (content instanceof Uint8Array || textContent instanceof Uint8Array) {
+    const bytes = (part: string | Uint8Array) => (typeof part === 'string' ? Buffer.from(part) : part);
+    return Buffer.concat([Buffer.from(head), bytes(content ?? 'null'), TEXT_CONTENT_KEY, bytes(textContent), Buffer.from(tail)]);
+  }
+  return `${head}${content ?? 'null'},"text_content":${textContent}${tail}`;
 }
+
+const TEXT_CONTENT_KEY = Buffer.from(',"text_content":');

@@ -24,8 +24,14 @@ export interface Notebook {
   listKey?: number | null;
 }
 
-/** A notebook as a retrieve answers it: the content as the body will carry it. */
-export type RetrievedNotebook = Notebook & { contentBody: string | Uint8Array | null };
+/** The detail body's two large fields as the database renders them: JSON text, or its bytes. */
+export interface NotebookBodies {
+  content: string | Uint8Array | null;
+  textContent: string | Uint8Array;
+}
+
+/** A notebook as a retrieve answers it: content and text_content as the body will carry them. */
+export type RetrievedNotebook = Omit<Notebook, 'contentJson' | 'textContent'> & { bodies: NotebookBodies };
 
 /**
  * A list row as the database renders it (Dialect.listItemHead / listItemMid): the item's JSON up
@@ -48,7 +54,8 @@ type NotebookChanges = Partial<Pick<Notebook, 'title' | 'textContent' | 'deleted
 
 // Up to this many matches, SQLite sorts the matches; above, it walks the ordered list index.
 const SORT_MATCHES_BELOW = 5000;
-const DETAIL_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id', 'team_id', 'text_content', 'visibility', 'version', 'folder'] as const;
+const RETRIEVE_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id', 'team_id', 'visibility', 'version', 'folder'] as const;
+const DETAIL_COLUMNS = [...RETRIEVE_COLUMNS, 'text_content'] as const;
 // What a PostgreSQL search list sorts its matches by, besides the item (see #searchPage).
 const ORDER_COLUMNS = ['id', 'title', 'created_at', 'last_modified_at'] as const;
 
@@ -139,20 +146,23 @@ export class NotebooksRepository {
    */
   async retrieve(teamId: number, shortId: string): Promise<RetrievedNotebook | undefined> {
     if (shortId.includes('\u0000')) return undefined;
+    const d = this.#dialect;
     this.#retrieveSql ??= this.#db
       .selectFrom('notebooks')
-      .select(DETAIL_COLUMNS)
-      .select(this.#dialect.bodyContentColumn.as('content'))
+      .select(RETRIEVE_COLUMNS)
+      .select(d.bodyContentColumn.as('content'))
+      .select(d.bodyTextContentColumn.as('text_content'))
       .where('team_id', '=', 0)
       .where('short_id', '=', '')
       .where('deleted', '=', false)
       .compile().sql;
-    const result = await this.#db.executeQuery<Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]> & { content: unknown }>(
+    const result = await this.#db.executeQuery<Pick<Selectable<NotebookTable>, (typeof RETRIEVE_COLUMNS)[number]> & { content: unknown; text_content: unknown }>(
       CompiledQuery.raw(this.#retrieveSql, [teamId, shortId, false]),
     );
     const row = result.rows[0];
     if (row === undefined) return undefined;
-    return { ...this.#toNotebook({ ...row, content: null }), contentBody: this.#dialect.readBodyContent(row.content) };
+    const { contentJson: _content, textContent: _text, ...notebook } = this.#toNotebook({ ...row, content: null, text_content: null });
+    return { ...notebook, bodies: { content: d.readBodyContent(row.content), textContent: d.readBodyTextContent(row.text_content) } };
   }
 
   async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {

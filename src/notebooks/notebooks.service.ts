@@ -128,7 +128,7 @@ export class NotebooksService {
     if (!notebook) throw notFound();
     if (ifNoneMatch !== undefined && ifNoneMatch === String(notebook.version)) throw new PlainResponse(304, null);
     const users = await this.#usersOf(notebook.createdById, notebook.lastModifiedById);
-    return presentNotebook(notebook, users, viewerOf(ctx), notebook.contentBody);
+    return presentNotebook(notebook, users, viewerOf(ctx), notebook.bodies);
   }
 
   async update(ctx: NotebookContext, shortId: string, body: unknown) {
