@@ -587,7 +587,16 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
     'insert into notebooks (seq, id, short_id, team_id, title, content, text_content, deleted, visibility, version, folder, created_at, created_by_id, last_modified_at, last_modified_by_id, list_key)',
     16,
   );
-  const search = new SqliteBulkInsert(db, 'insert into notebook_search (rowid, title, text_content)', 3);
+  // A bulk load builds the notebooks indexes once at the end instead of row by row (by_seq
+  // follows the row key and stays): dropped here and created again from their own definitions.
+  // notebook_search rows are staged and go in in list-key order, as FTS5 flushes a segment
+  // whenever a rowid is not above the last one.
+  const deferred = db
+    .prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'notebooks' and sql is not null and name <> 'notebooks_by_seq'")
+    .all() as Array<{ name: string; sql: string }>;
+  for (const index of deferred) db.exec(`drop index ${index.name}`);
+  db.exec('create temp table seed_search (list_key integer, title text, text_content text)');
+  const search = new SqliteBulkInsert(db, 'insert into seed_search (list_key, title, text_content)', 3);
   // The list keys the server's writes give (migration 0008): the next free slot of the bucket of
   // last_modified_at's millisecond.
   const slotsTaken = new Map<number, number>();
@@ -634,6 +643,9 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
       inTransaction = 0;
     }
   }
+  db.exec('insert into notebook_search (rowid, title, text_content) select list_key, title, text_content from seed_search order by list_key');
+  db.exec('drop table seed_search');
+  for (const index of deferred) db.exec(index.sql);
   db.exec(COUNT_VISIBLE.replace('$false', '0'));
   db.exec('commit');
   db.exec('PRAGMA journal_mode = WAL');

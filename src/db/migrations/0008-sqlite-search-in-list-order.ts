@@ -65,15 +65,17 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id, list_key, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(db);
 
     await sql`create virtual table notebook_search_keyed using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db);
+    // In list-key order: FTS5 flushes its pending terms to a new segment whenever a rowid is not
+    // above the last one, so keys in any other order would leave a segment per row.
     let after = -1;
     for (;;) {
-      const rows = await sql<{ seq: number; list_key: number; team_id: number; title: string | null; text_content: string | null }>`
-        select seq, list_key, team_id, title, text_content from notebooks
-        where seq > ${after} and deleted = 0 and visibility = 'default' order by seq limit ${BATCH}`.execute(db);
+      const rows = await sql<{ list_key: number; team_id: number; title: string | null; text_content: string | null }>`
+        select list_key, team_id, title, text_content from notebooks
+        where list_key > ${after} and deleted = 0 and visibility = 'default' order by list_key limit ${BATCH}`.execute(db);
       if (rows.rows.length === 0) break;
       const values = rows.rows.map((row) => sql`(${row.list_key}, ${searchDocument(row.team_id, row.title)}, ${searchDocument(row.team_id, row.text_content)})`);
       await sql`insert into notebook_search_keyed (rowid, title, text_content) values ${sql.join(values)}`.execute(db);
-      after = rows.rows[rows.rows.length - 1].seq;
+      after = rows.rows[rows.rows.length - 1].list_key;
     }
     await sql`drop table notebook_search`.execute(db);
     await sql`alter table notebook_search_keyed rename to notebook_search`.execute(db);
