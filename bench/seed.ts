@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pg from 'pg';
@@ -589,14 +590,19 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
   );
   // A bulk load builds the notebooks indexes once at the end instead of row by row (by_seq
   // follows the row key and stays): dropped here and created again from their own definitions.
-  // notebook_search rows are staged and go in in list-key order, as FTS5 flushes a segment
-  // whenever a rowid is not above the last one.
+  // notebook_search rows go in once per transaction, sorted by list key: FTS5 flushes its pending
+  // terms to a new segment whenever a rowid is not above the last one.
   const deferred = db
     .prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'notebooks' and sql is not null and name <> 'notebooks_by_seq'")
     .all() as Array<{ name: string; sql: string }>;
   for (const index of deferred) db.exec(`drop index ${index.name}`);
-  db.exec('create temp table seed_search (list_key integer, title text, text_content text)');
-  const search = new SqliteBulkInsert(db, 'insert into seed_search (list_key, title, text_content)', 3);
+  const search = new SqliteBulkInsert(db, 'insert into notebook_search (rowid, title, text_content)', 3);
+  let pendingSearch: Array<[number, string, string]> = [];
+  const flushSearch = () => {
+    pendingSearch.sort((a, b) => a[0] - b[0]);
+    for (let i = 0; i < pendingSearch.length; i += BATCH) search.run(pendingSearch.slice(i, i + BATCH));
+    pendingSearch = [];
+  };
   // The list keys the server's writes give (migration 0008): the next free slot of the bucket of
   // last_modified_at's millisecond.
   const slotsTaken = new Map<number, number>();
@@ -614,7 +620,6 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
   db.exec('begin');
   for await (const batch of generatedBatches(plan, layout, BATCH)) {
     const notebookRows: SQLInputValue[][] = [];
-    const searchRows: SQLInputValue[][] = [];
     const factRows: SQLInputValue[][] = [];
     const activityRows: SQLInputValue[][] = [];
     for (const n of batch) {
@@ -629,27 +634,31 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
       notebookRows.push([seq, n.id, n.shortId, n.teamId, n.title, n.contentJson, n.textContent, n.deleted ? 1 : 0, n.visibility, n.version, 'Unfiled/Notebooks', created, n.createdById, n.lastModifiedAt.toISOString(), n.lastModifiedById, listKey]);
       const listed = !n.deleted && n.visibility === 'default' ? 1 : 0;
       // notebook_search holds listed notebooks only, keyed by list key, their terms scoped by project (migrations 0005, 0008).
-      if (listed === 1) searchRows.push([listKey, scoped(n.teamId, n.searchTitle), scoped(n.teamId, n.searchText)]);
+      if (listed === 1) pendingSearch.push([listKey, scoped(n.teamId, n.searchTitle), scoped(n.teamId, n.searchText)]);
       for (const fact of n.facts) factRows.push([n.teamId, fact, seq, listed]);
       activityRows.push([uuidFrom(activityRng, n.createdAt.getTime()), n.teamId, organizationId, n.createdById, 0, 'created', 'Notebook', n.shortId, activityDetail(n), created]);
     }
     notebooks.run(notebookRows);
-    if (searchRows.length > 0) search.run(searchRows);
     for (let i = 0; i < factRows.length; i += 1000) facts.run(factRows.slice(i, i + 1000));
     activity.run(activityRows);
     inTransaction += batch.length;
     if (inTransaction >= 20_000) {
+      flushSearch();
       db.exec('commit; begin');
       inTransaction = 0;
     }
   }
-  db.exec('insert into notebook_search (rowid, title, text_content) select list_key, title, text_content from seed_search order by list_key');
-  db.exec('drop table seed_search');
+  flushSearch();
   for (const index of deferred) db.exec(index.sql);
   db.exec(COUNT_VISIBLE.replace('$false', '0'));
   db.exec('commit');
   db.exec('PRAGMA journal_mode = WAL');
   db.close();
+  // synchronous = OFF left the file to the kernel's writeback: on disk before the server starts,
+  // or its cold start would wait behind gigabytes of it.
+  const file = openSync(path, 'r+');
+  fsyncSync(file);
+  closeSync(file);
   return tally.result(apiKey, (performance.now() - started) / 1000);
 }
 

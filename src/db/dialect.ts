@@ -5,7 +5,6 @@ import { lexemes } from '../notebooks/search-text.ts';
 import { renderJsonbText } from '../notebooks/content-text.ts';
 import { LIST_KEY_SLOTS, listKeyBucket, searchDocument, searchTerm } from './migrations/0008-sqlite-search-in-list-order.ts';
 import { SQLITE_LIST_ITEM_HEAD, SQLITE_LIST_ITEM_MID } from './migrations/0007-sqlite-rendered-list-items.ts';
-import { formatDateTime, formatIsoTimestamp } from '../http/datetime.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -53,8 +52,6 @@ export interface Dialect {
   readonly engine: Engine;
   timestamp(value: Date): DbTimestamp;
   readTimestamp(value: DbTimestamp): Date;
-  /** A stored timestamp as the API writes it (list hot path: SQLite's text needs no Date). */
-  timestampText(value: DbTimestamp): string;
   readBoolean(value: DbBoolean): boolean;
   json(value: JsonValue | undefined): unknown;
   readJson(value: unknown): JsonValue | undefined;
@@ -140,7 +137,6 @@ const postgres: Dialect = {
   engine: 'postgres',
   timestamp: (value) => value,
   readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
-  timestampText: (value) => formatDateTime(value instanceof Date ? value : new Date(value)),
   readBoolean: (value) => value === true || value === 1,
   // None is SQL NULL in Django's JSONField(null=True), never JSON null: `contains=x:false` keeps NULL content.
   json: (value) => (value === undefined || value === null ? null : JSON.stringify(value)),
@@ -202,8 +198,6 @@ const sqlite: Dialect = {
   engine: 'sqlite',
   timestamp: (value) => value.toISOString(),
   readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
-  // Stored as toISOString's fixed form, so the API form is a slice away.
-  timestampText: (value) => (value instanceof Date ? formatDateTime(value) : formatIsoTimestamp(value)),
   readBoolean: (value) => value === true || value === 1,
   json: (value) => (value === undefined || value === null ? null : JSON.stringify(value)),
   readJson: (value) => (value === null || value === undefined ? null : (JSON.parse(value as string) as JsonValue)),
