@@ -225,13 +225,13 @@ class ServerProcess {
   }
 
   /** Spawns `node src/cli.ts serve` and waits for the first 200 on /_readyz. */
-  static async start(databaseUrl: string, options: { cpuProfDir?: string }): Promise<ServerProcess> {
+  static async start(databaseUrl: string, options: { cpuProfDir?: string; env?: Record<string, string> }): Promise<ServerProcess> {
     const port = await freePort();
     const args = [...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []), join(ROOT, 'src', 'cli.ts'), 'serve'];
     const started = performance.now();
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMITS: 'off' },
+      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMITS: 'off', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const server = new ServerProcess(child, port);
@@ -323,6 +323,11 @@ interface Scenario {
   /** Per connection: a request generator (fresh state per measurement). */
   connection(index: number, target: 'ours' | 'bare'): { next(): RequestSpec; answered?(status: number): void };
 }
+
+/** The list requests: measured at light load and again with the list cache off. */
+const LIST_SCENARIOS: readonly string[] = ['list', 'search', 'contains-id', 'contains-any'];
+/** A server that renders every list page anew (http/response-cache.ts off). */
+const UNCACHED = { LIST_CACHE_MB: '0' };
 
 const TARGETS: Record<Engine, { get: number; other: number }> = {
   sqlite: { get: 0.6, other: 0.3 },
@@ -447,9 +452,18 @@ async function measure(port: number, apiKey: string, scenario: Scenario, target:
 interface ScenarioResult {
   scenario: Scenario;
   ours: Measurement;
+  /** List scenarios: the same requests to a server with LIST_CACHE_MB=0, every one through the indexes. */
+  uncached?: Measurement;
   bare: Measurement;
   sampleStatus: number;
   sampleBytes: number;
+}
+
+/** Our server alone, after a warm-up: for a second configuration of a scenario whose bare figure is known. */
+async function measureOurs(server: ServerProcess, data: SeededData, scenario: Scenario, options: Options): Promise<Measurement> {
+  log(`  ${scenario.key}: warm-up and ${options.duration} s against the server with LIST_CACHE_MB=0`);
+  await measure(server.port, data.apiKey, scenario, 'ours', options.connections, options.warmup);
+  return measure(server.port, data.apiKey, scenario, 'ours', options.connections, options.duration);
 }
 
 async function runScenario(server: ServerProcess, data: SeededData, scenario: Scenario, options: Options, scratch: string): Promise<ScenarioResult> {
@@ -514,7 +528,7 @@ async function sequentialLatency(port: number, apiKey: string, spec: () => Reque
 }
 
 async function lightLoad(server: ServerProcess, data: SeededData, engine: Engine, duration: number): Promise<LatencyResult[]> {
-  const scenarios = buildScenarios(engine, data, 1).filter((s) => ['list', 'search', 'contains-id', 'contains-any'].includes(s.key));
+  const scenarios = buildScenarios(engine, data, 1).filter((s) => LIST_SCENARIOS.includes(s.key));
   const results: LatencyResult[] = [];
   for (const scenario of scenarios) {
     log(`  1 connection: ${scenario.key}`);
@@ -587,8 +601,21 @@ function engineReport(engine: Engine, options: Options, machineText: string, dat
     );
   }
   lines.push('');
+  const uncached = results.filter((r) => r.uncached !== undefined);
+  if (uncached.length > 0) {
+    lines.push('The list scenarios again with the list cache off (`LIST_CACHE_MB=0`): every request read and rendered through the indexes; the bare figure is the one above.');
+    lines.push('');
+    lines.push('| scenario | ours req/s | bare req/s | ours ÷ bare | target | | ours p50 / p99 ms | non-2xx (ours) |');
+    lines.push('|---|---:|---:|---:|---:|---|---:|---:|');
+    for (const r of uncached) {
+      const m = r.uncached as Measurement;
+      const ratio = r.bare.rps > 0 ? m.rps / r.bare.rps : 0;
+      lines.push(`| ${r.scenario.label} | ${fmt(m.rps)} | ${fmt(r.bare.rps)} | ${ratio.toFixed(2)} | ≥ ${r.scenario.target} | ${verdict(ratio >= r.scenario.target)} | ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} | ${m.non2xx + m.errors} |`);
+    }
+    lines.push('');
+  }
   if (latency.length > 0) {
-    lines.push('Latency at light load (1 connection):');
+    lines.push('Latency at light load (1 connection, list cache off):');
     lines.push('');
     lines.push('| query | p50 ms | p99 ms | target p99 | | req/s | requests |');
     lines.push('|---|---:|---:|---:|---|---:|---:|');
@@ -609,8 +636,8 @@ interface ScalePoint {
 }
 
 function scaleReport(engine: Engine, points: ScalePoint[]): string {
-  const keys = ['list', 'search', 'contains-id', 'contains-any'];
-  const lines = [`### Growth (${engine}): latency at 1 connection, p50 / p99 ms`, ''];
+  const keys = LIST_SCENARIOS;
+  const lines = [`### Growth (${engine}): latency at 1 connection with the list cache off, p50 / p99 ms`, ''];
   lines.push('| notebooks in the big project | seeding | list | search | contains=recording:<id> | contains=recording:true | cold start | peak RSS |');
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const p of points) {
@@ -640,21 +667,27 @@ function scaleReport(engine: Engine, points: ScalePoint[]): string {
 // Main
 // ---------------------------------------------------------------------------------------------
 
-async function withSeededServer<T>(engine: Engine, options: Options, notebooks: number, cpuProfDir: string | undefined, fn: (data: SeededData, server: ServerProcess) => Promise<T>): Promise<T> {
+async function withSeededServer<T>(
+  engine: Engine,
+  options: Options,
+  notebooks: number,
+  server: { cpuProfDir?: string; env?: Record<string, string> },
+  fn: (data: SeededData, server: ServerProcess, databaseUrl: string) => Promise<T>,
+): Promise<T> {
   const database = await createDatabase(engine, options);
   try {
     log(`seeding ${engine} (${database.describe}): ${fmt(notebooks)} notebooks in the big project and as many again in other projects`);
     const data = await seed(engine, database, notebooks);
     log(`  ${seedLine(data, notebooks)}`);
-    const server = await ServerProcess.start(database.url, { cpuProfDir });
-    log(`server up on port ${server.port} in ${fmt(server.coldStartMs)} ms`);
+    const running = await ServerProcess.start(database.url, server);
+    log(`server up on port ${running.port} in ${fmt(running.coldStartMs)} ms`);
     try {
-      return await fn(data, server);
+      return await fn(data, running, database.url);
     } catch (error) {
-      log(`the server's last output:\n${server.output}`);
+      log(`the server's last output:\n${running.output}`);
       throw error;
     } finally {
-      await server.stop();
+      await running.stop();
     }
   } finally {
     if (options.keep) log(`kept the database: ${database.url}`);
@@ -673,12 +706,25 @@ async function main(): Promise<void> {
   const cpuProfDir = options.cpuProf ? join(OUT_DIR, `prof-${engine}-${stamp}`) : undefined;
   const sections: string[] = [`# Notebooks benchmark (${engine})`, '', `Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\``, ''];
   try {
-    const main = await withSeededServer(engine, options, options.notebooks, cpuProfDir, async (data, server) => {
+    const main = await withSeededServer(engine, options, options.notebooks, { cpuProfDir }, async (data, server, databaseUrl) => {
       const scenarios = buildScenarios(engine, data, options.connections).filter((s) => options.only === null || options.only.has(s.key));
-      // Latency at light load first, on the data exactly as seeded (writes come last).
-      const latency = options.only === null ? await lightLoad(server, data, engine, options.duration) : [];
+      // First, on the data exactly as seeded (writes come last), a second server with the list
+      // cache off: latency at light load and the list scenarios as the indexes answer them. The
+      // server under test waits idle meanwhile.
+      let latency: LatencyResult[] = [];
+      const uncached = new Map<string, Measurement>();
+      const listScenarios = scenarios.filter((s) => LIST_SCENARIOS.includes(s.key));
+      if (options.only === null || listScenarios.length > 0) {
+        const plain = await ServerProcess.start(databaseUrl, { env: UNCACHED });
+        try {
+          if (options.only === null) latency = await lightLoad(plain, data, engine, options.duration);
+          for (const scenario of listScenarios) uncached.set(scenario.key, await measureOurs(plain, data, scenario, options));
+        } finally {
+          await plain.stop();
+        }
+      }
       const results: ScenarioResult[] = [];
-      for (const scenario of scenarios) results.push(await runScenario(server, data, scenario, options, scratch));
+      for (const scenario of scenarios) results.push({ ...(await runScenario(server, data, scenario, options, scratch)), uncached: uncached.get(scenario.key) });
       return { data, results, latency, server };
     });
     sections.push(engineReport(engine, options, machineText, main.data, main.server, main.results, main.latency));
@@ -687,7 +733,7 @@ async function main(): Promise<void> {
       const points: ScalePoint[] = [];
       for (const notebooks of options.scale) {
         log(`scale point: ${fmt(notebooks)} notebooks`);
-        const point = await withSeededServer(engine, options, notebooks, undefined, async (data, server) => {
+        const point = await withSeededServer(engine, options, notebooks, { env: UNCACHED }, async (data, server) => {
           const latency = await lightLoad(server, data, engine, options.duration);
           return { notebooks, data, coldStartMs: server.coldStartMs, peakRssKb: 0, latency, server };
         });

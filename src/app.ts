@@ -25,6 +25,7 @@ import {
 } from './http/errors.ts';
 import { decodeUtf8, parseJsonBody } from './http/json-body.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
+import { ResponseCache } from './http/response-cache.ts';
 import { NotebooksRepository } from './notebooks/notebooks.repository.ts';
 import { notebooksRoutes } from './notebooks/notebooks.routes.ts';
 import {
@@ -165,7 +166,7 @@ export async function buildApp(config: Config, deps: AppDependencies): Promise<F
   const accounts = new AccountsRepository(db.kysely, db.dialect);
   const authenticator = new Authenticator(accounts);
   const activity = new ActivityService(new ActivityRepository(db.kysely, db.dialect), accounts);
-  const notebooks = new NotebooksService(db, new NotebooksRepository(db.kysely, db.dialect), new UserCache(accounts), activity);
+  const notebooks = new NotebooksService(db, new NotebooksRepository(db.kysely, db.dialect), new UserCache(accounts), activity, new ResponseCache(config.listCacheBytes));
 
   // The request pipeline, in PostHog's order (platform.md §0): 401 → 403 → 429 → handler.
   app.addHook('preHandler', async (request) => {

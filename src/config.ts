@@ -19,6 +19,8 @@ export interface Config {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** PostgreSQL: run queries as named prepared statements (off behind a transaction-mode pooler). */
   pgPreparedStatements: boolean;
+  /** Bytes of rendered list pages kept for repeated requests (http/response-cache.ts); 0: none. */
+  listCacheBytes: number;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -67,6 +69,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { ho
   const preparedText = (env.PG_PREPARED_STATEMENTS ?? 'on').toLowerCase();
   if (preparedText !== 'on' && preparedText !== 'off') problems.push(`PG_PREPARED_STATEMENTS must be on or off (got "${env.PG_PREPARED_STATEMENTS}")`);
   const pgPreparedStatements = preparedText !== 'off';
+  const listCacheText = env.LIST_CACHE_MB ?? '64';
+  if (!/^\d+$/.test(listCacheText) || Number(listCacheText) > 65536) problems.push(`LIST_CACHE_MB must be a whole number of megabytes from 0 to 65536 (got "${listCacheText}")`);
+  const listCacheBytes = /^\d+$/.test(listCacheText) ? Math.min(Number(listCacheText), 65536) * 1024 * 1024 : 0;
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
-  return { database, host, port, logLevel, bodyLimit, rateLimits, redisUrl, sqliteSynchronous, pgPreparedStatements };
+  return { database, host, port, logLevel, bodyLimit, rateLimits, redisUrl, sqliteSynchronous, pgPreparedStatements, listCacheBytes };
 }

@@ -15,4 +15,12 @@ describe('configuration of the database engines', () => {
     assert.equal(loadConfig({ SQLITE_SYNCHRONOUS: 'normal' }).sqliteSynchronous, 'NORMAL');
     assert.throws(() => loadConfig({ SQLITE_SYNCHRONOUS: 'off' }), /SQLITE_SYNCHRONOUS must be full or normal/);
   });
+
+  it('keeps 64 MB of rendered list pages unless LIST_CACHE_MB says otherwise (0: none)', () => {
+    assert.equal(loadConfig({}).listCacheBytes, 64 * 1024 * 1024);
+    assert.equal(loadConfig({ LIST_CACHE_MB: '0' }).listCacheBytes, 0);
+    assert.equal(loadConfig({ LIST_CACHE_MB: '256' }).listCacheBytes, 256 * 1024 * 1024);
+    assert.throws(() => loadConfig({ LIST_CACHE_MB: '-1' }), /LIST_CACHE_MB must be a whole number of megabytes from 0 to 65536 \(got "-1"\)/);
+    assert.throws(() => loadConfig({ LIST_CACHE_MB: '1.5' }), /LIST_CACHE_MB must be a whole number/);
+  });
 });

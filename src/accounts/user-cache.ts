@@ -16,14 +16,22 @@ export class UserCache {
   }
 
   async byIds(ids: Iterable<number | null>): Promise<Map<number, User>> {
+    return (await this.byIdsUntil(ids)).users;
+  }
+
+  /** The users, and until when every one of them may be shown as it is (the earliest expiry). */
+  async byIdsUntil(ids: Iterable<number | null>): Promise<{ users: Map<number, User>; until: number }> {
     const now = Date.now();
+    let until = now + TTL_MS;
     const found = new Map<number, User>();
     const missing: number[] = [];
     for (const id of ids) {
       if (id === null || found.has(id)) continue;
       const entry = this.#entries.get(id);
-      if (entry && entry.expires > now) found.set(id, entry.user);
-      else if (!missing.includes(id)) missing.push(id);
+      if (entry && entry.expires > now) {
+        found.set(id, entry.user);
+        until = Math.min(until, entry.expires);
+      } else if (!missing.includes(id)) missing.push(id);
     }
     if (missing.length > 0) {
       if (this.#entries.size >= LIMIT) this.#entries.clear();
@@ -32,6 +40,6 @@ export class UserCache {
         this.#entries.set(id, { user, expires: now + TTL_MS });
       }
     }
-    return found;
+    return { users: found, until };
   }
 }

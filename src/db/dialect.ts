@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
 import { containsFacts, containsTestFacts, type ContainsTest, type JsonValue } from '../notebooks/content.ts';
 import { lexemes } from '../notebooks/search-text.ts';
@@ -104,6 +104,36 @@ export interface Dialect {
   indexNotebook(db: Executor, notebook: NotebookIndexInput, changed: IndexChanges): Promise<void>;
   /** After inserting an explicit id into an identity column, moves its sequence past it. */
   syncIdentity(db: Executor, table: 'projects' | 'users'): Promise<void>;
+  /**
+   * A value that changes whenever anything is committed to the database, by any connection or
+   * process (the list cache's validator, http/response-cache.ts); null where the engine cannot
+   * tell. Read it before the data it validates: data read after it is at least as new.
+   */
+  commitState(db: Kysely<Database>): Promise<string | null>;
+}
+
+// PostgreSQL: the current snapshot (xmin:xmax:in-progress xids). A commit or abort anywhere in
+// the cluster either leaves the in-progress list or moves xmax, so an unchanged snapshot means
+// no transaction has finished since, and the same rows are visible.
+const POSTGRES_COMMIT_STATE = CompiledQuery.raw('select pg_current_snapshot()::text as state');
+// SQLite: data_version changes when another connection (or process) commits; total_changes()
+// counts this connection's own row changes, rolled back ones included.
+const SQLITE_COMMIT_STATE = CompiledQuery.raw("select total_changes() || ':' || data_version as state from pragma_data_version");
+
+const unsupportedCommitStates = new Set<CompiledQuery>();
+
+async function readCommitState(db: Kysely<Database>, query: CompiledQuery): Promise<string | null> {
+  if (unsupportedCommitStates.has(query)) return null;
+  try {
+    const result = await db.executeQuery<{ state: unknown }>(query);
+    const state = result.rows[0]?.state;
+    return typeof state === 'string' ? state : null;
+  } catch (error) {
+    // An engine that speaks PostgreSQL's protocol without pg_current_snapshot (undefined_function):
+    // nothing is cached from then on. Any other failure leaves this request uncached.
+    if ((error as { code?: unknown } | null)?.code === '42883') unsupportedCommitStates.add(query);
+    return null;
+  }
 }
 
 /**
@@ -192,6 +222,7 @@ const postgres: Dialect = {
   async syncIdentity(db, table) {
     await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(db);
   },
+  commitState: (db) => readCommitState(db, POSTGRES_COMMIT_STATE),
 };
 
 const sqlite: Dialect = {
@@ -343,6 +374,7 @@ const sqlite: Dialect = {
   async syncIdentity() {
     // SQLite's autoincrement already continues after the largest id.
   },
+  commitState: (db) => readCommitState(db, SQLITE_COMMIT_STATE),
 };
 
 /**

@@ -3,6 +3,7 @@ import type { UserCache } from '../accounts/user-cache.ts';
 import type { ActivityService } from '../activity/activity.service.ts';
 import { changesBetween } from '../activity/changes.ts';
 import { writeTransaction, type Db } from '../db/database.ts';
+import type { ResponseCache } from '../http/response-cache.ts';
 import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
 import { conflict, notFound, PlainResponse, validationFailed } from '../http/errors.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
@@ -58,29 +59,47 @@ export class NotebooksService {
   readonly #repo: NotebooksRepository;
   readonly #users: UserCache;
   readonly #activity: ActivityService;
+  readonly #listCache: ResponseCache | undefined;
 
-  constructor(db: Db, repo: NotebooksRepository, users: UserCache, activity: ActivityService) {
+  constructor(db: Db, repo: NotebooksRepository, users: UserCache, activity: ActivityService, listCache?: ResponseCache) {
     this.#db = db;
     this.#repo = repo;
     this.#users = users;
     this.#activity = activity;
+    this.#listCache = listCache?.enabled ? listCache : undefined;
   }
 
   async #usersOf(...ids: Array<number | null>): Promise<Map<number, User>> {
     return this.#users.byIds(ids);
   }
 
-  async list(ctx: NotebookContext, query: URLSearchParams, baseUrl: string) {
+  /**
+   * A page of the list as the bytes to send. A page already rendered under the database's
+   * current commit state is answered again (http/response-cache.ts): the same request, by the
+   * same viewer, with nothing committed since, has the same answer.
+   */
+  async list(ctx: NotebookContext, query: URLSearchParams, baseUrl: string): Promise<Buffer> {
     const filters = parseListFilters(query, ctx.project.timezone);
     const order = parseOrder(query);
     const page = parseLimitOffset(query);
+    const cache = this.#listCache;
+    // Relative dates are resolved in `filters`, the links depend on the URL as sent, and
+    // user_access_level and `?user` on the viewer.
+    const key = cache && JSON.stringify([ctx.project.id, ctx.project.timezone, ctx.user.id, ctx.membershipLevel, baseUrl, query.toString(), filters]);
+    const state = cache && (await this.#db.dialect.commitState(this.#db.kysely));
+    if (cache && key && state) {
+      const cached = cache.get(key, state);
+      if (cached !== undefined) return cached;
+    }
     const { count, items } = await this.#repo.list(ctx.project.id, filters, order, page, ctx.user.id);
-    const users = await this.#usersOf(...items.flatMap((n) => [n.createdById, n.lastModifiedById]));
+    const { users, until } = await this.#users.byIdsUntil(items.flatMap((n) => [n.createdById, n.lastModifiedById]));
     const viewer = viewerOf(ctx);
     const userJson = new UserJsonCache(users);
     const { next, previous } = limitOffsetLinks(baseUrl, query, page, count);
     const results = items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',');
-    return `{"count":${count},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[${results}]}`;
+    const body = Buffer.from(`{"count":${count},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[${results}]}`);
+    if (cache && key && state) cache.set(key, state, body, until);
+    return body;
   }
 
   async create(ctx: NotebookContext, body: unknown) {

@@ -1,5 +1,8 @@
 import { after, before, describe } from 'node:test';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
@@ -30,8 +33,13 @@ export function postgresAvailable(): Promise<boolean> {
   return postgresReachable;
 }
 
-/** A fresh, empty database for one engine; drop() removes it. */
-export async function createTestDatabase(engine: Engine): Promise<{ target: DatabaseTarget; url: string; drop(): Promise<void> }> {
+/** A fresh, empty database for one engine (SQLite in memory unless `sqliteFile`); drop() removes it. */
+export async function createTestDatabase(engine: Engine, options: { sqliteFile?: boolean } = {}): Promise<{ target: DatabaseTarget; url: string; drop(): Promise<void> }> {
+  if (engine === 'sqlite' && options.sqliteFile) {
+    const dir = mkdtempSync(join(tmpdir(), 'notebooks-test-'));
+    const location = join(dir, 'test.db');
+    return { target: { engine, location }, url: `sqlite:${location}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
   if (engine === 'sqlite') {
     return { target: { engine, location: ':memory:' }, url: 'sqlite::memory:', drop: async () => {} };
   }
@@ -63,6 +71,8 @@ export interface TestUser {
 
 export interface TestEnv {
   engine: Engine;
+  /** The database the app runs on (a file for SQLite when the suite asked for one). */
+  target: DatabaseTarget;
   app: FastifyInstance;
   db: Db;
   accounts: AccountsService;
@@ -89,12 +99,13 @@ const testConfig = (target: DatabaseTarget, overrides: Partial<Config> = {}): Co
   redisUrl: null,
   sqliteSynchronous: 'FULL',
   pgPreparedStatements: true,
+  listCacheBytes: 64 * 1024 * 1024,
   ...overrides,
 });
 
 /** Builds the real app on a fresh database with an organization, project and owner key. */
-export async function createTestEnv(engine: Engine, overrides: Partial<Config> = {}): Promise<TestEnv & { close(): Promise<void> }> {
-  const database = await createTestDatabase(engine);
+export async function createTestEnv(engine: Engine, overrides: Partial<Config> = {}, options: { sqliteFile?: boolean } = {}): Promise<TestEnv & { close(): Promise<void> }> {
+  const database = await createTestDatabase(engine, options);
   const db = await openDatabase(database.target);
   await migrate(db);
   const config = testConfig(database.target, overrides);
@@ -116,6 +127,7 @@ export async function createTestEnv(engine: Engine, overrides: Partial<Config> =
   const owner = await createUser({ level: 'owner' });
   const env: TestEnv & { close(): Promise<void> } = {
     engine,
+    target: database.target,
     app,
     db,
     accounts,
@@ -152,14 +164,14 @@ const POSTGRES_REACHABLE = await postgresAvailable();
  * Runs the same suite on SQLite and on PostgreSQL, each on its own fresh database. Without a
  * reachable PostgreSQL its half is skipped (reported as skipped), except under CI=true.
  */
-export function describeEachEngine(name: string, suite: (getEnv: () => TestEnv) => void, overrides: Partial<Config> = {}): void {
+export function describeEachEngine(name: string, suite: (getEnv: () => TestEnv) => void, overrides: Partial<Config> = {}, options: { sqliteFile?: boolean } = {}): void {
   for (const engine of ENGINES) {
     const reachable = engine === 'sqlite' || POSTGRES_REACHABLE;
     const skip = reachable ? false : 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true';
     describe(`${name} [${engine}]`, { skip }, () => {
       let env: (TestEnv & { close(): Promise<void> }) | undefined;
       before(async () => {
-        env = await createTestEnv(engine, overrides);
+        env = await createTestEnv(engine, overrides, options);
       });
       after(async () => {
         await env?.close();

@@ -1,0 +1,199 @@
+import assert from 'node:assert/strict';
+import { DatabaseSync, StatementSync } from 'node:sqlite';
+import { afterEach, it, mock } from 'node:test';
+import pg from 'pg';
+import { sql } from 'kysely';
+import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
+
+// The list cache (http/response-cache.ts): a rendered page is answered again while nothing has
+// been committed to the database, by this server or any other connection, and the users it names
+// are still within their 10 s. Every other list test runs with it on too (the default); these
+// hold it to its edges: other writers, viewers, URLs, user renames, and LIST_CACHE_MB=0.
+
+interface Page {
+  count: number;
+  next: string | null;
+  results: Array<{ short_id: string; title: string | null; created_by: { first_name: string } | null }>;
+}
+
+const COMMIT_STATE = /pg_current_snapshot|data_version/;
+
+/** The SQL texts the database is asked to run while `work` runs (both drivers, observed, not replaced). */
+async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const restore: Array<() => void> = [];
+  for (const name of ['all', 'get', 'run', 'iterate'] as const) {
+    const original = StatementSync.prototype[name] as (...args: unknown[]) => unknown;
+    StatementSync.prototype[name] = function (this: StatementSync, ...args: unknown[]) {
+      seen.push(this.sourceSQL);
+      return original.apply(this, args);
+    } as never;
+    restore.push(() => {
+      StatementSync.prototype[name] = original as never;
+    });
+  }
+  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const config = args[0] as string | { text?: string };
+    seen.push(typeof config === 'string' ? config : (config.text ?? ''));
+    return query.apply(this, args);
+  } as never;
+  restore.push(() => {
+    pg.Client.prototype.query = query as never;
+  });
+  try {
+    await work();
+  } finally {
+    for (const undo of restore) undo();
+  }
+  return seen;
+}
+
+async function create(e: TestEnv, title: string, key?: string): Promise<string> {
+  const response = await e.request({ method: 'POST', url: e.url(), key, payload: { title } });
+  assert.equal(response.statusCode, 201, response.body);
+  return json<{ short_id: string }>(response).short_id;
+}
+
+async function list(e: TestEnv, query = '', options: { key?: string; host?: string } = {}) {
+  const response = await e.request({ method: 'GET', url: e.url(query === '' ? '' : `?${query}`), key: options.key, headers: options.host ? { host: options.host } : {} });
+  assert.equal(response.statusCode, 200, response.body);
+  assert.equal(response.headers['content-type'], 'application/json');
+  return { body: response.body, page: json<Page>(response) };
+}
+
+/** A write that does not go through this server: another connection to the same database. */
+async function writeElsewhere(e: TestEnv, statement: string, value: string, shortId: string): Promise<void> {
+  if (e.target.engine === 'sqlite') {
+    const other = new DatabaseSync(e.target.location);
+    try {
+      other.exec('PRAGMA busy_timeout = 5000');
+      other.prepare(statement.replace(/\$\d/g, '?')).run(value, shortId);
+    } finally {
+      other.close();
+    }
+    return;
+  }
+  const other = new pg.Client({ connectionString: e.target.location });
+  await other.connect();
+  try {
+    await other.query(statement, [value, shortId]);
+  } finally {
+    await other.end();
+  }
+}
+
+describeEachEngine(
+  'the list cache',
+  (env) => {
+    afterEach(() => mock.timers.reset());
+
+    it('answers a repeated request with the same bytes, reading nothing but the commit state', async () => {
+      const e = env();
+      await create(e, 'cached one');
+      await create(e, 'cached two');
+      const first = await list(e);
+      let second: Awaited<ReturnType<typeof list>> | undefined;
+      const statements = await statementsDuring(async () => {
+        second = await list(e);
+      });
+      assert.equal(second?.body, first.body);
+      assert.ok(statements.length > 0, 'the commit state is read on every request');
+      assert.deepEqual(
+        statements.filter((text) => !COMMIT_STATE.test(text)),
+        [],
+        `a hit runs no list query: ${statements.join(' | ')}`,
+      );
+    });
+
+    it('shows every write made through the API in the next request', async () => {
+      const e = env();
+      const before = await list(e);
+      const shortId = await create(e, 'new arrival');
+      const created = await list(e);
+      assert.equal(created.page.count, before.page.count + 1);
+      assert.equal(created.page.results[0].short_id, shortId);
+      const patched = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: { title: 'renamed arrival' } });
+      assert.equal(patched.statusCode, 200, patched.body);
+      assert.equal((await list(e)).page.results[0].title, 'renamed arrival');
+      const deleted = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: { deleted: true } });
+      assert.equal(deleted.statusCode, 200, deleted.body);
+      const after = await list(e);
+      assert.equal(after.page.count, before.page.count);
+      assert.ok(!after.page.results.some((item) => item.short_id === shortId));
+    });
+
+    it('leaves the page as it was after a write that fails', async () => {
+      const e = env();
+      const shortId = await create(e, 'stays put');
+      const before = await list(e);
+      const stale = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: { content: { type: 'doc' }, version: 99 } });
+      assert.equal(stale.statusCode, 409, stale.body);
+      assert.equal((await list(e)).body, before.body);
+    });
+
+    it("shows another connection's commit (another server or process on the same database) in the next request", async () => {
+      const e = env();
+      const shortId = await create(e, 'written here');
+      assert.equal((await list(e)).page.results[0].title, 'written here');
+      await writeElsewhere(e, 'update notebooks set title = $1 where short_id = $2', 'written elsewhere', shortId);
+      const after = await list(e);
+      assert.equal(after.page.results[0].short_id, shortId);
+      assert.equal(after.page.results[0].title, 'written elsewhere');
+    });
+
+    it('keeps a page per viewer and per URL', async () => {
+      const e = env();
+      const member = await e.createUser();
+      await create(e, "owner's notebook");
+      const mine = await list(e, 'user=true');
+      assert.ok(mine.page.count >= 1);
+      const theirs = await list(e, 'user=true', { key: member.key });
+      assert.equal(theirs.page.count, 0, 'the member created nothing');
+      await create(e, 'another');
+      const hostA = await list(e, 'limit=1', { host: 'a.example.com' });
+      const hostB = await list(e, 'limit=1', { host: 'b.example.com' });
+      assert.match(hostA.page.next ?? '', /^http:\/\/a\.example\.com\//);
+      assert.match(hostB.page.next ?? '', /^http:\/\/b\.example\.com\//);
+      const reordered = await list(e, 'limit=1&order=title');
+      const other = await list(e, 'limit=1&order=-title');
+      assert.notEqual(reordered.page.results[0].short_id, other.page.results[0].short_id);
+    });
+
+    it('shows a renamed user once the 10 s the user names are kept for have passed', async () => {
+      const e = env();
+      const author = await e.createUser({ firstName: 'Before' });
+      mock.timers.enable({ apis: ['Date'], now: Date.now() });
+      await create(e, 'by the author', author.key);
+      assert.equal((await list(e)).page.results[0].created_by?.first_name, 'Before');
+      mock.timers.tick(9_000);
+      await sql`update users set first_name = 'After' where id = ${author.id}`.execute(e.db.kysely);
+      // Within the 10 s the old name may still show (as it did before there was a list cache) …
+      await list(e);
+      mock.timers.tick(1_500);
+      // … and not after them, although nothing has been committed since the last render.
+      assert.equal((await list(e)).page.results[0].created_by?.first_name, 'After');
+    });
+  },
+  {},
+  { sqliteFile: true },
+);
+
+describeEachEngine(
+  'the list cache when LIST_CACHE_MB=0',
+  (env) => {
+    it('runs the list queries for every request', async () => {
+      const e = env();
+      await create(e, 'never cached');
+      const first = await list(e);
+      let second: Awaited<ReturnType<typeof list>> | undefined;
+      const statements = await statementsDuring(async () => {
+        second = await list(e);
+      });
+      assert.equal(second?.body, first.body);
+      assert.ok(statements.some((text) => /from "?notebooks/.test(text)), statements.join(' | '));
+      assert.ok(!statements.some((text) => COMMIT_STATE.test(text)), 'no commit state is read');
+    });
+  },
+  { listCacheBytes: 0 },
+);
