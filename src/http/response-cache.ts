@@ -5,9 +5,11 @@
  * anywhere since the body was read, so the database would answer the same bytes. Bodies are
  * kept as the bytes sent, least recently used first out once `maxBytes` would be exceeded.
  */
+const ENTRY_OVERHEAD = 160;
+
 export class ResponseCache {
   readonly #maxBytes: number;
-  readonly #entries = new Map<string, { state: string; body: Buffer; expires: number }>();
+  readonly #entries = new Map<string, { state: string; body: Buffer; expires: number; bytes: number }>();
   #bytes = 0;
 
   constructor(maxBytes: number) {
@@ -23,7 +25,7 @@ export class ResponseCache {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.state !== state || entry.expires <= now) {
-      this.#delete(key, entry.body.length);
+      this.#delete(key, entry.bytes);
       return undefined;
     }
     // Most recently used last: Map keeps insertion order.
@@ -34,15 +36,18 @@ export class ResponseCache {
 
   set(key: string, state: string, body: Buffer, expires: number): void {
     const old = this.#entries.get(key);
-    if (old !== undefined) this.#delete(key, old.body.length);
-    // One body may take an eighth of the cache at most, so a few huge pages cannot flush it.
-    if (body.length > this.#maxBytes / 8) return;
-    while (this.#bytes + body.length > this.#maxBytes) {
-      const [oldestKey, oldest] = this.#entries.entries().next().value as [string, { body: Buffer }];
-      this.#delete(oldestKey, oldest.body.length);
+    if (old !== undefined) this.#delete(key, old.bytes);
+    // The key and the state count too (two bytes a character, and a little for the entry): a
+    // long query string with an empty page must not hold more memory than it is charged for.
+    const bytes = body.length + 2 * (key.length + state.length) + ENTRY_OVERHEAD;
+    // One entry may take an eighth of the cache at most, so a few huge pages cannot flush it.
+    if (bytes > this.#maxBytes / 8) return;
+    while (this.#bytes + bytes > this.#maxBytes) {
+      const [oldestKey, oldest] = this.#entries.entries().next().value as [string, { bytes: number }];
+      this.#delete(oldestKey, oldest.bytes);
     }
-    this.#entries.set(key, { state, body, expires });
-    this.#bytes += body.length;
+    this.#entries.set(key, { state, body, expires, bytes });
+    this.#bytes += bytes;
   }
 
   get size(): { entries: number; bytes: number } {
