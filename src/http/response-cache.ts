@@ -1,3 +1,6 @@
+// What a Map entry, its object and the strings' headers take besides the characters, roughly.
+const ENTRY_OVERHEAD = 160;
+
 /**
  * Rendered response bodies, each valid while the database's commit state is the one it was
  * rendered under (Dialect.commitState) and until its own deadline (the user names it shows
@@ -5,8 +8,6 @@
  * anywhere since the body was read, so the database would answer the same bytes. Bodies are
  * kept as the bytes sent, least recently used first out once `maxBytes` would be exceeded.
  */
-const ENTRY_OVERHEAD = 160;
-
 export class ResponseCache {
   readonly #maxBytes: number;
   readonly #entries = new Map<string, { state: string; body: Buffer; expires: number; bytes: number }>();

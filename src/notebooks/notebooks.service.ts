@@ -82,14 +82,17 @@ export class NotebooksService {
     const filters = parseListFilters(query, ctx.project.timezone);
     const order = parseOrder(query);
     const page = parseLimitOffset(query);
-    const cache = this.#listCache;
     // Relative dates are resolved in `filters`, the links depend on the URL as sent, and
     // user_access_level and `?user` on the viewer.
-    const key = cache && JSON.stringify([ctx.project.id, ctx.project.timezone, ctx.user.id, ctx.membershipLevel, baseUrl, query.toString(), filters]);
-    const state = cache && (await this.#db.dialect.commitState(this.#db.kysely));
-    if (cache && key && state) {
-      const cached = cache.get(key, state);
-      if (cached !== undefined) return cached;
+    let entry: { key: string; state: string } | undefined;
+    if (this.#listCache) {
+      const state = await this.#db.dialect.commitState(this.#db.kysely);
+      if (state !== null) {
+        const key = JSON.stringify([ctx.project.id, ctx.project.timezone, ctx.user.id, ctx.membershipLevel, baseUrl, query.toString(), filters]);
+        const cached = this.#listCache.get(key, state);
+        if (cached !== undefined) return cached;
+        entry = { key, state };
+      }
     }
     const { count, items } = await this.#repo.list(ctx.project.id, filters, order, page, ctx.user.id);
     const { users, until } = await this.#users.byIdsUntil(items.flatMap((n) => [n.createdById, n.lastModifiedById]));
@@ -98,7 +101,7 @@ export class NotebooksService {
     const { next, previous } = limitOffsetLinks(baseUrl, query, page, count);
     const results = items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',');
     const body = Buffer.from(`{"count":${count},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[${results}]}`);
-    if (cache && key && state) cache.set(key, state, body, until);
+    if (entry !== undefined) this.#listCache?.set(entry.key, entry.state, body, until);
     return body;
   }
 
