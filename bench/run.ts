@@ -459,26 +459,22 @@ interface ScenarioResult {
   sampleBytes: number;
 }
 
-/** Our server alone, after a warm-up: for a second configuration of a scenario whose bare figure is known. */
-async function measureOurs(server: ServerProcess, data: SeededData, scenario: Scenario, options: Options): Promise<Measurement> {
-  log(`  ${scenario.key}: warm-up and ${options.duration} s against the server with LIST_CACHE_MB=0`);
-  await measure(server.port, data.apiKey, scenario, 'ours', options.connections, options.warmup);
-  return measure(server.port, data.apiKey, scenario, 'ours', options.connections, options.duration);
+/** A warm-up, then the measured run, at `--connections` for `--duration` seconds. */
+async function warmAndMeasure(port: number, data: SeededData, scenario: Scenario, target: 'ours' | 'bare', options: Options): Promise<Measurement> {
+  await measure(port, data.apiKey, scenario, target, options.connections, options.warmup);
+  return measure(port, data.apiKey, scenario, target, options.connections, options.duration);
 }
 
 async function runScenario(server: ServerProcess, data: SeededData, scenario: Scenario, options: Options, scratch: string): Promise<ScenarioResult> {
-  const warm = async (port: number, target: 'ours' | 'bare') => measure(port, data.apiKey, scenario, target, options.connections, options.warmup);
   log(`  ${scenario.key}: warm-up and ${options.duration} s against the server`);
-  await warm(server.port, 'ours');
-  const ours = await measure(server.port, data.apiKey, scenario, 'ours', options.connections, options.duration);
+  const ours = await warmAndMeasure(server.port, data, scenario, 'ours', options);
   const spec = scenario.sample();
   const answer = await send(server.port, spec.method, spec.path, { authorization: `Bearer ${data.apiKey}`, 'content-type': 'application/json' }, spec.body);
   if (answer.status >= 300) throw new Error(`${scenario.key}: sample request answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
   const bare = await BareServer.start({ status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') }, join(scratch, `${scenario.key}.json`));
   try {
     log(`  ${scenario.key}: warm-up and ${options.duration} s against the bare server (${answer.body.length} bytes)`);
-    await warm(bare.port, 'bare');
-    const bareResult = await measure(bare.port, data.apiKey, scenario, 'bare', options.connections, options.duration);
+    const bareResult = await warmAndMeasure(bare.port, data, scenario, 'bare', options);
     return { scenario, ours, bare: bareResult, sampleStatus: answer.status, sampleBytes: answer.body.length };
   } finally {
     await bare.stop();
@@ -671,7 +667,7 @@ async function withSeededServer<T>(
   engine: Engine,
   options: Options,
   notebooks: number,
-  server: { cpuProfDir?: string; env?: Record<string, string> },
+  serverOptions: { cpuProfDir?: string; env?: Record<string, string> },
   fn: (data: SeededData, server: ServerProcess, databaseUrl: string) => Promise<T>,
 ): Promise<T> {
   const database = await createDatabase(engine, options);
@@ -679,7 +675,7 @@ async function withSeededServer<T>(
     log(`seeding ${engine} (${database.describe}): ${fmt(notebooks)} notebooks in the big project and as many again in other projects`);
     const data = await seed(engine, database, notebooks);
     log(`  ${seedLine(data, notebooks)}`);
-    const running = await ServerProcess.start(database.url, server);
+    const running = await ServerProcess.start(database.url, serverOptions);
     log(`server up on port ${running.port} in ${fmt(running.coldStartMs)} ms`);
     try {
       return await fn(data, running, database.url);
@@ -714,11 +710,14 @@ async function main(): Promise<void> {
       let latency: LatencyResult[] = [];
       const uncached = new Map<string, Measurement>();
       const listScenarios = scenarios.filter((s) => LIST_SCENARIOS.includes(s.key));
-      if (options.only === null || listScenarios.length > 0) {
+      if (listScenarios.length > 0) {
         const plain = await ServerProcess.start(databaseUrl, { env: UNCACHED });
         try {
           if (options.only === null) latency = await lightLoad(plain, data, engine, options.duration);
-          for (const scenario of listScenarios) uncached.set(scenario.key, await measureOurs(plain, data, scenario, options));
+          for (const scenario of listScenarios) {
+            log(`  ${scenario.key}: warm-up and ${options.duration} s against the server with LIST_CACHE_MB=0`);
+            uncached.set(scenario.key, await warmAndMeasure(plain.port, data, scenario, 'ours', options));
+          }
         } finally {
           await plain.stop();
         }
