@@ -488,6 +488,8 @@ interface LatencyResult {
   p99: number;
   rps: number;
   samples: number;
+  /** The bare server answering the same bytes at 1 connection, measured right after. */
+  bare?: { p50: number; p99: number };
 }
 
 /**
@@ -523,7 +525,7 @@ async function sequentialLatency(port: number, apiKey: string, spec: () => Reque
   return { p50: at(0.5), p99: at(0.99), rps: samples.length / ((performance.now() - started) / 1000), samples: samples.length };
 }
 
-async function lightLoad(server: ServerProcess, data: SeededData, engine: Engine, duration: number): Promise<LatencyResult[]> {
+async function lightLoad(server: ServerProcess, data: SeededData, engine: Engine, duration: number, bareScratch?: string): Promise<LatencyResult[]> {
   const scenarios = buildScenarios(engine, data, 1).filter((s) => LIST_SCENARIOS.includes(s.key));
   const results: LatencyResult[] = [];
   for (const scenario of scenarios) {
@@ -531,7 +533,22 @@ async function lightLoad(server: ServerProcess, data: SeededData, engine: Engine
     const next = scenario.connection(0, 'ours').next;
     await sequentialLatency(server.port, data.apiKey, next, 1);
     const m = await sequentialLatency(server.port, data.apiKey, next, duration);
-    results.push({ key: scenario.key, label: scenario.label, p50: m.p50, p99: m.p99, rps: m.rps, samples: m.samples });
+    const result: LatencyResult = { key: scenario.key, label: scenario.label, p50: m.p50, p99: m.p99, rps: m.rps, samples: m.samples };
+    if (bareScratch !== undefined) {
+      // The machine's floor at that moment: the same bytes from a bare server, one at a time.
+      const spec = scenario.sample();
+      const answer = await send(server.port, spec.method, spec.path, { authorization: `Bearer ${data.apiKey}` });
+      const bare = await BareServer.start({ status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') }, join(bareScratch, `${scenario.key}-1.json`));
+      try {
+        const bareNext = scenario.connection(0, 'bare').next;
+        await sequentialLatency(bare.port, data.apiKey, bareNext, 1);
+        const b = await sequentialLatency(bare.port, data.apiKey, bareNext, duration);
+        result.bare = { p50: b.p50, p99: b.p99 };
+      } finally {
+        await bare.stop();
+      }
+    }
+    results.push(result);
   }
   return results;
 }
@@ -580,7 +597,7 @@ function seedLine(data: SeededData, notebooks: number): string {
   return `${fmt(data.total)} notebooks (${fmt(notebooks)} in the big project, ${fmt(data.total - notebooks)} in 4 others; ${fmt(data.contentBytes / 1e6, 0)} MB of content, plus a "created" activity row each) in ${fmt(data.seconds, 1)} s = ${fmt(data.total / data.seconds)} notebooks/s`;
 }
 
-function engineReport(engine: Engine, options: Options, machineText: string, data: SeededData, server: ServerProcess, results: ScenarioResult[], latency: LatencyResult[]): string {
+function engineReport(engine: Engine, options: Options, machineText: string, data: SeededData, server: ServerProcess, results: ScenarioResult[], latency: LatencyResult[], secondStartMs: number | undefined): string {
   const lines: string[] = [];
   lines.push(`## ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} — ${fmt(options.notebooks)} notebooks in the big project`);
   lines.push('');
@@ -613,12 +630,19 @@ function engineReport(engine: Engine, options: Options, machineText: string, dat
   if (latency.length > 0) {
     lines.push('Latency at light load (1 connection, list cache off):');
     lines.push('');
-    lines.push('| query | p50 ms | p99 ms | target p99 | | req/s | requests |');
-    lines.push('|---|---:|---:|---:|---|---:|---:|');
-    for (const l of latency) lines.push(`| ${l.label} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ≤ 15 | ${engine === 'sqlite' ? verdict(l.p99 <= 15) : ''} | ${fmt(l.rps, l.rps < 10 ? 1 : 0)} | ${fmt(l.samples)} |`);
+    lines.push('| query | p50 ms | p99 ms | target p99 | | req/s | requests | bare p50 / p99 ms |');
+    lines.push('|---|---:|---:|---:|---|---:|---:|---:|');
+    for (const l of latency) {
+      const bare = l.bare ? `${fmt(l.bare.p50, 2)} / ${fmt(l.bare.p99, 2)}` : '–';
+      lines.push(`| ${l.label} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ≤ 15 | ${engine === 'sqlite' ? verdict(l.p99 <= 15) : ''} | ${fmt(l.rps, l.rps < 10 ? 1 : 0)} | ${fmt(l.samples)} | ${bare} |`);
+    }
+    lines.push('');
+    lines.push("The bare column is the machine's floor at that moment: the same bytes from a bare node:http server, one request at a time.");
     lines.push('');
   }
-  lines.push(`Resources: cold start (spawn → first 200 on /_readyz) ${fmt(server.coldStartMs)} ms (target ≤ 1000: ${verdict(server.coldStartMs <= 1000)}); peak RSS (VmHWM) of the server over the whole run ${mb(server.peakRssKb)}.`);
+  const starts = [`${fmt(server.coldStartMs)} ms for the server under test, started straight after seeding (target ≤ 1000: ${verdict(server.coldStartMs <= 1000)})`];
+  if (secondStartMs !== undefined) starts.push(`${fmt(secondStartMs)} ms for the second, cache-off server started after it (${verdict(secondStartMs <= 1000)})`);
+  lines.push(`Resources: cold start (spawn → first 200 on /_readyz) ${starts.join('; ')}; peak RSS (VmHWM) of the server under test over the whole run ${mb(server.peakRssKb)}.`);
   lines.push('');
   return lines.join('\n');
 }
@@ -708,12 +732,14 @@ async function main(): Promise<void> {
       // cache off: latency at light load and the list scenarios as the indexes answer them. The
       // server under test waits idle meanwhile.
       let latency: LatencyResult[] = [];
+      let secondStartMs: number | undefined;
       const uncached = new Map<string, Measurement>();
       const listScenarios = scenarios.filter((s) => LIST_SCENARIOS.includes(s.key));
       if (listScenarios.length > 0) {
         const plain = await ServerProcess.start(databaseUrl, { env: UNCACHED });
+        secondStartMs = plain.coldStartMs;
         try {
-          if (options.only === null) latency = await lightLoad(plain, data, engine, options.duration);
+          if (options.only === null) latency = await lightLoad(plain, data, engine, options.duration, scratch);
           for (const scenario of listScenarios) {
             log(`  ${scenario.key}: warm-up and ${options.duration} s against the server with LIST_CACHE_MB=0`);
             uncached.set(scenario.key, await warmAndMeasure(plain.port, data, scenario, 'ours', options));
@@ -724,9 +750,9 @@ async function main(): Promise<void> {
       }
       const results: ScenarioResult[] = [];
       for (const scenario of scenarios) results.push({ ...(await runScenario(server, data, scenario, options, scratch)), uncached: uncached.get(scenario.key) });
-      return { data, results, latency, server };
+      return { data, results, latency, server, secondStartMs };
     });
-    sections.push(engineReport(engine, options, machineText, main.data, main.server, main.results, main.latency));
+    sections.push(engineReport(engine, options, machineText, main.data, main.server, main.results, main.latency, main.secondStartMs));
     if (cpuProfDir) sections.push(`CPU profile of the server: ${cpuProfDir}\n`);
     if (options.scale) {
       const points: ScalePoint[] = [];
