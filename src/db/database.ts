@@ -13,6 +13,7 @@ import { up as sqliteFactCounts } from './migrations/0006-sqlite-fact-counts.ts'
 import { up as sqliteRenderedListItems } from './migrations/0007-sqlite-rendered-list-items.ts';
 import { up as sqliteSearchInListOrder } from './migrations/0008-sqlite-search-in-list-order.ts';
 import { up as postgresContentFactRows } from './migrations/0004-postgres-content-fact-rows.ts';
+import { up as postgresSearchByProject } from './migrations/0009-postgres-search-by-project.ts';
 
 export interface Db {
   kysely: Kysely<Database>;
@@ -85,6 +86,7 @@ export async function migrate(db: Db): Promise<string[]> {
     '0006-sqlite-fact-counts': { up: (kysely) => sqliteFactCounts(kysely, db.dialect.engine) },
     '0007-sqlite-rendered-list-items': { up: (kysely) => sqliteRenderedListItems(kysely, db.dialect.engine) },
     '0008-sqlite-search-in-list-order': { up: (kysely) => sqliteSearchInListOrder(kysely, db.dialect.engine) },
+    '0009-postgres-search-by-project': { up: (kysely) => postgresSearchByProject(kysely, db.dialect.engine) },
   };
   const migrator = new Migrator({
     db: db.kysely,

@@ -187,9 +187,12 @@ const postgres: Dialect = {
   async searchPageFilter() {
     return undefined;
   },
-  searchFilter(value) {
-    // PostHog's expression, its to_tsvector stored in generated columns (migration 0002).
-    return sql<SqlBool>`(search_title @@ plainto_tsquery('english', ${value}) or search_text @@ plainto_tsquery('english', ${value}))`;
+  searchFilter(value, teamId) {
+    // PostHog's expression, its to_tsvector stored in generated columns (migration 0002), each
+    // asked together with the project, which the search indexes hold as their second column
+    // (migration 0009): the index yields the project's matches alone.
+    const project = sql<SqlBool>`array[team_id] @> array[${teamId}::integer]`;
+    return sql<SqlBool>`((search_title @@ plainto_tsquery('english', ${value}) and ${project}) or (search_text @@ plainto_tsquery('english', ${value}) and ${project}))`;
   },
   containsFilter(test) {
     // PostHog's `content -> 'content' @> structure` asked of the generated content_facts

@@ -11,7 +11,7 @@ import { createTestDatabase, postgresAvailable, shortIdsOf } from '../support/ha
 
 const POSTGRES_REACHABLE = await postgresAvailable();
 
-describe('migrations 0002 and 0004 on a PostgreSQL database created by 0001', { skip: POSTGRES_REACHABLE ? false : 'PostgreSQL not reachable' }, () => {
+describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 0001', { skip: POSTGRES_REACHABLE ? false : 'PostgreSQL not reachable' }, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let db: Db;
   let projectId: number;
@@ -74,9 +74,10 @@ describe('migrations 0002 and 0004 on a PostgreSQL database created by 0001', { 
     await database?.drop();
   });
 
-  it('applies 0002 and 0004 to the existing database', () => {
+  it('applies 0002, 0004 and 0009 to the existing database', () => {
     assert.ok(applied.includes('0002-postgres-search-vectors'), JSON.stringify(applied));
     assert.ok(applied.includes('0004-postgres-content-fact-rows'), JSON.stringify(applied));
+    assert.ok(applied.includes('0009-postgres-search-by-project'), JSON.stringify(applied));
   });
 
   it('finds the notebooks written before the upgrade by search, stemmed, in the title or the text', async () => {
@@ -102,11 +103,11 @@ describe('migrations 0002 and 0004 on a PostgreSQL database created by 0001', { 
     assert.deepEqual(await listed('contains=recording:7'), []);
   });
 
-  it('drops the expression indexes that the stored columns replace', async () => {
+  it('drops the expression indexes that the stored columns replace; the search indexes hold the project (0009)', async () => {
     const { rows } = await sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = 'notebooks' and indexdef like '%gin%' order by indexname`.execute(db.kysely);
     assert.deepEqual(
       rows.map((index) => index.indexdef.replace(/^.* USING /, '')),
-      ['gin (content_facts jsonb_path_ops)', 'gin (search_text)', 'gin (search_title)'],
+      ['gin (content_facts jsonb_path_ops)', 'gin (search_text, (ARRAY[team_id]))', 'gin (search_title, (ARRAY[team_id]))'],
     );
   });
 });

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
+import pg from 'pg';
 import { NodeSqliteDatabase } from '../../src/db/node-sqlite.ts';
 import { formatIsoTimestamp } from '../../src/http/datetime.ts';
 import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
-import { createTestEnv, describeEachEngine, json, type TestEnv } from '../support/harness.ts';
+import { createTestEnv, describeEachEngine, json, postgresAvailable, type TestEnv } from '../support/harness.ts';
 
 // The database renders each list item's own fields as JSON (Dialect.listItemHead/listItemMid,
 // migration 0007); the presenter only splices the users in. These tests hold that rendering to
@@ -129,5 +130,50 @@ describe('the SQLite list page plans [sqlite]', () => {
     assert.match(await plans('search=quokka'), /SEARCH notebooks USING COVERING INDEX notebooks_by_list_key/);
     assert.match(await plans('search=quokka&order=title'), /SEARCH notebooks USING COVERING INDEX notebooks_by_list_key/);
     assert.match(await plans('contains=recording:r1'), /SEARCH notebooks USING COVERING INDEX notebooks_by_seq/);
+  });
+});
+
+describe('the PostgreSQL search plan [postgres]', { skip: (await postgresAvailable()) ? false : 'PostgreSQL not reachable' }, () => {
+  it("reads a search's matches from the search indexes together with the project, not from a bitmap of the whole project", async () => {
+    const e = await createTestEnv('postgres');
+    after(() => e.close());
+    const other = await e.accounts.createProject({ name: 'Other project', organizationId: e.org.id });
+    for (let i = 0; i < 40; i++) {
+      const projectId = i % 2 === 0 ? e.project.id : other.id;
+      const response = await e.request({ method: 'POST', url: e.url('', projectId), payload: { title: i % 5 === 0 ? `Quokka ${i}` : `Note ${i}`, text_content: i % 3 === 0 ? 'quokkas jumping' : 'plain words' } });
+      assert.equal(response.statusCode, 201, response.body);
+    }
+    // Enough rows that an index is worth reading: 3,000 more per project without the word,
+    // written directly (the plan is the subject here; the answers are the other tests').
+    for (const projectId of [e.project.id, other.id]) {
+      await sql`insert into notebooks (id, short_id, team_id, title, text_content, deleted, visibility, version, folder, created_at, last_modified_at)
+        select gen_random_uuid(), 'bulk' || n, ${projectId}, 'Note ' || n, 'plain words ' || n, false, 'default', 0, 'Unfiled/Notebooks', now(), now() - n * interval '1 minute'
+        from generate_series(1, 3000) as n`.execute(e.db.kysely);
+    }
+    // Also merges the GIN indexes' pending lists, as autovacuum would.
+    await sql`vacuum analyze notebooks`.execute(e.db.kysely);
+    // The statements the repository sends, as PostgreSQL receives them, explained by PostgreSQL.
+    const sent: Array<{ text: string; values: unknown[] }> = [];
+    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as string | { text?: string; values?: unknown[] };
+      if (typeof config === 'object' && config.text !== undefined) sent.push({ text: config.text, values: config.values ?? (args[1] as unknown[]) ?? [] });
+      return query.apply(this, args);
+    } as never;
+    let found;
+    try {
+      found = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(e.project.id, parseListFilters(new URLSearchParams('search=quokka'), 'UTC'), parseOrder(new URLSearchParams()), { limit: 100, offset: 0 }, e.owner.id);
+    } finally {
+      pg.Client.prototype.query = query as never;
+    }
+    // i = 0, 6, 10, 12, 18, 20, 24, 30, 36 in the first project: a title or a text with the word.
+    assert.equal(found.count, 9);
+    const page = sent.findLast((statement) => / order by /.test(statement.text));
+    assert.ok(page, `no page query among ${JSON.stringify(sent.map((statement) => statement.text))}`);
+    const explained = await e.db.kysely.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${page.text}`, page.values));
+    const plan = explained.rows.map((row) => row['QUERY PLAN']).join('\n');
+    assert.match(plan, /Bitmap Index Scan on notebooks_search_title .*\n\s+Index Cond: \(\(search_title @@ .*\) AND \(ARRAY\[team_id\] @> /, plan);
+    assert.match(plan, /Bitmap Index Scan on notebooks_search_text .*\n\s+Index Cond: \(\(search_text @@ .*\) AND \(ARRAY\[team_id\] @> /, plan);
+    assert.doesNotMatch(plan, /notebooks_team_short_id|BitmapAnd/, plan);
   });
 });

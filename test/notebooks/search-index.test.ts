@@ -84,7 +84,8 @@ describe('search index upgrade [sqlite]', () => {
     await sql`drop index notebooks_list_modified`.execute(db);
     await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id)`.execute(db);
     await sql`alter table notebooks drop column list_key`.execute(db);
-    const rerun = ['0005-sqlite-search-scope', '0006-sqlite-fact-counts', '0007-sqlite-rendered-list-items', '0008-sqlite-search-in-list-order'];
+    // (0009 changes PostgreSQL only; it runs again here as the last one, doing nothing.)
+    const rerun = ['0005-sqlite-search-scope', '0006-sqlite-fact-counts', '0007-sqlite-rendered-list-items', '0008-sqlite-search-in-list-order', '0009-postgres-search-by-project'];
     await sql`delete from notebooks_migrations where name in (${sql.join(rerun)})`.execute(db);
     assert.deepEqual(await migrate(e.db), rerun);
     // Every notebook got a list key in the bucket of its last_modified_at (as a write gives it).
