@@ -465,20 +465,30 @@ async function warmAndMeasure(port: number, data: SeededData, scenario: Scenario
   return measure(port, data.apiKey, scenario, target, options.connections, options.duration);
 }
 
-async function runScenario(server: ServerProcess, data: SeededData, scenario: Scenario, options: Options, scratch: string): Promise<ScenarioResult> {
-  log(`  ${scenario.key}: warm-up and ${options.duration} s against the server`);
-  const ours = await warmAndMeasure(server.port, data, scenario, 'ours', options);
+/**
+ * Records one real response of the scenario, starts a bare server answering exactly those bytes
+ * and headers, and runs `fn` against it; the bare server is stopped afterwards.
+ */
+async function withBareServer<T>(server: ServerProcess, data: SeededData, scenario: Scenario, file: string, fn: (bare: BareServer, answer: HttpAnswer) => Promise<T>): Promise<T> {
   const spec = scenario.sample();
   const answer = await send(server.port, spec.method, spec.path, { authorization: `Bearer ${data.apiKey}`, 'content-type': 'application/json' }, spec.body);
   if (answer.status >= 300) throw new Error(`${scenario.key}: sample request answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
-  const bare = await BareServer.start({ status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') }, join(scratch, `${scenario.key}.json`));
+  const bare = await BareServer.start({ status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') }, file);
   try {
-    log(`  ${scenario.key}: warm-up and ${options.duration} s against the bare server (${answer.body.length} bytes)`);
-    const bareResult = await warmAndMeasure(bare.port, data, scenario, 'bare', options);
-    return { scenario, ours, bare: bareResult, sampleStatus: answer.status, sampleBytes: answer.body.length };
+    return await fn(bare, answer);
   } finally {
     await bare.stop();
   }
+}
+
+async function runScenario(server: ServerProcess, data: SeededData, scenario: Scenario, options: Options, scratch: string): Promise<ScenarioResult> {
+  log(`  ${scenario.key}: warm-up and ${options.duration} s against the server`);
+  const ours = await warmAndMeasure(server.port, data, scenario, 'ours', options);
+  return withBareServer(server, data, scenario, join(scratch, `${scenario.key}.json`), async (bare, answer) => {
+    log(`  ${scenario.key}: warm-up and ${options.duration} s against the bare server (${answer.body.length} bytes)`);
+    const bareResult = await warmAndMeasure(bare.port, data, scenario, 'bare', options);
+    return { scenario, ours, bare: bareResult, sampleStatus: answer.status, sampleBytes: answer.body.length };
+  });
 }
 
 interface LatencyResult {
@@ -536,17 +546,12 @@ async function lightLoad(server: ServerProcess, data: SeededData, engine: Engine
     const result: LatencyResult = { key: scenario.key, label: scenario.label, p50: m.p50, p99: m.p99, rps: m.rps, samples: m.samples };
     if (bareScratch !== undefined) {
       // The machine's floor at that moment: the same bytes from a bare server, one at a time.
-      const spec = scenario.sample();
-      const answer = await send(server.port, spec.method, spec.path, { authorization: `Bearer ${data.apiKey}` });
-      const bare = await BareServer.start({ status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') }, join(bareScratch, `${scenario.key}-1.json`));
-      try {
+      result.bare = await withBareServer(server, data, scenario, join(bareScratch, `${scenario.key}-1.json`), async (bare) => {
         const bareNext = scenario.connection(0, 'bare').next;
         await sequentialLatency(bare.port, data.apiKey, bareNext, 1);
         const b = await sequentialLatency(bare.port, data.apiKey, bareNext, duration);
-        result.bare = { p50: b.p50, p99: b.p99 };
-      } finally {
-        await bare.stop();
-      }
+        return { p50: b.p50, p99: b.p99 };
+      });
     }
     results.push(result);
   }
