@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { DatabaseSync, StatementSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { afterEach, it, mock } from 'node:test';
 import pg from 'pg';
 import { sql } from 'kysely';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
+import { statementsDuring } from '../support/statements.ts';
 
 // The list cache (http/response-cache.ts): a rendered page is answered again while nothing has
 // been committed to the database, by this server or any other connection, and the users it names
@@ -18,35 +19,9 @@ interface Page {
 
 const COMMIT_STATE = /pg_current_snapshot|data_version/;
 
-/** The SQL texts the database is asked to run while `work` runs (both drivers, observed, not replaced). */
-async function statementsDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const restore: Array<() => void> = [];
-  for (const name of ['all', 'get', 'run', 'iterate'] as const) {
-    const original = StatementSync.prototype[name] as (...args: unknown[]) => unknown;
-    StatementSync.prototype[name] = function (this: StatementSync, ...args: unknown[]) {
-      seen.push(this.sourceSQL);
-      return original.apply(this, args);
-    } as never;
-    restore.push(() => {
-      StatementSync.prototype[name] = original as never;
-    });
-  }
-  const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const config = args[0] as string | { text?: string };
-    seen.push(typeof config === 'string' ? config : (config.text ?? ''));
-    return query.apply(this, args);
-  } as never;
-  restore.push(() => {
-    pg.Client.prototype.query = query as never;
-  });
-  try {
-    await work();
-  } finally {
-    for (const undo of restore) undo();
-  }
-  return seen;
+/** The SQL texts the database is asked to run while `work` runs. */
+async function textsDuring(work: () => Promise<unknown>): Promise<string[]> {
+  return (await statementsDuring(work)).map((statement) => statement.text);
 }
 
 async function create(e: TestEnv, title: string, key?: string): Promise<string> {
@@ -66,7 +41,7 @@ async function list(e: TestEnv, query = '', options: { key?: string; host?: stri
 async function listTwice(e: TestEnv): Promise<{ first: string; second: string; statements: string[] }> {
   const first = (await list(e)).body;
   let second = '';
-  const statements = await statementsDuring(async () => {
+  const statements = await textsDuring(async () => {
     second = (await list(e)).body;
   });
   return { first, second, statements };

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
-import pg from 'pg';
-import { NodeSqliteDatabase } from '../../src/db/node-sqlite.ts';
 import { formatIsoTimestamp } from '../../src/http/datetime.ts';
 import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
 import { createTestEnv, describeEachEngine, json, postgresAvailable, type TestEnv } from '../support/harness.ts';
+import { statementsDuring } from '../support/statements.ts';
 
 // The database renders each list item's own fields as JSON (Dialect.listItemHead/listItemMid,
 // migration 0007); the presenter only splices the users in. These tests hold that rendering to
@@ -105,22 +104,15 @@ describe('the SQLite list page plans [sqlite]', () => {
       assert.equal(response.statusCode, 201, response.body);
     }
     // The statements the repository sends, as SQLite receives them, explained by SQLite.
-    const sent: string[] = [];
-    const prepare = NodeSqliteDatabase.prototype.prepare;
-    NodeSqliteDatabase.prototype.prepare = function (this: NodeSqliteDatabase, text: string) {
-      sent.push(text);
-      return prepare.call(this, text);
-    };
-    after(() => {
-      NodeSqliteDatabase.prototype.prepare = prepare;
-    });
     const plans = async (query: string) => {
       const params = new URLSearchParams(query);
-      sent.length = 0;
-      const { items } = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(e.project.id, parseListFilters(params, 'UTC'), parseOrder(params), { limit: 100, offset: 0 }, e.owner.id);
+      let items: unknown[] = [];
+      const sent = await statementsDuring(async () => {
+        ({ items } = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(e.project.id, parseListFilters(params, 'UTC'), parseOrder(params), { limit: 100, offset: 0 }, e.owner.id));
+      });
       assert.equal(items.length, 3, query);
-      const page = sent.findLast((text) => / order by /.test(text));
-      assert.ok(page, `${query}: no page query among ${JSON.stringify(sent)}`);
+      const page = sent.map((statement) => statement.text).findLast((text) => / order by /.test(text));
+      assert.ok(page, `${query}: no page query among ${JSON.stringify(sent.map((statement) => statement.text))}`);
       const plan = await sql.raw<{ detail: string }>(`explain query plan ${page}`).execute(e.db.kysely);
       return plan.rows.map((row) => row.detail).join(' | ');
     };
@@ -153,21 +145,12 @@ describe('the PostgreSQL search plan [postgres]', { skip: (await postgresAvailab
     // Also merges the GIN indexes' pending lists, as autovacuum would.
     await sql`vacuum analyze notebooks`.execute(e.db.kysely);
     // The statements the repository sends, as PostgreSQL receives them, explained by PostgreSQL.
-    const sent: Array<{ text: string; values: unknown[] }> = [];
-    const query = pg.Client.prototype.query as (...args: unknown[]) => unknown;
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const config = args[0] as string | { text?: string; values?: unknown[] };
-      if (typeof config === 'object' && config.text !== undefined) sent.push({ text: config.text, values: config.values ?? (args[1] as unknown[]) ?? [] });
-      return query.apply(this, args);
-    } as never;
-    let found;
-    try {
+    let found: Awaited<ReturnType<NotebooksRepository['list']>> | undefined;
+    const sent = await statementsDuring(async () => {
       found = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(e.project.id, parseListFilters(new URLSearchParams('search=quokka'), 'UTC'), parseOrder(new URLSearchParams()), { limit: 100, offset: 0 }, e.owner.id);
-    } finally {
-      pg.Client.prototype.query = query as never;
-    }
+    });
     // i = 0, 6, 10, 12, 18, 20, 24, 30, 36 in the first project: a title or a text with the word.
-    assert.equal(found.count, 9);
+    assert.equal(found?.count, 9);
     const page = sent.findLast((statement) => / order by /.test(statement.text));
     assert.ok(page, `no page query among ${JSON.stringify(sent.map((statement) => statement.text))}`);
     const explained = await e.db.kysely.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${page.text}`, page.values));
