@@ -1,6 +1,7 @@
 import type { User } from '../accounts/accounts.repository.ts';
 import { formatDateTime } from '../http/datetime.ts';
-import { toJsonbOrder, type JsonValue } from '../notebooks/content.ts';
+import type { JsonValue } from '../json/json-value.ts';
+import { toJsonbOrder } from '../json/jsonb-text.ts';
 import type { ActivityEntry } from './activity.repository.ts';
 
 type Detail = { [key: string]: JsonValue };

@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { Dialect } from '../db/dialect.ts';
-import type { JsonValue } from '../notebooks/content.ts';
+import type { JsonValue } from '../json/json-value.ts';
 
 export interface ActivityEntry {
   id: string;

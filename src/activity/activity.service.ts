@@ -3,7 +3,7 @@ import type { AccountsRepository, Project } from '../accounts/accounts.repositor
 import type { Database } from '../db/schema.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { pageNumberLink, parsePageNumber } from '../http/pagination.ts';
-import type { JsonValue } from '../notebooks/content.ts';
+import type { JsonValue } from '../json/json-value.ts';
 import { presentActivity } from './activity.presenters.ts';
 import type { ActivityRepository } from './activity.repository.ts';
 import type { Change } from './changes.ts';

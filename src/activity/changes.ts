@@ -1,4 +1,4 @@
-import type { JsonValue } from '../notebooks/content.ts';
+import type { JsonValue } from '../json/json-value.ts';
 
 export interface Change {
   type: string;

@@ -1,8 +1,10 @@
 import { CompiledQuery, sql, type Expression, type Kysely, type RawBuilder, type SqlBool, type Transaction } from 'kysely';
 import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
-import { containsFacts, containsTestFacts, type ContainsTest, type JsonValue } from '../notebooks/content.ts';
+import type { JsonValue } from '../json/json-value.ts';
+import { containsFacts, containsTestFacts } from '../notebooks/contains/contains-facts.ts';
+import type { ContainsTest } from '../notebooks/contains/contains-grammar.ts';
 import { lexemes } from '../notebooks/search-text.ts';
-import { renderJsonbText } from '../notebooks/content-text.ts';
+import { renderJsonbText } from '../compat/python-json-text.ts';
 import { LIST_KEY_SLOTS, listKeyBucket, searchDocument, searchTerm } from './migrations/0008-sqlite-search-in-list-order.ts';
 import { SQLITE_LIST_ITEM_HEAD, SQLITE_LIST_ITEM_MID } from './migrations/0007-sqlite-rendered-list-items.ts';
 

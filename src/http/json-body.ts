@@ -1,6 +1,5 @@
 import { parseError } from './errors.ts';
-import { parseJsonText } from '../notebooks/content-text.ts';
-import type { NumberSourceTexts } from '../notebooks/content.ts';
+import { parseJsonText, type NumberSourceTexts } from '../json/number-texts.ts';
 
 // How each number of a parsed body was written (42 vs 42.0), for bodies that have fractions or
 // exponents: PostHog keeps the difference, JSON.parse does not.

@@ -1,3 +1,4 @@
+import { pythonInt } from '../compat/python-int.ts';
 import { validationFailed } from './errors.ts';
 import { lastValue } from './query-params.ts';
 
@@ -8,20 +9,18 @@ export interface LimitOffset {
 
 const DEFAULT_LIMIT = 100;
 
-/** DRF's _positive_int(strict): int() of the text, then the sign and zero rules. */
-function pythonInt(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (!/^[+-]?\d+(_\d+)*$/.test(trimmed)) return undefined;
-  const value = Number(trimmed.replace(/_/g, ''));
-  return Number.isSafeInteger(value) ? value : undefined;
+/** DRF's int() of a page parameter: only exact integers are used. */
+function integerParameter(text: string): number | undefined {
+  const value = pythonInt(text);
+  return value !== null && Number.isSafeInteger(value) ? value : undefined;
 }
 
 /** DRF LimitOffsetPagination: a bad limit falls back to 100 (no maximum); a bad offset to 0. */
 export function parseLimitOffset(query: URLSearchParams): LimitOffset {
   const limitText = lastValue(query, 'limit');
   const offsetText = lastValue(query, 'offset');
-  const limit = limitText === undefined ? undefined : pythonInt(limitText);
-  const offset = offsetText === undefined ? undefined : pythonInt(offsetText);
+  const limit = limitText === undefined ? undefined : integerParameter(limitText);
+  const offset = offsetText === undefined ? undefined : integerParameter(offsetText);
   return {
     limit: limit !== undefined && limit > 0 ? limit : DEFAULT_LIMIT,
     offset: offset !== undefined && offset >= 0 ? offset : 0,
@@ -69,7 +68,7 @@ export function parsePageNumber(query: URLSearchParams): PageNumber {
   const read = (key: 'limit' | 'page', fallback: number): number => {
     const text = lastValue(query, key);
     if (text === undefined || text === '') return fallback;
-    const value = pythonInt(text);
+    const value = integerParameter(text);
     if (value === undefined) throw validationFailed(key, 'A valid integer is required.', 'invalid_input');
     if (value < 1) throw validationFailed(key, 'Ensure this value is greater than or equal to 1.', 'min_value');
     return value;

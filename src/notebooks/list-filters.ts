@@ -1,6 +1,6 @@
 import { validationFailed } from '../http/errors.ts';
 import { lastValue } from '../http/query-params.ts';
-import { parseContains, type ContainsTest } from './content.ts';
+import { parseContains, type ContainsTest } from './contains/contains-grammar.ts';
 import { relativeDateParseEpochMicroseconds } from './relative-date.ts';
 import { searchQueryLexemes } from './search-text.ts';
 

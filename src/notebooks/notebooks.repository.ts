@@ -1,7 +1,7 @@
 import { CompiledQuery, sql, type Expression, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Database, NotebookTable } from '../db/schema.ts';
 import type { Dialect, MatchPlan } from '../db/dialect.ts';
-import type { JsonValue } from './content.ts';
+import type { JsonValue } from '../json/json-value.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
 
 export interface Notebook {

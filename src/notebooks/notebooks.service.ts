@@ -8,11 +8,14 @@ import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
 import { conflict, notFound, PlainResponse, validationFailed } from '../http/errors.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
 import { lastValue } from '../http/query-params.ts';
-import { parseContains, recordingComments, type JsonValue } from './content.ts';
-import { contentJsonbText, renderRequestContent } from './content-text.ts';
+import type { JsonValue } from '../json/json-value.ts';
+import { parseContains } from './contains/contains-grammar.ts';
+import { recordingComments } from './recording-comments.ts';
+import { contentJsonbText, renderRequestContent } from '../compat/python-json-text.ts';
 import { numberTextsOf } from '../http/json-body.ts';
 import { parseListFilters, parseOrder } from './list-filters.ts';
-import { isTruthy, parseNotebookWrite } from './notebook-fields.ts';
+import { isTruthy } from '../compat/python-values.ts';
+import { parseNotebookWrite } from './notebook-fields.ts';
 import { presentNotebook, presentNotebookListItem, UserJsonCache, type Viewer } from './notebooks.presenters.ts';
 import type { ContentWrite, Notebook, NotebooksRepository } from './notebooks.repository.ts';
 

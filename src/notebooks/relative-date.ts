@@ -1,6 +1,8 @@
+import { pythonInt as unicodePythonInt, pythonIntOfBytes, PYTHON_MAX_INT_DIGITS } from '../compat/python-int.ts';
+
 /**
  * PostHog's `relative_date_parse(input, ZoneInfo(team.timezone))` (posthog/utils.py), as used by the notebook
- * list filters `date_from` / `date_to`. See platform.md §9.
+ * list filters `date_from` / `date_to`.
  *
  * Everything happens on a wall clock held as microseconds since 1970-01-01T00:00 (a naive Python datetime),
  * in BigInt so that microseconds and absurd numbers stay exact. A wall-clock reading is turned into an instant
@@ -235,13 +237,10 @@ function parseAbsolute(input: string): AbsoluteDatetime | null {
   return date === null ? null : { wallClock: date, offsetSeconds: null };
 }
 
-// Python's int() on a bytes slice: ASCII whitespace around, one sign, digits with single underscores between.
-const PYTHON_INT = /^[ \t\n\v\f\r]*([+-]?[0-9]+(?:_[0-9]+)*)[ \t\n\v\f\r]*$/;
-
 function pythonInt(text: string): number {
-  const match = PYTHON_INT.exec(text);
-  if (match === null) throw new IsoFormatError(`invalid literal for int(): ${JSON.stringify(text)}`);
-  return Number(match[1].replaceAll('_', ''));
+  const value = pythonIntOfBytes(text);
+  if (value === null) throw new IsoFormatError(`invalid literal for int(): ${JSON.stringify(text)}`);
+  return value;
 }
 
 /** `datetime(...)` validation, which dateutil leaves to the constructor (ValueError). */
@@ -441,21 +440,9 @@ function parseIsoOffset(text: string): number {
 
 // strptime's own regex for "%Y-%m-%d". Its \d is Unicode-aware, so "٢٠٢٤-1-5" parses too.
 const STRPTIME_YEAR_MONTH_DAY = /^(\p{Nd}{4})-(1[0-2]|0[1-9]|[1-9])-(3[01]|[12]\p{Nd}|0[1-9]|[1-9]| [1-9])/u;
-const DECIMAL_DIGIT = /^\p{Nd}$/u;
-
-/** Unicode decimal digits come in runs of ten starting at zero, so the run position is the value. */
-function decimalDigitValue(character: string): number {
-  let codePoint = character.codePointAt(0) ?? 0;
-  let value = 0;
-  while (DECIMAL_DIGIT.test(String.fromCodePoint(codePoint - 1))) {
-    codePoint -= 1;
-    value += 1;
-  }
-  return value % 10;
-}
-
+/** strptime's int() of digits its regex matched (any script's). */
 function unicodeInt(text: string): number {
-  return [...text].reduce((total, character) => total * 10 + decimalDigitValue(character), 0);
+  return unicodePythonInt(text) ?? Number.NaN;
 }
 
 /** Only a match covering the whole input counts ("unconverted data remains" otherwise). */
@@ -475,8 +462,6 @@ function strptimeYearMonthDay(input: string): bigint | null {
 // Current PostHog's class, which includes `s` (seconds); the target era lacked it.
 const RELATIVE_PATTERN = /-?(?<number>[0-9]+)?(?<kind>[hdwmqysHDWMQY])(?<position>Start|End)?/;
 
-// Python 3.11+ refuses to int() a decimal string longer than this (ValueError, uncaught → 500).
-const PYTHON_INT_MAX_DIGITS = 4300;
 
 interface RelativeDelta {
   years: bigint;
@@ -500,7 +485,7 @@ function deltaFor(kind: string, number: string | undefined, position: string | u
   const delta: RelativeDelta = { years: 0n, months: 0n, days: 0n, hours: 0n, minutes: 0n, seconds: 0n };
   const amount = (): bigint => {
     if (number === undefined) return 0n;
-    if (number.length > PYTHON_INT_MAX_DIGITS) throw new RangeError(`Number too long in ${JSON.stringify(number)}`);
+    if (number.length > PYTHON_MAX_INT_DIGITS) throw new RangeError(`Number too long in ${JSON.stringify(number)}`);
     return BigInt(number);
   };
   switch (kind) {

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { renderJsonbText } from '../../src/notebooks/content-text.ts';
-import { pythonNumberRepr, toJsonbText, type JsonValue } from '../../src/notebooks/content.ts';
+import { renderJsonbText } from '../../src/compat/python-json-text.ts';
+import { pythonNumberRepr } from '../../src/compat/python-repr.ts';
+import type { JsonValue } from '../../src/json/json-value.ts';
+import { toJsonbText } from '../../src/json/jsonb-text.ts';
 
 /** The first renderJsonbText, one character at a time: the reference the faster scan must equal. */
 function referenceRender(text: string): string {

@@ -9,24 +9,14 @@ import { migrate, openDatabase } from '../../src/db/database.ts';
 import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
 import { createTestDatabase } from '../support/harness.ts';
-import {
-  HAS_CONTENT_FACT,
-  compareJsonbKeys,
-  containsFacts,
-  containsMatches,
-  containsTestFacts,
-  depluralize,
-  jsonbContains,
-  parseContains,
-  parseJsonKeepingNumberText,
-  pythonNumberRepr,
-  pythonStr,
-  recordingComments,
-  toJsonbOrder,
-  toJsonbText,
-  type ContainsTest,
-  type JsonValue,
-} from '../../src/notebooks/content.ts';
+import { pythonNumberRepr, pythonStr } from '../../src/compat/python-repr.ts';
+import type { JsonValue } from '../../src/json/json-value.ts';
+import { compareJsonbKeys, toJsonbOrder, toJsonbText } from '../../src/json/jsonb-text.ts';
+import { parseJsonKeepingNumberText } from '../../src/json/number-texts.ts';
+import { HAS_CONTENT_FACT, containsFacts, containsMatches, containsTestFacts } from '../../src/notebooks/contains/contains-facts.ts';
+import { depluralize, parseContains, type ContainsTest } from '../../src/notebooks/contains/contains-grammar.ts';
+import { recordingComments } from '../../src/notebooks/recording-comments.ts';
+import { jsonbContains } from '../support/jsonb-contains.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Test tools: a seeded PRNG, random JSON, PostgreSQL

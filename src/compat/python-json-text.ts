@@ -1,4 +1,7 @@
-import { parseJsonKeepingNumberText, pythonFloatRepr, pythonNumberRepr, toJsonbText, type JsonValue, type NumberSourceTexts } from './content.ts';
+import type { JsonValue } from '../json/json-value.ts';
+import { toJsonbText } from '../json/jsonb-text.ts';
+import { parseJsonText, type NumberSourceTexts } from '../json/number-texts.ts';
+import { pythonFloatRepr, pythonNumberRepr } from './python-repr.ts';
 
 // How notebook content travels as text. PostHog stores content as jsonb and answers with
 // orjson's rendering of json.loads(jsonb::text): compact, keys in jsonb order, and numbers as
@@ -9,16 +12,8 @@ import { parseJsonKeepingNumberText, pythonFloatRepr, pythonNumberRepr, toJsonbT
 //   stores jsonb and renders content::text on the way out)
 // A retrieve therefore splices stored text into the response without parsing it.
 
-const NUMBER_LIKE = /[0-9][.eE]/;
 const WHITESPACE = new Set([' ', '\t', '\n', '\r']);
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-
-/** JSON.parse, plus the source texts of numbers when any number has a fraction or exponent. */
-export function parseJsonText(text: string): { value: JsonValue; numberTexts?: NumberSourceTexts } {
-  if (!NUMBER_LIKE.test(text)) return { value: JSON.parse(text) as JsonValue };
-  return parseJsonKeepingNumberText(text);
-}
-
 const BACKSLASH = 92;
 // Between strings: the structural characters, literals and numbers of a jsonb text.
 const LAYOUT_TO_DROP = /[ \t\n\r]/;
