@@ -326,7 +326,7 @@ interface Scenario {
 
 /** The list requests: measured at light load and again with the list cache off. */
 const LIST_SCENARIOS: readonly string[] = ['list', 'search', 'contains-id', 'contains-any'];
-/** A server that renders every list page anew (http/response-cache.ts off). */
+/** A server that renders every list page anew (cache/response-cache.ts off). */
 const UNCACHED = { LIST_CACHE_MB: '0' };
 
 const TARGETS: Record<Engine, { get: number; other: number }> = {

@@ -3,16 +3,15 @@ import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import { migrate, openDatabase, type DatabaseTarget } from '../src/db/database.ts';
-import { AccountsRepository } from '../src/accounts/accounts.repository.ts';
-import { AccountsService } from '../src/accounts/accounts.service.ts';
+import { openDatabase, type DatabaseTarget } from '../src/db/database.ts';
+import { createServices, migrateDatabase } from '../src/services.ts';
 import type { JsonObject, JsonValue } from '../src/json/json-value.ts';
 import { toJsonbOrder, toJsonbText } from '../src/json/jsonb-text.ts';
 import { containsFacts } from '../src/notebooks/contains/contains-facts.ts';
 import { renderJsonbText } from '../src/compat/python-json-text.ts';
-import { lexemes } from '../src/notebooks/search-text.ts';
-import { LIST_KEY_SLOTS, listKeyBucket, searchTerm } from '../src/db/migrations/0008-sqlite-search-in-list-order.ts';
-import { FILL_CONTENT_FACT_ROWS } from '../src/db/migrations/0004-postgres-content-fact-rows.ts';
+import { lexemes } from '../src/notebooks/search/search-text.ts';
+import { FILL_CONTENT_FACT_ROWS } from '../src/notebooks/storage/postgres-notebook-storage.ts';
+import { LIST_KEY_SLOTS, listKeyBucket, searchTerm } from '../src/notebooks/storage/sqlite-notebook-storage.ts';
 
 // A deterministic data set for the benchmark: the same seed gives the same notebooks, ids and
 // all, so two runs (or two engines) measure the same data.
@@ -395,8 +394,8 @@ export function sampleNotebookBody(seed: number): { title: string; content: Json
 async function createAccounts(target: DatabaseTarget, plan: SeedPlan): Promise<{ layout: Layout; apiKey: string; organizationId: string }> {
   const db = await openDatabase(target, { poolSize: 2 });
   try {
-    await migrate(db);
-    const accounts = new AccountsService(new AccountsRepository(db.kysely, db.dialect));
+    await migrateDatabase(db);
+    const { accounts } = createServices(db, { listCacheBytes: 0, rateLimits: { windows: [] } });
     const org = await accounts.createOrganization('Bench organization');
     const big = await accounts.createProject({ name: 'Big project', organizationId: org.id });
     const others = [];

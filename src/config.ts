@@ -19,7 +19,7 @@ export interface Config {
   sqliteSynchronous: 'FULL' | 'NORMAL';
   /** PostgreSQL: run queries as named prepared statements (off behind a transaction-mode pooler). */
   pgPreparedStatements: boolean;
-  /** Bytes of rendered list pages kept for repeated requests (http/response-cache.ts); 0: none. */
+  /** Bytes of rendered list pages kept for repeated requests (cache/response-cache.ts); 0: none. */
   listCacheBytes: number;
 }
 

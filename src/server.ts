@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { migrate, openDatabase, type Db } from './db/database.ts';
-import { AccountsRepository } from './accounts/accounts.repository.ts';
-import { AccountsService } from './accounts/accounts.service.ts';
+import { openDatabase, type Db } from './db/database.ts';
 import { createRateLimiter } from './http/rate-limiter-factory.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
+import { createServices, migrateDatabase } from './services.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -19,10 +18,11 @@ export async function startServer(config: Config, output: { announce(text: strin
   const db = await openDatabase(config.database, { sqliteSynchronous: config.sqliteSynchronous, pgPreparedStatements: config.pgPreparedStatements });
   let rateLimiter: RateLimiter | undefined;
   try {
-    await migrate(db);
-    const bootstrap = await new AccountsService(new AccountsRepository(db.kysely, db.dialect)).bootstrap();
+    await migrateDatabase(db);
     rateLimiter = await createRateLimiter(config);
-    const app = await buildApp(config, { db, rateLimiter });
+    const services = createServices(db, config, { rateLimiter });
+    const bootstrap = await services.accounts.bootstrap();
+    const app = await buildApp(config, services);
     // Once close() has begun, the answer to a request still in flight also ends its connection:
     // a keep-alive client would otherwise hold the process open until its idle timeout.
     let closing: Promise<void> | undefined;

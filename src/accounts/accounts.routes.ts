@@ -1,16 +1,20 @@
-import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { unmappedMethods } from '../api/unmapped-methods.ts';
+import { callerOf } from '../auth/caller.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
 import { permissionDenied } from '../http/errors.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
 import { queryOf } from '../http/query-params.ts';
-import { baseUrl, callerOf, contextOf, unmappedMethods } from '../http/routing.ts';
+import { baseUrl } from '../http/routing.ts';
+import type { Services } from '../services.ts';
 import { presentMe, presentProject, presentProjectBasic } from './accounts.presenters.ts';
-import type { AccountsRepository } from './accounts.repository.ts';
-import type { Authenticator } from '../http/auth.ts';
 
-export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepository, authenticator: Authenticator): void {
-  app.get('/api/projects/', {
+/** The projects and the user, under /api. */
+export async function accountsRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
+  const { accountsRepository: accounts, projectAccess } = options.services;
+
+  app.get('/projects/', {
     config: { scopes: ['project:read'] },
     schema: {
       operationId: 'list',
@@ -24,7 +28,7 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepositor
     },
     handler: async (request) => {
       const caller = callerOf(request);
-      const limitedTo = caller.key.scopedOrganizations ?? [];
+      const limitedTo = caller.key?.scopedOrganizations ?? [];
       const organizations = [...caller.memberships.keys()].filter((id) => limitedTo.length === 0 || limitedTo.includes(id));
       const query = queryOf(request.url);
       const page = parseLimitOffset(query);
@@ -33,7 +37,7 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepositor
     },
   });
 
-  app.get('/api/projects/:project_id/', {
+  app.get('/projects/:project_id/', {
     config: { scopes: ['project:read'] },
     schema: {
       operationId: 'retrieve',
@@ -43,12 +47,12 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepositor
       response: { 200: Type.Ref('Project'), ...errorResponses },
     },
     handler: async (request) => {
-      const ctx = contextOf(request);
-      return presentProject(ctx.project, ctx.membershipLevel);
+      if (!request.project) throw new Error('route used without the project pipeline');
+      return presentProject(request.project, request.membershipLevel);
     },
   });
 
-  app.get('/api/users/:uuid/', {
+  app.get('/users/:uuid/', {
     config: { scopes: ['user:read'] },
     schema: {
       operationId: 'users_retrieve',
@@ -64,12 +68,12 @@ export function accountsRoutes(app: FastifyInstance, accounts: AccountsRepositor
         throw permissionDenied("As a non-staff user you're only allowed to access the `@me` user instance.");
       }
       const organizations = await accounts.organizationsOf(caller.user.id);
-      const current = await authenticator.resolveProject(caller, '@current').catch(() => undefined);
+      const current = await projectAccess.resolveProject(caller, '@current').catch(() => undefined);
       return presentMe(caller.user, current, organizations);
     },
   });
 
-  unmappedMethods(app, '/api/projects/', ['GET']);
-  unmappedMethods(app, '/api/projects/:project_id/', ['GET']);
-  unmappedMethods(app, '/api/users/:uuid/', ['GET']);
+  unmappedMethods(app, '/projects/', ['GET']);
+  unmappedMethods(app, '/projects/:project_id/', ['GET']);
+  unmappedMethods(app, '/users/:uuid/', ['GET']);
 }

@@ -1,3 +1,4 @@
+import { TtlCache } from '../cache/ttl-cache.ts';
 import type { AccountsRepository, User } from './accounts.repository.ts';
 
 const TTL_MS = 10_000;
@@ -9,7 +10,7 @@ const LIMIT = 10_000;
  */
 export class UserCache {
   readonly #accounts: AccountsRepository;
-  readonly #entries = new Map<number, { user: User; expires: number }>();
+  readonly #entries = new TtlCache<number, User>(TTL_MS, LIMIT);
 
   constructor(accounts: AccountsRepository) {
     this.#accounts = accounts;
@@ -27,17 +28,16 @@ export class UserCache {
     const missing: number[] = [];
     for (const id of ids) {
       if (id === null || found.has(id)) continue;
-      const entry = this.#entries.get(id);
-      if (entry && entry.expires > now) {
-        found.set(id, entry.user);
+      const entry = this.#entries.entry(id, now);
+      if (entry) {
+        found.set(id, entry.value);
         until = Math.min(until, entry.expires);
       } else if (!missing.includes(id)) missing.push(id);
     }
     if (missing.length > 0) {
-      if (this.#entries.size >= LIMIT) this.#entries.clear();
       for (const [id, user] of await this.#accounts.findUsersByIds(missing)) {
         found.set(id, user);
-        this.#entries.set(id, { user, expires: now + TTL_MS });
+        this.#entries.set(id, user, now);
       }
     }
     return { users: found, until };

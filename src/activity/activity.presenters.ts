@@ -1,5 +1,6 @@
 import type { User } from '../accounts/accounts.repository.ts';
 import { formatDateTime } from '../http/datetime.ts';
+import { pageNumberLink } from '../http/pagination.ts';
 import type { JsonValue } from '../json/json-value.ts';
 import { toJsonbOrder } from '../json/jsonb-text.ts';
 import type { ActivityEntry } from './activity.repository.ts';
@@ -40,5 +41,24 @@ export function presentActivity(entry: ActivityEntry, users: ReadonlyMap<number,
       type: detail.type ?? null,
     },
     created_at: formatDateTime(entry.createdAt),
+  };
+}
+
+/** A page of activity entries as the service reads it. */
+export interface ActivityPage {
+  results: Array<ReturnType<typeof presentActivity>>;
+  total: number;
+  page: number;
+  limit: number;
+}
+
+/** PostHog's activity_page_response: {results, next, previous, total_count}, its links on the request's URL. */
+export function presentActivityPage(page: ActivityPage, absoluteUrl: string) {
+  const pages = Math.max(1, Math.ceil(page.total / page.limit));
+  return {
+    results: page.results,
+    next: page.page < pages ? pageNumberLink(absoluteUrl, page.page + 1, page.limit) : null,
+    previous: page.page > 1 ? pageNumberLink(absoluteUrl, page.page - 1, page.limit) : null,
+    total_count: page.total,
   };
 }

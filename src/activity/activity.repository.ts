@@ -1,6 +1,6 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
-import type { Dialect } from '../db/dialect.ts';
+import type { Dialect, Executor } from '../db/dialect.ts';
 import type { JsonValue } from '../json/json-value.ts';
 
 export interface ActivityEntry {
@@ -15,8 +15,6 @@ export interface ActivityEntry {
   detail: JsonValue;
   createdAt: Date;
 }
-
-type Executor = Kysely<Database> | Transaction<Database>;
 
 export class ActivityRepository {
   readonly #db: Kysely<Database>;

@@ -1,10 +1,9 @@
-import type { Kysely, Transaction } from 'kysely';
 import type { AccountsRepository, Project } from '../accounts/accounts.repository.ts';
-import type { Database } from '../db/schema.ts';
+import type { Executor } from '../db/dialect.ts';
 import { uuidv7 } from '../db/ids.ts';
-import { pageNumberLink, parsePageNumber } from '../http/pagination.ts';
+import type { PageNumber } from '../http/pagination.ts';
 import type { JsonValue } from '../json/json-value.ts';
-import { presentActivity } from './activity.presenters.ts';
+import { type ActivityPage, presentActivity } from './activity.presenters.ts';
 import type { ActivityRepository } from './activity.repository.ts';
 import type { Change } from './changes.ts';
 
@@ -30,7 +29,7 @@ export class ActivityService {
     this.#accounts = accounts;
   }
 
-  async record(db: Kysely<Database> | Transaction<Database>, record: ActivityRecord): Promise<void> {
+  async record(db: Executor, record: ActivityRecord): Promise<void> {
     const detail: JsonValue = {
       name: record.name,
       short_id: record.shortId,
@@ -53,18 +52,12 @@ export class ActivityService {
     });
   }
 
-  /** PostHog's activity_page_response: {results, next, previous, total_count}. */
-  async page(project: Project, scope: string, itemIds: string[] | null, query: URLSearchParams, absoluteUrl: string) {
-    const { limit, page } = parsePageNumber(query);
+  /** One page of a project's activity for a scope, newest first, optionally for some item ids. */
+  async page(project: Project, scope: string, itemIds: string[] | null, request: PageNumber): Promise<ActivityPage> {
+    const { limit, page } = request;
     const offset = (page - 1) * limit;
     const { total, entries } = await this.#repo.page(project.id, scope, itemIds, limit, Number.isSafeInteger(offset) ? offset : Number.MAX_SAFE_INTEGER);
     const users = await this.#accounts.findUsersByIds([...new Set(entries.flatMap((e) => (e.userId === null ? [] : [e.userId])))]);
-    const pages = Math.max(1, Math.ceil(total / limit));
-    return {
-      results: entries.map((entry) => presentActivity(entry, users)),
-      next: page < pages ? pageNumberLink(absoluteUrl, page + 1, limit) : null,
-      previous: page > 1 ? pageNumberLink(absoluteUrl, page - 1, limit) : null,
-      total_count: total,
-    };
+    return { results: entries.map((entry) => presentActivity(entry, users)), total, page, limit };
   }
 }

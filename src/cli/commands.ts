@@ -1,10 +1,10 @@
 import { Command, CommanderError } from 'commander';
 import { loadConfig } from '../config.ts';
-import { migrate, openDatabase, type Db } from '../db/database.ts';
-import { AccountsRepository } from '../accounts/accounts.repository.ts';
-import { AccountsService, MEMBERSHIP_LEVELS, type MembershipLevelName } from '../accounts/accounts.service.ts';
+import { openDatabase, type Db } from '../db/database.ts';
+import { MEMBERSHIP_LEVELS, type AccountsService, type MembershipLevelName } from '../accounts/accounts.service.ts';
 import { ApiError } from '../http/errors.ts';
 import { startServer } from '../server.ts';
+import { createServices, migrateDatabase } from '../services.ts';
 
 const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
 
@@ -17,8 +17,8 @@ async function withAccounts<T>(fn: (service: AccountsService, db: Db) => Promise
   const config = loadConfig();
   const db = await openDatabase(config.database, { poolSize: 2 });
   try {
-    await migrate(db);
-    return await fn(new AccountsService(new AccountsRepository(db.kysely, db.dialect)), db);
+    await migrateDatabase(db);
+    return await fn(createServices(db, config).accounts, db);
   } finally {
     await db.close();
   }
@@ -64,7 +64,7 @@ export function buildCli(): Command {
       const config = loadConfig();
       const db = await openDatabase(config.database, { poolSize: 1 });
       try {
-        const applied = await migrate(db);
+        const applied = await migrateDatabase(db);
         print(Boolean(options.json), { applied }, applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
       } finally {
         await db.close();

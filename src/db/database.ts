@@ -5,15 +5,8 @@ import type { Database } from './schema.ts';
 import { dialectFor, type Dialect, type Engine } from './dialect.ts';
 import { GroupCommit } from './group-commit.ts';
 import { NamedStatementPool } from './postgres-pool.ts';
-import { up as initial } from './migrations/0001-initial.ts';
-import { up as postgresSearchVectors } from './migrations/0002-postgres-search-vectors.ts';
-import { up as sqliteListLookups } from './migrations/0003-sqlite-list-lookups.ts';
-import { up as sqliteSearchScope } from './migrations/0005-sqlite-search-scope.ts';
-import { up as sqliteFactCounts } from './migrations/0006-sqlite-fact-counts.ts';
-import { up as sqliteRenderedListItems } from './migrations/0007-sqlite-rendered-list-items.ts';
-import { up as sqliteSearchInListOrder } from './migrations/0008-sqlite-search-in-list-order.ts';
-import { up as postgresContentFactRows } from './migrations/0004-postgres-content-fact-rows.ts';
-import { up as postgresSearchByProject } from './migrations/0009-postgres-search-by-project.ts';
+import { MIGRATIONS } from './migrations/migration-list.ts';
+import type { MigrationSteps } from './migrations/migration-steps.ts';
 
 export interface Db {
   kysely: Kysely<Database>;
@@ -76,18 +69,11 @@ export async function openDatabase(
   return { kysely, dialect, groupCommit, close: () => kysely.destroy() };
 }
 
-export async function migrate(db: Db): Promise<string[]> {
-  const migrations: Record<string, Migration> = {
-    '0001-initial': { up: (kysely) => initial(kysely, db.dialect.engine) },
-    '0002-postgres-search-vectors': { up: (kysely) => postgresSearchVectors(kysely, db.dialect.engine) },
-    '0003-sqlite-list-lookups': { up: (kysely) => sqliteListLookups(kysely, db.dialect.engine) },
-    '0004-postgres-content-fact-rows': { up: (kysely) => postgresContentFactRows(kysely, db.dialect.engine) },
-    '0005-sqlite-search-scope': { up: (kysely) => sqliteSearchScope(kysely, db.dialect.engine) },
-    '0006-sqlite-fact-counts': { up: (kysely) => sqliteFactCounts(kysely, db.dialect.engine) },
-    '0007-sqlite-rendered-list-items': { up: (kysely) => sqliteRenderedListItems(kysely, db.dialect.engine) },
-    '0008-sqlite-search-in-list-order': { up: (kysely) => sqliteSearchInListOrder(kysely, db.dialect.engine) },
-    '0009-postgres-search-by-project': { up: (kysely) => postgresSearchByProject(kysely, db.dialect.engine) },
-  };
+/** Applies every pending migration; `steps` are the data rebuilds a migration may ask for. */
+export async function migrate(db: Db, steps: MigrationSteps): Promise<string[]> {
+  const migrations: Record<string, Migration> = Object.fromEntries(
+    MIGRATIONS.map(([name, up]) => [name, { up: (kysely: Kysely<unknown>) => up(kysely, db.dialect.engine, steps) }]),
+  );
   const migrator = new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => migrations },

@@ -2,7 +2,7 @@ import { validationFailed } from '../http/errors.ts';
 import { lastValue } from '../http/query-params.ts';
 import { parseContains, type ContainsTest } from './contains/contains-grammar.ts';
 import { relativeDateParseEpochMicroseconds } from './relative-date.ts';
-import { searchQueryLexemes } from './search-text.ts';
+import { searchQueryLexemes } from './search/search-text.ts';
 
 export type OrderColumn = 'title' | 'created_at' | 'last_modified_at';
 

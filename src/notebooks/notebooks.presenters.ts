@@ -2,6 +2,7 @@ import { presentUserBasic } from '../accounts/accounts.presenters.ts';
 import type { User } from '../accounts/accounts.repository.ts';
 import { formatDateTime } from '../http/datetime.ts';
 import type { Notebook, NotebookBodies, NotebookListItem } from './notebooks.repository.ts';
+import type { ListPage } from './notebooks.service.ts';
 
 export type AccessLevel = 'manager' | 'editor';
 
@@ -81,3 +82,17 @@ export function presentNotebook(
 }
 
 const TEXT_CONTENT_KEY = Buffer.from(',"text_content":');
+
+const RESULTS_END = Buffer.from(']}');
+
+/**
+ * The list's body: PostHog's pagination envelope around the page's items. A cached page is sent
+ * again and again with the same links, so its last body is kept on it and reused.
+ */
+export function presentNotebookListPage(page: ListPage, links: { next: string | null; previous: string | null }): Buffer {
+  const head = `{"count":${page.count},"next":${JSON.stringify(links.next)},"previous":${JSON.stringify(links.previous)},"results":[`;
+  if (page.rendered?.links === head) return page.rendered.body;
+  const body = Buffer.concat([Buffer.from(head), page.items, RESULTS_END]);
+  page.rendered = { links: head, body };
+  return body;
+}

@@ -1,8 +1,9 @@
 import { CompiledQuery, sql, type Expression, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Database, NotebookTable } from '../db/schema.ts';
-import type { Dialect, MatchPlan } from '../db/dialect.ts';
+import type { Dialect, Executor } from '../db/dialect.ts';
 import type { JsonValue } from '../json/json-value.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
+import { type MatchPlan, type NotebookStorage, notebookStorageFor } from './storage/notebook-storage.ts';
 
 export interface Notebook {
   id: string;
@@ -49,7 +50,6 @@ type ListRow = { head: string; created_by_id: number | null; mid: string; last_m
 /** Content to write: the parsed value (for the derived indexes) and its jsonb text; null = SQL NULL. */
 export type ContentWrite = { value: JsonValue; jsonb: string } | null;
 
-type Executor = Kysely<Database> | Transaction<Database>;
 type NotebookChanges = Partial<Pick<Notebook, 'title' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById'>> & { content?: ContentWrite };
 
 // Up to this many matches, SQLite sorts the matches; above, it walks the ordered list index.
@@ -67,6 +67,7 @@ function isListed(deleted: boolean, visibility: string): boolean {
 export class NotebooksRepository {
   readonly #db: Kysely<Database>;
   readonly #dialect: Dialect;
+  readonly #storage: NotebookStorage;
 
   readonly #sortMatchesBelow: number;
   #retrieveSql: string | undefined;
@@ -75,6 +76,7 @@ export class NotebooksRepository {
   constructor(db: Kysely<Database>, dialect: Dialect, options: { sortMatchesBelow?: number } = {}) {
     this.#db = db;
     this.#dialect = dialect;
+    this.#storage = notebookStorageFor(dialect.engine);
     this.#sortMatchesBelow = options.sortMatchesBelow ?? SORT_MATCHES_BELOW;
   }
 
@@ -86,7 +88,7 @@ export class NotebooksRepository {
       shortId: row.short_id,
       teamId: row.team_id,
       title: row.title,
-      contentJson: d.readContent(row.content),
+      contentJson: this.#storage.readContent(row.content),
       textContent: row.text_content,
       deleted: d.readBoolean(row.deleted),
       visibility: row.visibility,
@@ -100,8 +102,8 @@ export class NotebooksRepository {
   }
 
   #listColumns() {
-    const d = this.#dialect;
-    return [d.listItemHead.as('head'), 'created_by_id', d.listItemMid.as('mid'), 'last_modified_by_id'] as const;
+    const s = this.#storage;
+    return [s.listItemHead.as('head'), 'created_by_id', s.listItemMid.as('mid'), 'last_modified_by_id'] as const;
   }
 
   #toListItem(row: ListRow): NotebookListItem {
@@ -110,7 +112,8 @@ export class NotebooksRepository {
 
   async insert(db: Executor, notebook: Notebook, content: ContentWrite): Promise<void> {
     const d = this.#dialect;
-    const listKey = await d.nextListKey(db, notebook.lastModifiedAt);
+    const s = this.#storage;
+    const listKey = await s.nextListKey(db, notebook.lastModifiedAt);
     const inserted = await db
       .insertInto('notebooks')
       .values({
@@ -118,7 +121,7 @@ export class NotebooksRepository {
         short_id: notebook.shortId,
         team_id: notebook.teamId,
         title: notebook.title,
-        content: d.storeContent(content?.jsonb ?? null),
+        content: s.storeContent(content?.jsonb ?? null),
         text_content: notebook.textContent,
         deleted: notebook.deleted,
         visibility: notebook.visibility,
@@ -133,7 +136,7 @@ export class NotebooksRepository {
       .executeTakeFirst();
     // SQLite returns the new row key; PostgreSQL's identity-less table returns none (unused there).
     const seq = inserted.insertId === undefined ? undefined : Number(inserted.insertId);
-    await d.indexNotebook(
+    await s.indexNotebook(
       db,
       { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: content?.value ?? null, listed: isListed(notebook.deleted, notebook.visibility), seq, listKey },
       { isNew: true, search: true, contains: true, listed: true },
@@ -146,12 +149,12 @@ export class NotebooksRepository {
    */
   async retrieve(teamId: number, shortId: string): Promise<RetrievedNotebook | undefined> {
     if (shortId.includes('\u0000')) return undefined;
-    const d = this.#dialect;
+    const s = this.#storage;
     this.#retrieveSql ??= this.#db
       .selectFrom('notebooks')
       .select(RETRIEVE_COLUMNS)
-      .select(d.bodyContentColumn.as('content'))
-      .select(d.bodyTextContentColumn.as('text_content'))
+      .select(s.bodyContentColumn.as('content'))
+      .select(s.bodyTextContentColumn.as('text_content'))
       .where('team_id', '=', 0)
       .where('short_id', '=', '')
       .where('deleted', '=', false)
@@ -162,7 +165,7 @@ export class NotebooksRepository {
     const row = result.rows[0];
     if (row === undefined) return undefined;
     const { contentJson: _content, textContent: _text, ...notebook } = this.#toNotebook({ ...row, content: null, text_content: null });
-    return { ...notebook, bodies: { content: d.readBodyContent(row.content), textContent: d.readBodyTextContent(row.text_content) } };
+    return { ...notebook, bodies: { content: s.readBodyContent(row.content), textContent: s.readBodyTextContent(row.text_content) } };
   }
 
   async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {
@@ -171,12 +174,12 @@ export class NotebooksRepository {
     const row = await db
       .selectFrom('notebooks')
       .select(DETAIL_COLUMNS)
-      .select(this.#dialect.contentColumn.as('content'))
-      .select(this.#dialect.listKeyColumn.as('list_key'))
+      .select(this.#storage.contentColumn.as('content'))
+      .select(this.#storage.listKeyColumn.as('list_key'))
       .where('team_id', '=', teamId)
       .where('short_id', '=', shortId)
       .$if(!options.includeDeleted, (qb) => qb.where('deleted', '=', false))
-      .$if(Boolean(options.lock) && this.#dialect.engine === 'postgres', (qb) => qb.forUpdate())
+      .$if(Boolean(options.lock) && this.#dialect.locksRowsForUpdate, (qb) => qb.forUpdate())
       .executeTakeFirst();
     return row && this.#toNotebook(row);
   }
@@ -187,12 +190,13 @@ export class NotebooksRepository {
    */
   async update(db: Executor, notebook: Notebook, changes: NotebookChanges, expectedVersion: number): Promise<boolean> {
     const d = this.#dialect;
-    const listKey = changes.lastModifiedAt === undefined ? undefined : await d.nextListKey(db, changes.lastModifiedAt);
+    const s = this.#storage;
+    const listKey = changes.lastModifiedAt === undefined ? undefined : await s.nextListKey(db, changes.lastModifiedAt);
     const result = await db
       .updateTable('notebooks')
       .set({
         ...(changes.title !== undefined && { title: changes.title }),
-        ...(changes.content !== undefined && { content: d.storeContent(changes.content?.jsonb ?? null) }),
+        ...(changes.content !== undefined && { content: s.storeContent(changes.content?.jsonb ?? null) }),
         ...(changes.textContent !== undefined && { text_content: changes.textContent }),
         ...(changes.deleted !== undefined && { deleted: changes.deleted }),
         ...(changes.version !== undefined && { version: changes.version }),
@@ -207,7 +211,7 @@ export class NotebooksRepository {
     const listedChanged = changes.deleted !== undefined && changes.deleted !== notebook.deleted;
     const rekeyed = listKey !== undefined && listKey !== notebook.listKey;
     if (changes.title !== undefined || changes.textContent !== undefined || changes.content !== undefined || listedChanged || rekeyed) {
-      await d.indexNotebook(
+      await s.indexNotebook(
         db,
         {
           id: notebook.id,
@@ -231,16 +235,17 @@ export class NotebooksRepository {
   }
 
   /**
-   * The list's WHERE clause. With `fromCandidates`, SQLite is steered (unary "+" disqualifies a
-   * term from index use) to start from the rows the selective filters name — the FTS5 matches
-   * or the contains facts — instead of walking the project's whole list index; without, the
-   * list index is walked and the search and contains filters probe each row.
+   * The list's WHERE clause. With `fromCandidates` the engine is steered to start from the rows
+   * the selective filters name — the search or contains matches — instead of walking the
+   * project's whole list index; without, the list index is walked and the search and contains
+   * filters probe each row.
    */
   #filtered(teamId: number, filters: ListFilters, callerId: number, fromCandidates = false, search?: Expression<SqlBool>) {
     const d = this.#dialect;
+    const s = this.#storage;
     const plan: MatchPlan = fromCandidates ? 'drive' : 'probe';
     const base = fromCandidates
-      ? this.#db.selectFrom('notebooks').where(sql<SqlBool>`+team_id = ${teamId} and +deleted = ${false} and +visibility = ${'default'}`)
+      ? this.#db.selectFrom('notebooks').where(s.plan.listedRowsFromMatches(teamId))
       : this.#db.selectFrom('notebooks').where('team_id', '=', teamId).where('deleted', '=', false).where('visibility', '=', 'default');
     return base
       .$if(filters.createdByCaller, (qb) => qb.where('created_by_id', '=', callerId))
@@ -252,21 +257,15 @@ export class NotebooksRepository {
       )
       .$if(filters.modifiedAfter !== undefined, (qb) => qb.where('last_modified_at', '>', d.timestamp(filters.modifiedAfter as Date)))
       .$if(filters.modifiedBefore !== undefined, (qb) => qb.where('last_modified_at', '<', d.timestamp(filters.modifiedBefore as Date)))
-      .$if(filters.search !== undefined, (qb) => qb.where(search ?? d.searchFilter(filters.search as string, teamId, plan)))
-      .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId, plan)), qb))
+      .$if(filters.search !== undefined, (qb) => qb.where(search ?? s.searchFilter(filters.search as string, teamId, plan)))
+      .$call((qb) => filters.contains.reduce((acc, test) => acc.where(s.containsFilter(test, teamId, plan)), qb))
       .$if(filters.shortId !== undefined, (qb) => qb.where('short_id', '=', filters.shortId as string));
   }
 
   #ordered(order: ListOrder) {
     const direction = order.descending ? sql`desc` : sql`asc`;
-    const column =
-      order.column === 'title'
-        ? this.#dialect.engine === 'postgres'
-          ? sql`title collate "C"`
-          : sql`title`
-        : sql.ref(order.column);
-    const nulls = order.column === 'title' && this.#dialect.engine === 'sqlite' ? (order.descending ? sql` nulls first` : sql` nulls last`) : sql``;
-    return sql`${column} ${direction}${nulls}, id ${direction}`;
+    const column = order.column === 'title' ? this.#dialect.orderByText('title', order.descending) : sql`${sql.ref(order.column)} ${direction}`;
+    return sql`${column}, id ${direction}`;
   }
 
   async list(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number): Promise<{ count: number; items: NotebookListItem[] }> {
@@ -279,15 +278,15 @@ export class NotebooksRepository {
       filters.shortId !== undefined;
     const unfiltered = !narrowed && filters.search === undefined && filters.contains.length === 0;
     // Which filters can name their rows directly (an index of matches rather than of the list).
-    const selective = this.#dialect.engine === 'sqlite' && (filters.search !== undefined || filters.contains.some((test) => test.kind !== 'absent'));
-    if (this.#dialect.engine === 'postgres' && filters.search !== undefined) {
+    const selective = this.#storage.plan.drivesFromMatches && (filters.search !== undefined || filters.contains.some((test) => test.kind !== 'absent'));
+    if (this.#storage.plan.searchInOneQuery && filters.search !== undefined) {
       const found = await this.#searchPage(teamId, filters, order, page, callerId);
       if (found !== undefined) return found;
     }
     let count: number | undefined;
     if (unfiltered) count = await this.visibleCount(this.#db, teamId);
-    else if (!narrowed && filters.search === undefined) count = await this.#dialect.listedContainsCount(this.#db, teamId, filters.contains);
-    else if (!narrowed && filters.contains.length === 0) count = await this.#dialect.listedSearchCount(this.#db, teamId, filters.search as string);
+    else if (!narrowed && filters.search === undefined) count = await this.#storage.listedContainsCount(this.#db, teamId, filters.contains);
+    else if (!narrowed && filters.contains.length === 0) count = await this.#storage.listedSearchCount(this.#db, teamId, filters.search as string);
     if (count === undefined) {
       const countQuery = this.#filtered(teamId, filters, callerId, selective).select((eb) => eb.fn.countAll<number>().as('n'));
       const [countRow] = await this.#execute(countQuery, selective, filters.search !== undefined);
@@ -299,7 +298,7 @@ export class NotebooksRepository {
     // list index is walked, which soon finds a page.
     const pageSearch =
       !narrowed && filters.contains.length === 0 && filters.search !== undefined && order.column === 'last_modified_at'
-        ? await this.#dialect.searchPageFilter(this.#db, filters.search, teamId, order.descending, page)
+        ? await this.#storage.searchPageFilter(this.#db, filters.search, teamId, order.descending, page)
         : undefined;
     const fromMatches = pageSearch !== undefined || (selective && count <= this.#sortMatchesBelow);
     const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches, pageSearch).select(this.#listColumns()).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
@@ -316,7 +315,7 @@ export class NotebooksRepository {
    * matches twice. Undefined when the page is empty (an offset past the end): count apart.
    */
   async #searchPage(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number) {
-    const d = this.#dialect;
+    const s = this.#storage;
     const matches = this.#filtered(teamId, filters, callerId).select(MATCH_COLUMNS).offset(0);
     const pageRows = this.#db
       .selectFrom(matches.as('matches'))
@@ -327,29 +326,16 @@ export class NotebooksRepository {
       .offset(page.offset);
     const rows = await this.#db
       .selectFrom(pageRows.as('page'))
-      .select([d.listItemHead.as('head'), 'created_by_id', d.listItemMid.as('mid'), 'last_modified_by_id', 'total'])
+      .select([s.listItemHead.as('head'), 'created_by_id', s.listItemMid.as('mid'), 'last_modified_by_id', 'total'])
       .orderBy(this.#ordered(order))
       .execute();
     if (rows.length === 0) return undefined;
     return { count: Number(rows[0].total), items: rows.map((row) => this.#toListItem(row)) };
   }
 
-  /**
-   * Runs a list query. `fromMatches` (SQLite): the query starts from the keys of the FTS5 matches
-   * (list keys) or of the facts matches (row keys); each is looked up in notebooks_by_list_key or
-   * notebooks_by_seq, which hold every list column, rather than in the table, whose rows carry
-   * the content. SQLite's planner would pick the table (a rowid lookup looks cheapest to it) and
-   * Kysely cannot say INDEXED BY, hence the edit of the compiled text.
-   */
+  /** Runs a list query, steered by the engine where the matches drive. */
   async #execute<O>(query: { compile(): CompiledQuery<O> }, fromMatches: boolean, bySearch: boolean): Promise<O[]> {
-    const compiled = query.compile();
-    if (!fromMatches) return (await this.#db.executeQuery(compiled)).rows;
-    const from = 'from "notebooks" ';
-    const at = compiled.sql.indexOf(from);
-    if (at < 0) throw new Error('list query: no notebooks table to steer');
-    const index = bySearch ? 'notebooks_by_list_key' : 'notebooks_by_seq';
-    const steered = `${compiled.sql.slice(0, at)}from "notebooks" indexed by "${index}" ${compiled.sql.slice(at + from.length)}`;
-    return (await this.#db.executeQuery(CompiledQuery.raw(steered, [...compiled.parameters]) as CompiledQuery<O>)).rows;
+    return (await this.#db.executeQuery(this.#storage.plan.steer(query.compile(), fromMatches, bySearch))).rows;
   }
 
   /** The number of listed notebooks of a project (not deleted, default visibility), kept by writes. */
@@ -370,14 +356,14 @@ export class NotebooksRepository {
 
   /** Notebooks for recording_comments: not deleted, any visibility, in list order. */
   async listWithContent(teamId: number, filters: ListFilters, order: ListOrder): Promise<Notebook[]> {
-    const d = this.#dialect;
+    const s = this.#storage;
     const rows = await this.#db
       .selectFrom('notebooks')
       .select(DETAIL_COLUMNS)
-      .select(d.contentColumn.as('content'))
+      .select(s.contentColumn.as('content'))
       .where('team_id', '=', teamId)
       .where('deleted', '=', false)
-      .$call((qb) => filters.contains.reduce((acc, test) => acc.where(d.containsFilter(test, teamId)), qb))
+      .$call((qb) => filters.contains.reduce((acc, test) => acc.where(s.containsFilter(test, teamId)), qb))
       .orderBy(this.#ordered(order))
       .execute();
     return rows.map((row) => this.#toNotebook(row));

@@ -1,39 +1,62 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { endpointNotFound, PlainResponse } from '../http/errors.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { presentActivityPage } from '../activity/activity.presenters.ts';
+import { unmappedMethods } from '../api/unmapped-methods.ts';
+import { callerOf } from '../auth/caller.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
-import { queryOf } from '../http/query-params.ts';
-import { absoluteUrl, baseUrl, contextOf, unmappedMethods } from '../http/routing.ts';
-import type { NotebooksService } from './notebooks.service.ts';
+import { endpointNotFound, notFound, PlainResponse } from '../http/errors.ts';
+import { numberTextsOf } from '../http/json-body.ts';
+import { nullCharactersNotAllowed } from '../http/null-characters.ts';
+import { limitOffsetLinks, parseLimitOffset, parsePageNumber } from '../http/pagination.ts';
+import { lastValue, queryOf } from '../http/query-params.ts';
+import { absoluteUrl, baseUrl } from '../http/routing.ts';
+import type { Services } from '../services.ts';
+import { parseListFilters, parseOrder } from './list-filters.ts';
+import { parseNotebookWrite } from './notebook-fields.ts';
+import { presentNotebookListPage } from './notebooks.presenters.ts';
 import {
   ActivityQuerySchema,
   NotebookListQuerySchema,
   NotebookWriteSchema,
   RecordingCommentsQuerySchema,
 } from './notebooks.schemas.ts';
+import type { NotebookContext, NotebookInput } from './notebooks.service.ts';
 
 const TAGS = ['notebooks'];
-// Detail bodies arrive as JSON text (content is spliced in unparsed); their response schemas
-// document them, and Fastify sends a string as it is.
 const PROJECT_PARAMS = Type.Object({ project_id: ProjectIdParamSchema });
 const NOTEBOOK_PARAMS = Type.Object({
   project_id: ProjectIdParamSchema,
   short_id: Type.String({ description: 'short_id of the notebook.' }),
 });
 
-/** Django's lookup regex [^/.]+ : a short_id with a dot is no route at all. */
+/** Who is asking, in which project: set by the API's authorization for every project route. */
+function contextOf(request: FastifyRequest): NotebookContext {
+  const { project, membershipLevel } = request;
+  if (!project || membershipLevel === undefined) throw new Error('route used without the project pipeline');
+  return { project, user: callerOf(request).user, membershipLevel };
+}
+
+/** Django's lookup regex [^/.]+ : a short_id with a dot is no route at all; none holds U+0000. */
 function shortIdOf(request: FastifyRequest): string {
   const shortId = (request.params as { short_id: string }).short_id;
   if (shortId.includes('.')) throw endpointNotFound();
+  if (shortId.includes('\u0000')) throw notFound();
   return shortId;
 }
 
-export function notebooksRoutes(app: FastifyInstance, service: NotebooksService): void {
-  // Paths end in "/" as in PostHog's OpenAPI document; the router also accepts them without.
-  const collection = '/api/projects/:project_id/notebooks/';
-  const detail = `${collection}:short_id/`;
+/** A create or update body, validated as PostHog's serializer does, with how its numbers were written. */
+function notebookInputOf(request: FastifyRequest): NotebookInput {
+  return { fields: parseNotebookWrite(request.body), numberTexts: numberTextsOf(request.body) };
+}
 
-  app.get(collection, {
+/** The notebook routes under /api/projects/:project_id/notebooks: each parses, calls one service, replies. */
+export async function notebooksRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
+  const service = options.services.notebooks;
+
+  // The collection answers with and without the trailing slash (ignoreTrailingSlash); registering
+  // it once keeps one path in the OpenAPI document.
+  app.get('/', {
+    prefixTrailingSlash: 'slash',
     config: { scopes: ['notebook:read'] },
     schema: {
       operationId: 'notebooks_list',
@@ -43,10 +66,22 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
       querystring: NotebookListQuerySchema,
       response: { 200: Type.Ref('PaginatedNotebookMinimalList'), ...errorResponses },
     },
-    handler: async (request, reply) => reply.type('application/json').send(await service.list(contextOf(request), queryOf(request.url), baseUrl(request))),
+    handler: async (request, reply) => {
+      const ctx = contextOf(request);
+      const query = queryOf(request.url);
+      const range = parseLimitOffset(query);
+      const page = await service.list(ctx, {
+        filters: parseListFilters(query, ctx.project.timezone),
+        order: parseOrder(query),
+        range,
+      });
+      const links = limitOffsetLinks(baseUrl(request), query, range, page.count);
+      return reply.type('application/json').send(presentNotebookListPage(page, links));
+    },
   });
 
-  app.post(collection, {
+  app.post('/', {
+    prefixTrailingSlash: 'slash',
     config: { scopes: ['notebook:write'] },
     schema: {
       operationId: 'notebooks_create',
@@ -56,10 +91,11 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
       body: NotebookWriteSchema,
       response: { 201: Type.Ref('Notebook'), ...errorResponses },
     },
-    handler: async (request, reply) => reply.code(201).type('application/json').send(await service.create(contextOf(request), request.body)),
+    handler: async (request, reply) =>
+      reply.code(201).type('application/json').send(await service.create(contextOf(request), notebookInputOf(request))),
   });
 
-  app.get(`${collection}activity/`, {
+  app.get('/activity/', {
     config: { scopes: ['activity_log:read'] },
     schema: {
       operationId: 'notebooks_all_activity_retrieve',
@@ -69,10 +105,13 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
       querystring: ActivityQuerySchema,
       response: { 200: Type.Ref('ActivityPage'), ...errorResponses },
     },
-    handler: (request) => service.allActivity(contextOf(request), queryOf(request.url), absoluteUrl(request)),
+    handler: async (request) => {
+      const page = await service.allActivity(contextOf(request), parsePageNumber(queryOf(request.url)));
+      return presentActivityPage(page, absoluteUrl(request));
+    },
   });
 
-  app.get(`${collection}recording_comments/`, {
+  app.get('/recording_comments/', {
     config: { scopes: ['notebook:read'] },
     schema: {
       operationId: 'notebooks_recording_comments_retrieve',
@@ -82,10 +121,16 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
       querystring: RecordingCommentsQuerySchema,
       response: { 200: Type.Ref('RecordingComments'), ...errorResponses },
     },
-    handler: (request) => service.recordingComments(contextOf(request), queryOf(request.url)),
+    handler: async (request) => {
+      const query = queryOf(request.url);
+      const recordingId = lastValue(query, 'recording_id');
+      if (recordingId === undefined || recordingId === '') throw new PlainResponse(400, { detail: 'recording_id is required' });
+      if (recordingId.includes('\u0000')) throw nullCharactersNotAllowed('recording_id');
+      return service.recordingComments(contextOf(request), recordingId, parseOrder(query));
+    },
   });
 
-  app.get(detail, {
+  app.get('/:short_id/', {
     config: { scopes: ['notebook:read'] },
     schema: {
       operationId: 'notebooks_retrieve',
@@ -97,15 +142,17 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
     },
     handler: async (request, reply) => {
       const header = request.headers['if-none-match'];
-      const body = await service.retrieve(contextOf(request), shortIdOf(request), Array.isArray(header) ? header.join(', ') : header);
-      return reply.type('application/json').send(body);
+      const heldVersion = Array.isArray(header) ? header.join(', ') : header;
+      const found = await service.retrieve(contextOf(request), shortIdOf(request), heldVersion);
+      if (found.notModified) return reply.code(304).send();
+      return reply.type('application/json').send(found.body);
     },
   });
 
   for (const method of ['PATCH', 'PUT'] as const) {
     app.route({
       method,
-      url: detail,
+      url: '/:short_id/',
       config: { scopes: ['notebook:write'] },
       schema: {
         operationId: method === 'PATCH' ? 'notebooks_partial_update' : 'notebooks_update',
@@ -116,11 +163,12 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
         body: NotebookWriteSchema,
         response: { 200: Type.Ref('Notebook'), 409: Type.Ref('ErrorEnvelope', { description: 'Stale or missing version.' }), ...errorResponses },
       },
-      handler: async (request, reply) => reply.type('application/json').send(await service.update(contextOf(request), shortIdOf(request), request.body)),
+      handler: async (request, reply) =>
+        reply.type('application/json').send(await service.update(contextOf(request), shortIdOf(request), notebookInputOf(request))),
     });
   }
 
-  app.delete(detail, {
+  app.delete('/:short_id/', {
     config: { scopes: ['notebook:write'] },
     schema: {
       operationId: 'notebooks_destroy',
@@ -134,7 +182,7 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
     },
   });
 
-  app.get(`${detail}activity/`, {
+  app.get('/:short_id/activity/', {
     config: { scopes: ['activity_log:read'] },
     schema: {
       operationId: 'notebooks_activity_retrieve',
@@ -144,12 +192,15 @@ export function notebooksRoutes(app: FastifyInstance, service: NotebooksService)
       querystring: ActivityQuerySchema,
       response: { 200: Type.Ref('ActivityPage'), ...errorResponses },
     },
-    handler: (request) => service.notebookActivity(contextOf(request), shortIdOf(request), queryOf(request.url), absoluteUrl(request)),
+    handler: async (request) => {
+      const page = await service.notebookActivity(contextOf(request), shortIdOf(request), parsePageNumber(queryOf(request.url)));
+      return presentActivityPage(page, absoluteUrl(request));
+    },
   });
 
-  unmappedMethods(app, collection, ['GET', 'POST']);
-  unmappedMethods(app, `${collection}activity/`, ['GET']);
-  unmappedMethods(app, `${collection}recording_comments/`, ['GET']);
-  unmappedMethods(app, detail, ['GET', 'PATCH', 'PUT', 'DELETE']);
-  unmappedMethods(app, `${detail}activity/`, ['GET']);
+  unmappedMethods(app, '/', ['GET', 'POST']);
+  unmappedMethods(app, '/activity/', ['GET']);
+  unmappedMethods(app, '/recording_comments/', ['GET']);
+  unmappedMethods(app, '/:short_id/', ['GET', 'PATCH', 'PUT', 'DELETE']);
+  unmappedMethods(app, '/:short_id/activity/', ['GET']);
 }

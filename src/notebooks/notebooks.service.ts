@@ -1,23 +1,24 @@
 import type { Project, User } from '../accounts/accounts.repository.ts';
 import type { UserCache } from '../accounts/user-cache.ts';
+import type { ActivityPage } from '../activity/activity.presenters.ts';
 import type { ActivityService } from '../activity/activity.service.ts';
 import { changesBetween } from '../activity/changes.ts';
-import { writeTransaction, type Db } from '../db/database.ts';
-import type { ResponseCache } from '../http/response-cache.ts';
-import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
-import { conflict, notFound, PlainResponse, validationFailed } from '../http/errors.ts';
-import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
-import { lastValue } from '../http/query-params.ts';
-import type { JsonValue } from '../json/json-value.ts';
-import { parseContains } from './contains/contains-grammar.ts';
-import { recordingComments } from './recording-comments.ts';
+import type { ResponseCache } from '../cache/response-cache.ts';
 import { contentJsonbText, renderRequestContent } from '../compat/python-json-text.ts';
-import { numberTextsOf } from '../http/json-body.ts';
-import { parseListFilters, parseOrder } from './list-filters.ts';
 import { isTruthy } from '../compat/python-values.ts';
-import { parseNotebookWrite } from './notebook-fields.ts';
+import { writeTransaction, type Db } from '../db/database.ts';
+import { isTextTooLargeToIndex } from '../db/driver-errors.ts';
+import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
+import { conflict, notFound, validationFailed } from '../http/errors.ts';
+import type { LimitOffset, PageNumber } from '../http/pagination.ts';
+import type { JsonValue } from '../json/json-value.ts';
+import type { NumberSourceTexts } from '../json/number-texts.ts';
+import { parseContains } from './contains/contains-grammar.ts';
+import type { ListFilters, ListOrder } from './list-filters.ts';
+import type { NotebookWrite } from './notebook-fields.ts';
 import { presentNotebook, presentNotebookListItem, UserJsonCache, type Viewer } from './notebooks.presenters.ts';
 import type { ContentWrite, Notebook, NotebooksRepository } from './notebooks.repository.ts';
+import { recordingComments } from './recording-comments.ts';
 
 /** Who is asking, in which project. */
 export interface NotebookContext {
@@ -26,17 +27,38 @@ export interface NotebookContext {
   membershipLevel: number;
 }
 
+/** A list request, parsed. */
+export interface ListQuery {
+  filters: ListFilters;
+  order: ListOrder;
+  range: LimitOffset;
+}
+
+/** A page of the list: the total count, and the page's items as the JSON text of an array's elements. */
+export interface ListPage {
+  count: number;
+  items: Buffer;
+  /** The last full body sent for this page (presentNotebookListPage), reused while its links are the same. */
+  rendered?: { links: string; body: Buffer };
+}
+
+/** A create or update body, validated, and how its numbers were written (42 vs 42.0). */
+export interface NotebookInput {
+  fields: NotebookWrite;
+  numberTexts: NumberSourceTexts | undefined;
+}
+
+/** A retrieve: the body, or not modified when the caller holds the current version. */
+export type RetrieveResult = { notModified: true } | { notModified: false; body: string | Buffer };
+
 const SCOPE = 'Notebook';
 const DEFAULT_FOLDER = 'Unfiled/Notebooks';
 // changes_between's diffable Notebook fields, in model order (text_content is excluded).
 const DIFFED_FIELDS = ['title', 'content', 'deleted', 'visibility', 'version'] as const;
 
-/**
- * PostgreSQL's to_tsvector (the search index over text_content) refuses more than 1 MB of
- * distinct words and positions with SQLSTATE 54000; SQLite has no such limit.
- */
+/** PostgreSQL's search index refuses more than 1 MB of distinct words and positions in one field; SQLite has no such limit. */
 function refuseUnindexableText(error: unknown): never {
-  if (error !== null && typeof error === 'object' && (error as { code?: unknown }).code === '54000') {
+  if (isTextTooLargeToIndex(error)) {
     throw validationFailed('text_content', 'Too much distinct text to index for search: PostgreSQL limits the index of one field to 1 MB.', 'too_long');
   }
   throw error;
@@ -49,10 +71,9 @@ function diffable(notebook: Notebook, content: JsonValue): Record<string, JsonVa
 }
 
 /** Request content → what is stored (its jsonb text) and what the response echoes. */
-function contentWrite(content: JsonValue | undefined, body: unknown): { write: ContentWrite; echo: string } {
+function contentWrite(content: JsonValue | undefined, numberTexts: NumberSourceTexts | undefined): { write: ContentWrite; echo: string } {
   if (content === undefined || content === null) return { write: null, echo: 'null' };
   // Texts are tracked for the body's containers; a float directly in "content" has none.
-  const numberTexts = numberTextsOf(body);
   return { write: { value: content, jsonb: contentJsonbText(content, numberTexts) }, echo: renderRequestContent(content, numberTexts) };
 }
 
@@ -62,9 +83,9 @@ export class NotebooksService {
   readonly #repo: NotebooksRepository;
   readonly #users: UserCache;
   readonly #activity: ActivityService;
-  readonly #listCache: ResponseCache | undefined;
+  readonly #listCache: ResponseCache<ListPage> | undefined;
 
-  constructor(db: Db, repo: NotebooksRepository, users: UserCache, activity: ActivityService, listCache?: ResponseCache) {
+  constructor(db: Db, repo: NotebooksRepository, users: UserCache, activity: ActivityService, listCache?: ResponseCache<ListPage>) {
     this.#db = db;
     this.#repo = repo;
     this.#users = users;
@@ -77,40 +98,35 @@ export class NotebooksService {
   }
 
   /**
-   * A page of the list as the bytes to send. A page already rendered under the database's
-   * current commit state is answered again (http/response-cache.ts): the same request, by the
-   * same viewer, with nothing committed since, has the same answer.
+   * A page of the list. A page already read under the database's current commit state is
+   * answered again (cache/response-cache.ts): the same request, by the same viewer, with nothing
+   * committed since, has the same answer.
    */
-  async list(ctx: NotebookContext, query: URLSearchParams, baseUrl: string): Promise<Buffer> {
-    const filters = parseListFilters(query, ctx.project.timezone);
-    const order = parseOrder(query);
-    const page = parseLimitOffset(query);
-    // Relative dates are resolved in `filters`, the links depend on the URL as sent, and
-    // user_access_level and `?user` on the viewer.
+  async list(ctx: NotebookContext, query: ListQuery): Promise<ListPage> {
+    const { filters, order, range } = query;
+    // Relative dates are resolved in `filters`; user_access_level and `?user` depend on the viewer.
     let entry: { key: string; state: string } | undefined;
     if (this.#listCache) {
       const state = await this.#db.dialect.commitState(this.#db.kysely);
       if (state !== null) {
-        const key = JSON.stringify([ctx.project.id, ctx.project.timezone, ctx.user.id, ctx.membershipLevel, baseUrl, query.toString(), filters]);
+        const key = JSON.stringify([ctx.project.id, ctx.user.id, ctx.membershipLevel, filters, order, range]);
         const cached = this.#listCache.get(key, state);
         if (cached !== undefined) return cached;
         entry = { key, state };
       }
     }
-    const { count, items } = await this.#repo.list(ctx.project.id, filters, order, page, ctx.user.id);
+    const { count, items } = await this.#repo.list(ctx.project.id, filters, order, range, ctx.user.id);
     const { users, until } = await this.#users.byIdsUntil(items.flatMap((n) => [n.createdById, n.lastModifiedById]));
     const viewer = viewerOf(ctx);
     const userJson = new UserJsonCache(users);
-    const { next, previous } = limitOffsetLinks(baseUrl, query, page, count);
-    const results = items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',');
-    const body = Buffer.from(`{"count":${count},"next":${JSON.stringify(next)},"previous":${JSON.stringify(previous)},"results":[${results}]}`);
-    if (entry !== undefined) this.#listCache?.set(entry.key, entry.state, body, until);
-    return body;
+    const page: ListPage = { count, items: Buffer.from(items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',')) };
+    if (entry !== undefined) this.#listCache?.set(entry.key, entry.state, page, until);
+    return page;
   }
 
-  async create(ctx: NotebookContext, body: unknown) {
-    const data = parseNotebookWrite(body);
-    const content = contentWrite(data.content, body);
+  async create(ctx: NotebookContext, input: NotebookInput) {
+    const data = input.fields;
+    const content = contentWrite(data.content, input.numberTexts);
     const now = new Date();
     const notebook: Notebook = {
       id: uuidv7(now.getTime()),
@@ -147,18 +163,18 @@ export class NotebooksService {
     return presentNotebook(notebook, users, viewerOf(ctx));
   }
 
-  /** The notebook, or a 304 when If-None-Match equals its version. */
-  async retrieve(ctx: NotebookContext, shortId: string, ifNoneMatch: string | undefined) {
+  /** The notebook, or not modified when `heldVersion` (PostHog's If-None-Match) is its version. */
+  async retrieve(ctx: NotebookContext, shortId: string, heldVersion: string | undefined): Promise<RetrieveResult> {
     const notebook = await this.#repo.retrieve(ctx.project.id, shortId);
     if (!notebook) throw notFound();
-    if (ifNoneMatch !== undefined && ifNoneMatch === String(notebook.version)) throw new PlainResponse(304, null);
+    if (heldVersion !== undefined && heldVersion === String(notebook.version)) return { notModified: true };
     const users = await this.#usersOf(notebook.createdById, notebook.lastModifiedById);
-    return presentNotebook(notebook, users, viewerOf(ctx), notebook.bodies);
+    return { notModified: false, body: presentNotebook(notebook, users, viewerOf(ctx), notebook.bodies) };
   }
 
-  async update(ctx: NotebookContext, shortId: string, body: unknown) {
-    const data = parseNotebookWrite(body);
-    const content = data.content === undefined ? undefined : contentWrite(data.content, body);
+  async update(ctx: NotebookContext, shortId: string, input: NotebookInput) {
+    const data = input.fields;
+    const content = data.content === undefined ? undefined : contentWrite(data.content, input.numberTexts);
     const result = await writeTransaction(this.#db, async (trx) => {
       const before = await this.#repo.findByShortId(trx, ctx.project.id, shortId, { includeDeleted: true, lock: true });
       if (!before) throw notFound();
@@ -221,23 +237,18 @@ export class NotebooksService {
     return presentNotebook(result, users, viewerOf(ctx));
   }
 
-  async notebookActivity(ctx: NotebookContext, shortId: string, query: URLSearchParams, absoluteUrl: string) {
+  async notebookActivity(ctx: NotebookContext, shortId: string, page: PageNumber): Promise<ActivityPage> {
     const notebook = await this.#repo.findByShortId(this.#db.kysely, ctx.project.id, shortId);
     if (!notebook) throw notFound();
-    return this.#activity.page(ctx.project, SCOPE, [notebook.id, notebook.shortId], query, absoluteUrl);
+    return this.#activity.page(ctx.project, SCOPE, [notebook.id, notebook.shortId], page);
   }
 
-  async allActivity(ctx: NotebookContext, query: URLSearchParams, absoluteUrl: string) {
-    return this.#activity.page(ctx.project, SCOPE, null, query, absoluteUrl);
+  async allActivity(ctx: NotebookContext, page: PageNumber): Promise<ActivityPage> {
+    return this.#activity.page(ctx.project, SCOPE, null, page);
   }
 
-  /** Comments on one recording, from the project's notebooks that embed it (§4.8). */
-  async recordingComments(ctx: NotebookContext, query: URLSearchParams) {
-    const recordingId = lastValue(query, 'recording_id');
-    if (recordingId === undefined || recordingId === '') throw new PlainResponse(400, { detail: 'recording_id is required' });
-    // PostgreSQL cannot take U+0000 in a jsonb parameter; one answer on both engines.
-    if (recordingId.includes('\u0000')) throw validationFailed('recording_id', 'Null characters are not allowed.', 'null_characters_not_allowed');
-    const order = parseOrder(query);
+  /** Comments on one recording, from the project's notebooks that embed it. */
+  async recordingComments(ctx: NotebookContext, recordingId: string, order: ListOrder) {
     const notebooks = await this.#repo.listWithContent(ctx.project.id, { createdByCaller: false, contains: parseContains(`recording:${recordingId}`) }, order);
     return {
       results: notebooks.flatMap((notebook) =>

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Migrator, sql } from 'kysely';
-import { migrate, openDatabase, type Db } from '../../src/db/database.ts';
+import { openDatabase, type Db } from '../../src/db/database.ts';
+import { migrateDatabase } from '../../src/services.ts';
 import { up as initial } from '../../src/db/migrations/0001-initial.ts';
 import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
@@ -66,7 +67,7 @@ describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 000
         row('dddd', 'Other', 'nothing here', { type: 'doc' }),
       ])
       .execute();
-    applied = await migrate(db);
+    applied = await migrateDatabase(db);
   });
 
   after(async () => {

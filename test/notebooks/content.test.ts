@@ -3,9 +3,10 @@ import { createHash } from 'node:crypto';
 import { after, describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
-import { dialectFor } from '../../src/db/dialect.ts';
+import { notebookStorageFor } from '../../src/notebooks/storage/notebook-storage.ts';
 import { CONTENT_FACTS_EXPRESSION } from '../../src/db/migrations/0002-postgres-search-vectors.ts';
-import { migrate, openDatabase } from '../../src/db/database.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import { migrateDatabase } from '../../src/services.ts';
 import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
 import { createTestDatabase } from '../support/harness.ts';
@@ -596,7 +597,7 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
   });
-  const postgres = dialectFor('postgres');
+  const postgres = notebookStorageFor('postgres');
 
   test('the contains filter on content_facts keeps exactly the rows PostHog\'s content->\'content\' @> keeps', async (t) => {
     const client = await postgresOrSkip(t);
@@ -644,7 +645,7 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
     const database = await createTestDatabase('postgres');
     const db = await openDatabase(database.target);
     try {
-      await migrate(db);
+      await migrateDatabase(db);
       const accounts = new AccountsService(new AccountsRepository(db.kysely, db.dialect));
       const org = await accounts.createOrganization('Facts');
       const [teamId, otherTeamId] = [(await accounts.createProject({ name: 'A', organizationId: org.id })).id, (await accounts.createProject({ name: 'B', organizationId: org.id })).id];

@@ -6,7 +6,7 @@ import { sql } from 'kysely';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 import { statementsDuring } from '../support/statements.ts';
 
-// The list cache (http/response-cache.ts): a rendered page is answered again while nothing has
+// The list cache (cache/response-cache.ts): a rendered page is answered again while nothing has
 // been committed to the database, by this server or any other connection, and the users it names
 // are still within their 10 s. Every other list test runs with it on too (the default); these
 // hold it to its edges: other writers, viewers, URLs, user renames, and LIST_CACHE_MB=0.

@@ -6,14 +6,15 @@ import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
 import { createTestEnv, describeEachEngine, json, postgresAvailable, type TestEnv } from '../support/harness.ts';
 import { statementsDuring } from '../support/statements.ts';
+import { notebookStorageFor } from '../../src/notebooks/storage/notebook-storage.ts';
 
-// The database renders each list item's own fields as JSON (Dialect.listItemHead/listItemMid,
-// migration 0007); the presenter only splices the users in. These tests hold that rendering to
+// The database renders each list item's own fields as JSON (NotebookStorage.listItemHead and
+// listItemMid); the presenter only splices the users in. These tests hold that rendering to
 // what JSON.stringify and formatIsoTimestamp would write.
 
 /** Renders (title, created_at, last_modified_at) with the engine's list-item expressions. */
 async function render(e: TestEnv, title: string | null, createdAt: string, lastModifiedAt: string): Promise<{ head: string; mid: string }> {
-  const d = e.db.dialect;
+  const d = notebookStorageFor(e.engine);
   const row =
     e.engine === 'postgres'
       ? sql`(select '0190b2a6-0000-7000-8000-000000000001'::uuid as id, 'AbC123xy'::text as short_id, ${title}::text as title, false as deleted, ${createdAt}::timestamptz as created_at, ${lastModifiedAt}::timestamptz as last_modified_at) as n`

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { LIST_KEY_SLOTS, listKeyBucket } from '../../src/db/migrations/0008-sqlite-search-in-list-order.ts';
+import { LIST_KEY_SLOTS, listKeyBucket } from '../../src/notebooks/storage/sqlite-notebook-storage.ts';
 import { createTestEnv, describeEachEngine, json, type TestEnv } from '../support/harness.ts';
-import { migrate } from '../../src/db/database.ts';
+import { migrateDatabase } from '../../src/services.ts';
 
 interface ListPage {
   count: number;
@@ -87,7 +87,7 @@ describe('search index upgrade [sqlite]', () => {
     // (0009 changes PostgreSQL only; it runs again here as the last one, doing nothing.)
     const rerun = ['0005-sqlite-search-scope', '0006-sqlite-fact-counts', '0007-sqlite-rendered-list-items', '0008-sqlite-search-in-list-order', '0009-postgres-search-by-project'];
     await sql`delete from notebooks_migrations where name in (${sql.join(rerun)})`.execute(db);
-    assert.deepEqual(await migrate(e.db), rerun);
+    assert.deepEqual(await migrateDatabase(e.db), rerun);
     // Every notebook got a list key in the bucket of its last_modified_at (as a write gives it).
     const keyed = await sql<{ list_key: number; last_modified_at: string }>`select list_key, last_modified_at from notebooks`.execute(db);
     assert.equal(keyed.rows.length, 2);

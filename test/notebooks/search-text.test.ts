@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { lexemes, matchesSearch, searchQueryLexemes, stem } from '../../src/notebooks/search-text.ts';
+import { lexemes, matchesSearch, searchQueryLexemes, stem } from '../../src/notebooks/search/search-text.ts';
 
 describe('stem', () => {
   it('stems pony and ponies to poni', () => {

@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { redactUrl } from '../../src/app.ts';
+import { redactUrl } from '../../src/http/server-options.ts';
 import type { Engine } from '../../src/db/dialect.ts';
 import { createTestDatabase, describeEachEngine, postgresAvailable, type TestEnv } from '../support/harness.ts';
 import { callApi, REPO_ROOT, startServerProcess, type ServerProcess } from '../support/server-process.ts';

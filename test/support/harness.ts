@@ -7,11 +7,11 @@ import pg from 'pg';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { parseRateLimits, type Config } from '../../src/config.ts';
-import { migrate, openDatabase, type Db, type DatabaseTarget } from '../../src/db/database.ts';
+import { openDatabase, type Db, type DatabaseTarget } from '../../src/db/database.ts';
 import type { Engine } from '../../src/db/dialect.ts';
-import { AccountsRepository, type Project } from '../../src/accounts/accounts.repository.ts';
-import { AccountsService, type MembershipLevelName } from '../../src/accounts/accounts.service.ts';
-import { MemoryRateLimiter } from '../../src/http/rate-limit.ts';
+import type { Project } from '../../src/accounts/accounts.repository.ts';
+import type { AccountsService, MembershipLevelName } from '../../src/accounts/accounts.service.ts';
+import { createServices, migrateDatabase } from '../../src/services.ts';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -107,11 +107,12 @@ const testConfig = (target: DatabaseTarget, overrides: Partial<Config> = {}): Co
 export async function createTestEnv(engine: Engine, overrides: Partial<Config> = {}, options: { sqliteFile?: boolean } = {}): Promise<TestEnv & { close(): Promise<void> }> {
   const database = await createTestDatabase(engine, options);
   const db = await openDatabase(database.target);
-  await migrate(db);
+  await migrateDatabase(db);
   const config = testConfig(database.target, overrides);
-  const app = await buildApp(config, { db, rateLimiter: new MemoryRateLimiter(config.rateLimits) });
+  const services = createServices(db, config);
+  const app = await buildApp(config, services);
   await app.ready();
-  const accounts = new AccountsService(new AccountsRepository(db.kysely, db.dialect));
+  const { accounts } = services;
   const org = await accounts.createOrganization('Test organization');
   const project = await accounts.createProject({ name: 'Test project', organizationId: org.id });
   let counter = 0;

@@ -1,36 +1,26 @@
 import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../dialect.ts';
-import { SQLITE_LIST_ITEM_HEAD, SQLITE_LIST_ITEM_MID } from './0007-sqlite-rendered-list-items.ts';
-import { lexemes } from '../../notebooks/search-text.ts';
+import type { MigrationSteps } from './migration-steps.ts';
 
-const BATCH = 500;
+// The list items' JSON as 0007 wrote it, which the list indexes rebuilt here hold again.
+const timestamp = (column: string) =>
+  `substr(${column}, 1, 19) || iif(substr(${column}, 21, 3) = '000', 'Z', '.' || substr(${column}, 21, 3) || '000Z')`;
+
+const LIST_ITEM_HEAD =
+  `('{"id":' || json_quote(id) || ',"short_id":' || json_quote(short_id) || ',"title":' || json_quote(title) || ` +
+  `',"deleted":' || iif(deleted, 'true', 'false') || ',"created_at":"' || ${timestamp('created_at')} || '","created_by":')`;
+
+const LIST_ITEM_MID = `(',"last_modified_at":"' || ${timestamp('last_modified_at')} || '","last_modified_by":')`;
 
 /**
  * Notebooks whose last_modified_at falls in one millisecond share a bucket of this many list
  * keys. SQLite commits one write at a time, so a millisecond sees a handful at most.
  */
-export const LIST_KEY_SLOTS = 2048;
-
-/** The first list key of a timestamp's bucket (ms since the epoch × LIST_KEY_SLOTS, within 2^53 until 2109). */
-export function listKeyBucket(lastModifiedAt: Date): number {
-  return Math.max(0, lastModifiedAt.getTime()) * LIST_KEY_SLOTS;
-}
-
-/** How a project's lexemes are written in notebook_search: `t<project>x<lexeme>`. */
-export function searchTerm(teamId: number, lexeme: string): string {
-  return `t${teamId}x${lexeme}`;
-}
-
-/** A field's text as notebook_search indexes it: its lexemes, each scoped to the project. */
-export function searchDocument(teamId: number, text: string | null): string {
-  return lexemes(text ?? '')
-    .map((lexeme) => searchTerm(teamId, lexeme))
-    .join(' ');
-}
+const LIST_KEY_SLOTS = 2048;
 
 // SQLite only. A search page is the `limit` most recently modified matches; with notebook_search
 // keyed by the notebooks' row key, every match had to be looked up and sorted (972 matches at
-// 100,000 notebooks, 9,720 at 1,000,000: the page grew with the data, issue 3), and its count
+// 100,000 notebooks, 9,720 at 1,000,000: the page grew with the data), and its count
 // intersected the word with the project's scope token, a posting list as long as the project.
 //
 // Now each notebook has a list key that orders like last_modified_at: the bucket of its
@@ -39,8 +29,9 @@ export function searchDocument(teamId: number, text: string | null): string {
 // many there are (the slots of the boundary millisecond are read whole, then sorted by
 // (last_modified_at, id) exactly). Its terms carry the project (`t1xquokka`), so a word's
 // posting list holds that project's listed notebooks alone and counting them reads nothing else.
-// The lexemes are computed again: with 0007, about 70 s per 200,000 notebooks here.
-export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
+// The lexemes are computed again (the rebuild step, with today's stemmer): with 0007, about 70 s
+// per 200,000 notebooks here.
+export async function up(db: Kysely<unknown>, engine: Engine, steps: MigrationSteps): Promise<void> {
   if (engine !== 'sqlite') return;
   await sql`savepoint search_in_list_order`.execute(db);
   try {
@@ -55,8 +46,8 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     await sql`update notebooks set list_key = keyed.list_key
       from (select seq, ${ms} * ${LIST_KEY_SLOTS} + row_number() over (partition by ${ms} order by seq) - 1 as list_key from notebooks) as keyed
       where notebooks.seq = keyed.seq`.execute(db);
-    const head = sql.raw(SQLITE_LIST_ITEM_HEAD);
-    const mid = sql.raw(SQLITE_LIST_ITEM_MID);
+    const head = sql.raw(LIST_ITEM_HEAD);
+    const mid = sql.raw(LIST_ITEM_MID);
     // The matches of a search, looked up by their key, with every column a page is filtered,
     // ordered and rendered by.
     await sql`create unique index notebooks_by_list_key on notebooks (list_key, team_id, deleted, visibility, last_modified_at, id, short_id, title, created_at, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(db);
@@ -64,21 +55,9 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
     await sql`drop index notebooks_list_modified`.execute(db);
     await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id, list_key, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(db);
 
-    await sql`create virtual table notebook_search_keyed using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db);
-    // In list-key order: FTS5 flushes its pending terms to a new segment whenever a rowid is not
-    // above the last one, so keys in any other order would leave a segment per row.
-    let after = -1;
-    for (;;) {
-      const rows = await sql<{ list_key: number; team_id: number; title: string | null; text_content: string | null }>`
-        select list_key, team_id, title, text_content from notebooks
-        where list_key > ${after} and deleted = 0 and visibility = 'default' order by list_key limit ${BATCH}`.execute(db);
-      if (rows.rows.length === 0) break;
-      const values = rows.rows.map((row) => sql`(${row.list_key}, ${searchDocument(row.team_id, row.title)}, ${searchDocument(row.team_id, row.text_content)})`);
-      await sql`insert into notebook_search_keyed (rowid, title, text_content) values ${sql.join(values)}`.execute(db);
-      after = rows.rows[rows.rows.length - 1].list_key;
-    }
     await sql`drop table notebook_search`.execute(db);
-    await sql`alter table notebook_search_keyed rename to notebook_search`.execute(db);
+    await sql`create virtual table notebook_search using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db);
+    await steps.rebuildNotebookSearch(db);
     await sql`release search_in_list_order`.execute(db);
   } catch (error) {
     await sql`rollback to search_in_list_order`.execute(db);

@@ -2,19 +2,22 @@
 const ENTRY_OVERHEAD = 160;
 
 /**
- * Rendered response bodies, each valid while the database's commit state is the one it was
+ * Rendered responses, each valid while the database's commit state is the one it was
  * rendered under (Dialect.commitState) and until its own deadline (the user names it shows
  * are remembered for a while, accounts/user-cache.ts). A hit is exact: nothing was committed
  * anywhere since the body was read, so the database would answer the same bytes. Bodies are
  * kept as the bytes sent, least recently used first out once `maxBytes` would be exceeded.
  */
-export class ResponseCache {
+export class ResponseCache<V = Buffer> {
   readonly #maxBytes: number;
-  readonly #entries = new Map<string, { state: string; body: Buffer; expires: number; bytes: number }>();
+  readonly #sizeOf: (value: V) => number;
+  readonly #entries = new Map<string, { state: string; body: V; expires: number; bytes: number }>();
   #bytes = 0;
 
-  constructor(maxBytes: number) {
+  /** `sizeOf`: the bytes a value holds (a Buffer's length unless told). */
+  constructor(maxBytes: number, sizeOf: (value: V) => number = (value) => (value as Buffer).length) {
     this.#maxBytes = maxBytes;
+    this.#sizeOf = sizeOf;
   }
 
   get enabled(): boolean {
@@ -22,7 +25,7 @@ export class ResponseCache {
   }
 
   /** The body stored under `key` if it was rendered under `state` and has not expired. */
-  get(key: string, state: string, now = Date.now()): Buffer | undefined {
+  get(key: string, state: string, now = Date.now()): V | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.state !== state || entry.expires <= now) {
@@ -35,12 +38,12 @@ export class ResponseCache {
     return entry.body;
   }
 
-  set(key: string, state: string, body: Buffer, expires: number): void {
+  set(key: string, state: string, body: V, expires: number): void {
     const old = this.#entries.get(key);
     if (old !== undefined) this.#delete(key, old.bytes);
     // The key and the state count too (two bytes a character, and a little for the entry): a
     // long query string with an empty page must not hold more memory than it is charged for.
-    const bytes = body.length + 2 * (key.length + state.length) + ENTRY_OVERHEAD;
+    const bytes = this.#sizeOf(body) + 2 * (key.length + state.length) + ENTRY_OVERHEAD;
     // One entry may take an eighth of the cache at most, so a few huge pages cannot flush it.
     if (bytes > this.#maxBytes / 8) return;
     while (this.#bytes + bytes > this.#maxBytes) {

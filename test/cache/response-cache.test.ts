@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ResponseCache } from '../../src/http/response-cache.ts';
+import { ResponseCache } from '../../src/cache/response-cache.ts';
 
 // The store behind the list cache: exact validation by commit state and deadline, bounded bytes
 // (bodies, keys and states all counted).

@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import { accountsRoutes } from '../accounts/accounts.routes.ts';
+import { rateLimitPlugin } from '../http/plugins/rate-limit.ts';
+import { notebooksRoutes } from '../notebooks/notebooks.routes.ts';
+import type { Services } from '../services.ts';
+
+/**
+ * Everything under /api that needs a caller: each request is authenticated and its access
+ * checked (RequestAuthenticator), then counted against its caller's rate limits, then handled.
+ * Routes without credentials (schema, health, sign-in) are declared by their own plugins outside.
+ */
+export async function apiPlugin(app: FastifyInstance, options: { services: Services }): Promise<void> {
+  const { services } = options;
+  app.addHook('preHandler', (request) => services.authenticator.authorize(request));
+  await app.register(rateLimitPlugin, { limiter: services.rateLimiter, identity: (request) => request.caller?.rateLimitIdentity });
+  await app.register(accountsRoutes, { services });
+  await app.register(notebooksRoutes, { services, prefix: '/projects/:project_id/notebooks' });
+}

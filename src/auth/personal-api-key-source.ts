@@ -1,0 +1,46 @@
+import type { FastifyRequest } from 'fastify';
+import type { AccountsRepository } from '../accounts/accounts.repository.ts';
+import { hashKeyValue } from '../accounts/api-keys.ts';
+import { TtlCache } from '../cache/ttl-cache.ts';
+import { findPersonalApiKey } from '../http/credentials.ts';
+import { authenticationFailed } from '../http/errors.ts';
+import type { Caller } from './caller.ts';
+import type { CredentialSource } from './credential-source.ts';
+
+const CACHE_MS = 10_000;
+const CACHE_LIMIT = 10_000;
+const LAST_USED_EVERY_MS = 3_600_000;
+
+/**
+ * Personal API keys, found where PostHog looks for them. A short-lived cache of hash → caller
+ * keeps the hot path to one hash and one map lookup; deactivating a user or removing a key takes
+ * effect within CACHE_MS.
+ */
+export class PersonalApiKeySource implements CredentialSource {
+  readonly #accounts: AccountsRepository;
+  readonly #callers = new TtlCache<string, Caller>(CACHE_MS, CACHE_LIMIT);
+
+  constructor(accounts: AccountsRepository) {
+    this.#accounts = accounts;
+  }
+
+  async authenticate(request: FastifyRequest): Promise<Caller | undefined> {
+    const found = findPersonalApiKey(request);
+    if (!found) return undefined;
+    if (found.value.startsWith('pha_')) throw authenticationFailed('Invalid access token.');
+    const keyHash = hashKeyValue(found.value);
+    const now = Date.now();
+    const cached = this.#callers.get(keyHash, now);
+    if (cached) return cached;
+    const match = await this.#accounts.findKeyBySecureValue(keyHash);
+    if (!match) throw authenticationFailed(`Personal API key found in request ${found.source} is invalid.`);
+    const memberships = new Map((await this.#accounts.membershipsOf(match.user.id)).map((m) => [m.organizationId, m.level]));
+    const caller: Caller = { user: match.user, key: match.key, memberships, rateLimitIdentity: keyHash };
+    if (match.key.lastUsedAt === null || now - match.key.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
+      await this.#accounts.touchKey(match.key.id, new Date(now));
+      match.key.lastUsedAt = new Date(now);
+    }
+    this.#callers.set(keyHash, caller, now);
+    return caller;
+  }
+}

@@ -1,0 +1,51 @@
+import type { FastifyRequest } from 'fastify';
+import { endpointNotFound, notAuthenticated, permissionDenied } from '../http/errors.ts';
+import type { Caller } from './caller.ts';
+import type { CredentialSource } from './credential-source.ts';
+import { checkKeyLimits, checkMembership, checkScopes, type ProjectAccess } from './project-access.ts';
+
+/**
+ * The API's gate, in PostHog's order: 401 (no or bad credentials) → 403 (an action keys cannot
+ * use → project 404 → key limits → missing scope → membership). The throttle and the handler
+ * come after.
+ */
+export class RequestAuthenticator {
+  readonly #sources: readonly CredentialSource[];
+  readonly #access: ProjectAccess;
+
+  constructor(sources: readonly CredentialSource[], access: ProjectAccess) {
+    this.#sources = sources;
+    this.#access = access;
+  }
+
+  /** The caller, from the first credential source that finds a credential in the request. */
+  async authenticate(request: FastifyRequest): Promise<Caller> {
+    for (const source of this.#sources) {
+      const caller = await source.authenticate(request);
+      if (caller !== undefined) return caller;
+    }
+    throw notAuthenticated();
+  }
+
+  /** Authenticates the request and checks its access to the route; sets request.caller and, for project routes, its project. */
+  async authorize(request: FastifyRequest): Promise<void> {
+    const params = request.params as Record<string, string>;
+    // Django's lookup regex [^/.]+: a path parameter with a dot matches no route at all, so it is
+    // "Endpoint not found." even without credentials.
+    if (Object.values(params).some((value) => value.includes('.'))) throw endpointNotFound();
+    const caller = await this.authenticate(request);
+    request.caller = caller;
+    const scopes = request.routeOptions.config.scopes;
+    if (!scopes && caller.key !== undefined) throw permissionDenied('This action does not support personal API key access');
+    if (params.project_id !== undefined) {
+      const project = await this.#access.resolveProject(caller, params.project_id);
+      checkKeyLimits(caller, project);
+      checkScopes(caller, scopes ?? []);
+      request.membershipLevel = checkMembership(caller, project);
+      request.project = project;
+      return;
+    }
+    if (!scopes?.some((scope) => scope.startsWith('user:'))) checkKeyLimits(caller, null);
+    checkScopes(caller, scopes ?? []);
+  }
+}

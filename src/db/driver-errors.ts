@@ -1,0 +1,9 @@
+// What a driver's error means, told by its SQLSTATE, so that callers need not know the engine.
+
+/** PostgreSQL's program_limit_exceeded: to_tsvector refuses over 1 MB of distinct words and positions. */
+const PROGRAM_LIMIT_EXCEEDED = '54000';
+
+/** Whether a write failed because the database cannot index that much text for search (PostgreSQL only). */
+export function isTextTooLargeToIndex(error: unknown): boolean {
+  return error !== null && typeof error === 'object' && (error as { code?: unknown }).code === PROGRAM_LIMIT_EXCEEDED;
+}
