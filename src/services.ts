@@ -61,7 +61,7 @@ export function createServices(
   const projectAccess = new ProjectAccess(accountsRepository);
   return {
     db,
-    accounts: new AccountsService(accountsRepository),
+    accounts: new AccountsService(db, accountsRepository),
     accountsRepository,
     projectAccess,
     authenticator: new RequestAuthenticator([new PersonalApiKeySource(accountsRepository)], projectAccess),

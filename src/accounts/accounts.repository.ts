@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, UserTable } from '../db/schema.ts';
 import type { Dialect } from '../db/dialect.ts';
 
@@ -59,6 +59,11 @@ export class AccountsRepository {
   constructor(db: Kysely<Database>, dialect: Dialect) {
     this.#db = db;
     this.#dialect = dialect;
+  }
+
+  /** The same queries, run in a transaction. */
+  within(trx: Transaction<Database>): AccountsRepository {
+    return new AccountsRepository(trx, this.#dialect);
   }
 
   #user(row: UserRow): User {

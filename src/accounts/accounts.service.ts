@@ -1,4 +1,5 @@
 
+import { writeTransaction, type Db } from '../db/database.ts';
 import { randomToken, uuidv7 } from '../db/ids.ts';
 import { validationFailed } from '../http/errors.ts';
 import type { AccountsRepository, Organization, PersonalApiKey, Project, User } from './accounts.repository.ts';
@@ -18,6 +19,29 @@ export function isValidTimezone(timezone: string): boolean {
   }
 }
 
+export interface ProjectInput {
+  name: string;
+  organizationId?: string;
+  timezone?: string;
+  id?: number;
+}
+
+export interface UserInput {
+  email: string;
+  firstName?: string;
+  lastName?: string;
+  organizationId?: string;
+  level?: MembershipLevelName;
+}
+
+export interface KeyInput {
+  email: string;
+  label?: string;
+  scopes: string[];
+  scopedTeams?: number[];
+  scopedOrganizations?: string[];
+}
+
 export interface CreatedKey {
   id: string;
   label: string;
@@ -29,62 +53,35 @@ export interface CreatedKey {
 
 /** Accounts: organizations, projects, users, memberships and personal API keys. */
 export class AccountsService {
+  readonly #db: Db;
   readonly #repo: AccountsRepository;
 
-  constructor(repo: AccountsRepository) {
+  constructor(db: Db, repo: AccountsRepository) {
+    this.#db = db;
     this.#repo = repo;
   }
 
-  async createOrganization(name: string): Promise<Organization> {
-    if (name.trim() === '') throw validationFailed('name', 'This field may not be blank.', 'blank');
-    const org = { id: uuidv7(), name, createdAt: new Date() };
-    await this.#repo.insertOrganization(org);
-    return org;
+  /** Runs work in one write transaction, on a repository bound to it. */
+  #write<T>(work: (repo: AccountsRepository) => Promise<T>): Promise<T> {
+    return writeTransaction(this.#db, (trx) => work(this.#repo.within(trx)));
   }
 
-  async createProject(input: { name: string; organizationId?: string; timezone?: string; id?: number }): Promise<Project> {
-    if (input.name.trim() === '') throw validationFailed('name', 'This field may not be blank.', 'blank');
-    const timezone = input.timezone ?? 'UTC';
-    if (!isValidTimezone(timezone)) throw validationFailed('timezone', `"${timezone}" is not a valid choice.`, 'invalid_choice');
-    const org = await this.#organizationOrFirst(input.organizationId);
-    return this.#repo.insertProject({
-      id: input.id,
-      uuid: uuidv7(),
-      organizationId: org.id,
-      name: input.name,
-      timezone,
-      apiToken: `phc_${randomToken(32)}`,
-      createdAt: new Date(),
-    });
+  createOrganization(name: string): Promise<Organization> {
+    return this.#write((repo) => this.#createOrganization(repo, name));
   }
 
-  async createUser(input: {
-    email: string;
-    firstName?: string;
-    lastName?: string;
-    organizationId?: string;
-    level?: MembershipLevelName;
-  }): Promise<User & { organizationId: string; level: number }> {
-    const email = input.email.trim();
-    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw validationFailed('email', 'Enter a valid email address.', 'invalid_input');
-    if (await this.#repo.findUserByEmail(email)) throw validationFailed('email', 'There is already an account with this email address.', 'unique');
-    const levelName = input.level ?? 'member';
-    const level = MEMBERSHIP_LEVELS[levelName];
-    if (level === undefined) throw validationFailed('level', `"${levelName}" is not a valid choice.`, 'invalid_choice');
-    const org = await this.#organizationOrFirst(input.organizationId);
-    const user = await this.#repo.insertUser({
-      uuid: uuidv7(),
-      distinctId: randomToken(32),
-      email,
-      firstName: input.firstName ?? '',
-      lastName: input.lastName ?? '',
-      isActive: true,
-      isEmailVerified: null,
-      roleAtOrganization: null,
-      dateJoined: new Date(),
-    });
-    await this.#repo.insertMembership({ organizationId: org.id, userId: user.id, level });
-    return { ...user, organizationId: org.id, level };
+  createProject(input: ProjectInput): Promise<Project> {
+    return this.#write((repo) => this.#createProject(repo, input));
+  }
+
+  /** A user and their membership, in one transaction. */
+  createUser(input: UserInput): Promise<User & { organizationId: string; level: number }> {
+    return this.#write((repo) => this.#createUser(repo, input));
+  }
+
+  /** Creates a key and returns its raw value; only its hash is stored. */
+  createKey(input: KeyInput): Promise<CreatedKey> {
+    return this.#write((repo) => this.#createKey(repo, input));
   }
 
   async addMembership(userId: number, organizationId: string, levelName: MembershipLevelName): Promise<void> {
@@ -97,15 +94,54 @@ export class AccountsService {
     await this.#repo.setUserActive(user.id, active);
   }
 
-  /** Creates a key and returns its raw value; only its hash is stored. */
-  async createKey(input: {
-    email: string;
-    label?: string;
-    scopes: string[];
-    scopedTeams?: number[];
-    scopedOrganizations?: string[];
-  }): Promise<CreatedKey> {
-    const user = await this.#repo.findUserByEmail(input.email);
+  async #createOrganization(repo: AccountsRepository, name: string): Promise<Organization> {
+    if (name.trim() === '') throw validationFailed('name', 'This field may not be blank.', 'blank');
+    const org = { id: uuidv7(), name, createdAt: new Date() };
+    await repo.insertOrganization(org);
+    return org;
+  }
+
+  async #createProject(repo: AccountsRepository, input: ProjectInput): Promise<Project> {
+    if (input.name.trim() === '') throw validationFailed('name', 'This field may not be blank.', 'blank');
+    const timezone = input.timezone ?? 'UTC';
+    if (!isValidTimezone(timezone)) throw validationFailed('timezone', `"${timezone}" is not a valid choice.`, 'invalid_choice');
+    const org = await this.#organizationOrFirst(repo, input.organizationId);
+    return repo.insertProject({
+      id: input.id,
+      uuid: uuidv7(),
+      organizationId: org.id,
+      name: input.name,
+      timezone,
+      apiToken: `phc_${randomToken(32)}`,
+      createdAt: new Date(),
+    });
+  }
+
+  async #createUser(repo: AccountsRepository, input: UserInput): Promise<User & { organizationId: string; level: number }> {
+    const email = input.email.trim();
+    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw validationFailed('email', 'Enter a valid email address.', 'invalid_input');
+    if (await repo.findUserByEmail(email)) throw validationFailed('email', 'There is already an account with this email address.', 'unique');
+    const levelName = input.level ?? 'member';
+    const level = MEMBERSHIP_LEVELS[levelName];
+    if (level === undefined) throw validationFailed('level', `"${levelName}" is not a valid choice.`, 'invalid_choice');
+    const org = await this.#organizationOrFirst(repo, input.organizationId);
+    const user = await repo.insertUser({
+      uuid: uuidv7(),
+      distinctId: randomToken(32),
+      email,
+      firstName: input.firstName ?? '',
+      lastName: input.lastName ?? '',
+      isActive: true,
+      isEmailVerified: null,
+      roleAtOrganization: null,
+      dateJoined: new Date(),
+    });
+    await repo.insertMembership({ organizationId: org.id, userId: user.id, level });
+    return { ...user, organizationId: org.id, level };
+  }
+
+  async #createKey(repo: AccountsRepository, input: KeyInput): Promise<CreatedKey> {
+    const user = await repo.findUserByEmail(input.email);
     if (!user) throw validationFailed('email', `No user with email ${input.email}.`, 'not_found');
     const label = input.label ?? 'Personal API key';
     if (label.trim() === '') throw validationFailed('label', 'This field may not be blank.', 'blank');
@@ -113,14 +149,14 @@ export class AccountsService {
     if (input.scopes.length === 0) throw validationFailed('scopes', 'A key needs at least one scope; use "*" for all.', 'required');
     const invalid = findInvalidScope(input.scopes);
     if (invalid !== undefined) throw validationFailed('scopes', `Invalid scope: ${invalid}`);
-    if ((await this.#repo.countKeysOf(user.id)) >= MAX_API_KEYS_PER_USER) {
+    if ((await repo.countKeysOf(user.id)) >= MAX_API_KEYS_PER_USER) {
       throw validationFailed(null, 'You can only have 10 personal API keys. Remove an existing key before creating a new one.');
     }
-    const memberships = await this.#repo.membershipsOf(user.id);
+    const memberships = await repo.membershipsOf(user.id);
     const orgIds = new Set(memberships.map((m) => m.organizationId));
     const scopedTeams = input.scopedTeams ?? [];
     for (const teamId of scopedTeams) {
-      const project = await this.#repo.findProject(teamId);
+      const project = await repo.findProject(teamId);
       if (!project || !orgIds.has(project.organizationId)) {
         throw validationFailed('scoped_teams', 'You must be a member of all teams that you are scoping the key to.');
       }
@@ -145,7 +181,7 @@ export class AccountsService {
       createdAt: new Date(),
       lastUsedAt: null,
     };
-    await this.#repo.insertKey(key);
+    await repo.insertKey(key);
     return { id: key.id, label, scopes: key.scopes, scopedTeams, scopedOrganizations, value };
   }
 
@@ -154,23 +190,26 @@ export class AccountsService {
    * admin@localhost and a key with scope "*". Returns the raw key, or undefined if not empty.
    */
   async bootstrap(): Promise<{ key: CreatedKey; project: Project; user: User } | undefined> {
-    if ((await this.#repo.countOrganizations()) > 0) return undefined;
-    const org = await this.createOrganization('Default organization');
-    const project = await this.createProject({ id: 1, name: 'Default project', organizationId: org.id });
-    const user = await this.createUser({ email: 'admin@localhost', organizationId: org.id, level: 'owner' });
-    const key = await this.createKey({ email: user.email, label: 'Bootstrap key', scopes: ['*'] });
-    return { key, project, user };
+    // One transaction: a crash half-way leaves the database empty, to be bootstrapped again.
+    return this.#write(async (repo) => {
+      if ((await repo.countOrganizations()) > 0) return undefined;
+      const org = await this.#createOrganization(repo, 'Default organization');
+      const project = await this.#createProject(repo, { id: 1, name: 'Default project', organizationId: org.id });
+      const user = await this.#createUser(repo, { email: 'admin@localhost', organizationId: org.id, level: 'owner' });
+      const key = await this.#createKey(repo, { email: user.email, label: 'Bootstrap key', scopes: ['*'] });
+      return { key, project, user };
+    });
   }
 
-  async #organizationOrFirst(organizationId: string | undefined): Promise<Organization> {
+  async #organizationOrFirst(repo: AccountsRepository, organizationId: string | undefined): Promise<Organization> {
     if (organizationId !== undefined) {
-      const org = UUID_PATTERN.test(organizationId) ? await this.#repo.findOrganization(organizationId.toLowerCase()) : undefined;
+      const org = UUID_PATTERN.test(organizationId) ? await repo.findOrganization(organizationId.toLowerCase()) : undefined;
       if (!org) throw validationFailed('organization', `Organization ${organizationId} does not exist.`, 'does_not_exist');
       return org;
     }
-    const first = await this.#repo.firstOrganization();
+    const first = await repo.firstOrganization();
     if (first) return first;
-    return this.createOrganization('Default organization');
+    return this.#createOrganization(repo, 'Default organization');
   }
 }
 

@@ -2,7 +2,8 @@ import type { Generated, GeneratedAlways } from 'kysely';
 
 // Row types as both engines return them after dialect conversion in the repositories:
 // timestamps arrive as Date (PostgreSQL) or ISO text (SQLite), booleans as boolean or 0/1,
-// JSON as parsed values (PostgreSQL) or text (SQLite). Repositories normalise through dialect.ts.
+// JSON as parsed values (PostgreSQL) or text (SQLite). Repositories normalise through dialect.ts;
+// notebook content through the notebooks' storage (notebooks/storage/).
 export type DbTimestamp = Date | string;
 export type DbBoolean = boolean | number;
 
@@ -57,6 +58,8 @@ export interface PersonalApiKeyTable {
 }
 
 export interface NotebookTable {
+  /** SQLite only: the row key (rowid) the derived tables refer to. */
+  seq: GeneratedAlways<number>;
   id: string;
   short_id: string;
   team_id: number;
@@ -71,9 +74,9 @@ export interface NotebookTable {
   created_by_id: number | null;
   last_modified_at: DbTimestamp;
   last_modified_by_id: number | null;
-  /** SQLite only (migration 0008): orders like last_modified_at, keys notebook_search. */
+  /** SQLite only: orders like last_modified_at, keys notebook_search. */
   list_key: number | null;
-  /** PostgreSQL only, derived by the database (migration 0002): never written, read by the filters. */
+  /** PostgreSQL only, derived by the database: never written, read by the filters. */
   search_title: GeneratedAlways<unknown>;
   search_text: GeneratedAlways<unknown>;
   content_facts: GeneratedAlways<unknown>;
@@ -98,6 +101,38 @@ export interface NotebookCountTable {
   visible: number;
 }
 
+// The notebooks' derived tables, each kept by one engine (notebooks/storage/).
+
+/** SQLite: FTS5 over the listed notebooks' scoped lexemes, keyed (rowid) by list key. */
+export interface NotebookSearchTable {
+  rowid: number;
+  title: string;
+  text_content: string;
+}
+
+/** SQLite: one row per (project, contains fact, notebook), with the notebook's listed flag. */
+export interface NotebookContentFactTable {
+  team_id: number;
+  fact: string;
+  seq: number;
+  listed: number;
+}
+
+/** SQLite: the number of listed notebooks of a project holding a fact, kept by triggers. */
+export interface NotebookFactCountTable {
+  team_id: number;
+  fact: string;
+  listed: number;
+}
+
+/** PostgreSQL: one row per (project, fact, listed, notebook), kept by a trigger from content_facts. */
+export interface NotebookContentFactRowTable {
+  team_id: number;
+  fact: string;
+  listed: boolean;
+  notebook_id: string;
+}
+
 export interface Database {
   organizations: OrganizationTable;
   projects: ProjectTable;
@@ -106,5 +141,9 @@ export interface Database {
   personal_api_keys: PersonalApiKeyTable;
   notebooks: NotebookTable;
   notebook_counts: NotebookCountTable;
+  notebook_search: NotebookSearchTable;
+  notebook_content_facts: NotebookContentFactTable;
+  notebook_fact_counts: NotebookFactCountTable;
+  notebook_content_fact_rows: NotebookContentFactRowTable;
   activity_logs: ActivityLogTable;
 }

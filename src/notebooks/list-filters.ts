@@ -1,4 +1,5 @@
 import { validationFailed } from '../http/errors.ts';
+import { refuseNullCharacters } from '../http/null-characters.ts';
 import { lastValue } from '../http/query-params.ts';
 import { parseContains, type ContainsTest } from './contains/contains-grammar.ts';
 import { relativeDateParseEpochMicroseconds } from './relative-date.ts';
@@ -26,7 +27,6 @@ export interface ListOrder {
 const ORDER_COLUMNS: readonly string[] = ['title', 'created_at', 'last_modified_at'];
 export const DEFAULT_ORDER: ListOrder = { column: 'last_modified_at', descending: true };
 
-
 /** Python's uuid.UUID(hex=value) acceptance, returned in canonical hyphenated lowercase form. */
 export function canonicalUuid(value: string): string | undefined {
   const hex = value.replace(/urn:/g, '').replace(/uuid:/g, '').replace(/^\{+|\}+$/g, '').replace(/-/g, '');
@@ -53,7 +53,7 @@ function parseDate(attr: 'date_from' | 'date_to', value: string, timeZone: strin
   return new Date(Number(ms));
 }
 
-/** The notebook list's filters (notebooks-api.md §4.1.1), validated. */
+/** The notebook list's filters, validated. */
 export function parseListFilters(query: URLSearchParams, timeZone: string, now = new Date()): ListFilters {
   const filters: ListFilters = { createdByCaller: query.has('user'), contains: [] };
   for (const attr of ['created_by', 'last_modified_by'] as const) {
@@ -68,10 +68,7 @@ export function parseListFilters(query: URLSearchParams, timeZone: string, now =
   if (dateFrom !== undefined) filters.modifiedAfter = parseDate('date_from', dateFrom, timeZone, now);
   const dateTo = lastValue(query, 'date_to');
   if (dateTo !== undefined) filters.modifiedBefore = parseDate('date_to', dateTo, timeZone, now);
-  // PostgreSQL cannot take U+0000 in a text or jsonb parameter; one answer on both engines.
-  for (const attr of ['search', 'contains', 'short_id'] as const) {
-    if (lastValue(query, attr)?.includes('\u0000')) throw validationFailed(attr, 'Null characters are not allowed.', 'null_characters_not_allowed');
-  }
+  for (const attr of ['search', 'contains', 'short_id'] as const) refuseNullCharacters(attr, lastValue(query, attr));
   const search = lastValue(query, 'search');
   if (search !== undefined && searchQueryLexemes(search).length > 0) filters.search = search;
   const contains = lastValue(query, 'contains');
@@ -81,7 +78,7 @@ export function parseListFilters(query: URLSearchParams, timeZone: string, now =
   return filters;
 }
 
-/** Deviation 3: only title, created_at and last_modified_at, optionally with "-". */
+/** Only title, created_at and last_modified_at, optionally with "-" (PostHog takes any field: see the README). */
 export function parseOrder(query: URLSearchParams): ListOrder {
   const value = lastValue(query, 'order');
   if (value === undefined || value === '') return DEFAULT_ORDER;

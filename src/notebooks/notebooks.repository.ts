@@ -148,7 +148,6 @@ export class NotebooksRepository {
    * hottest read: its statement is compiled once.
    */
   async retrieve(teamId: number, shortId: string): Promise<RetrievedNotebook | undefined> {
-    if (shortId.includes('\u0000')) return undefined;
     const s = this.#storage;
     this.#retrieveSql ??= this.#db
       .selectFrom('notebooks')
@@ -169,8 +168,6 @@ export class NotebooksRepository {
   }
 
   async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {
-    // No short_id holds U+0000, and PostgreSQL refuses it in a text parameter.
-    if (shortId.includes('\u0000')) return undefined;
     const row = await db
       .selectFrom('notebooks')
       .select(DETAIL_COLUMNS)

@@ -6,7 +6,7 @@ import { callerOf } from '../auth/caller.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
 import { endpointNotFound, notFound, PlainResponse } from '../http/errors.ts';
 import { numberTextsOf } from '../http/json-body.ts';
-import { nullCharactersNotAllowed } from '../http/null-characters.ts';
+import { refuseNullCharacters } from '../http/null-characters.ts';
 import { limitOffsetLinks, parseLimitOffset, parsePageNumber } from '../http/pagination.ts';
 import { lastValue, queryOf } from '../http/query-params.ts';
 import { absoluteUrl, baseUrl } from '../http/routing.ts';
@@ -125,7 +125,7 @@ export async function notebooksRoutes(app: FastifyInstance, options: { services:
       const query = queryOf(request.url);
       const recordingId = lastValue(query, 'recording_id');
       if (recordingId === undefined || recordingId === '') throw new PlainResponse(400, { detail: 'recording_id is required' });
-      if (recordingId.includes('\u0000')) throw nullCharactersNotAllowed('recording_id');
+      refuseNullCharacters('recording_id', recordingId);
       return service.recordingComments(contextOf(request), recordingId, parseOrder(query));
     },
   });

@@ -55,7 +55,7 @@ describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 000
     });
     const { error } = await onlyInitial.migrateToLatest();
     if (error) throw error;
-    const accounts = new AccountsService(new AccountsRepository(db.kysely, db.dialect));
+    const accounts = new AccountsService(db, new AccountsRepository(db.kysely, db.dialect));
     const org = await accounts.createOrganization('Upgraded organization');
     projectId = (await accounts.createProject({ name: 'Upgraded project', organizationId: org.id })).id;
     await db.kysely

@@ -646,7 +646,7 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
     const db = await openDatabase(database.target);
     try {
       await migrateDatabase(db);
-      const accounts = new AccountsService(new AccountsRepository(db.kysely, db.dialect));
+      const accounts = new AccountsService(db, new AccountsRepository(db.kysely, db.dialect));
       const org = await accounts.createOrganization('Facts');
       const [teamId, otherTeamId] = [(await accounts.createProject({ name: 'A', organizationId: org.id })).id, (await accounts.createProject({ name: 'B', organizationId: org.id })).id];
       const random = seededRandom(23);
