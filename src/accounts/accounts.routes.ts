@@ -1,18 +1,22 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { unmappedMethods } from '../api/unmapped-methods.ts';
-import { callerOf } from '../auth/caller.ts';
+import { unmappedMethods } from '../http/unmapped-methods.ts';
+import { callerOf } from './caller.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
 import { permissionDenied } from '../http/errors.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
 import { queryOf } from '../http/query-params.ts';
 import { baseUrl } from '../http/routing.ts';
-import type { Services } from '../services.ts';
 import { presentMe, presentProject, presentProjectBasic } from './accounts.presenters.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
+import type { ProjectAccess } from './project-access.ts';
 
 /** The projects and the user, under /api. */
-export async function accountsRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
-  const { accountsRepository: accounts, projectAccess } = options.services;
+export async function accountsRoutes(
+  app: FastifyInstance,
+  options: { accounts: AccountsRepository; projectAccess: ProjectAccess },
+): Promise<void> {
+  const { accounts, projectAccess } = options;
 
   app.get('/projects/', {
     config: { scopes: ['project:read'] },

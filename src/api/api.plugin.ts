@@ -13,6 +13,6 @@ export async function apiPlugin(app: FastifyInstance, options: { services: Servi
   const { services } = options;
   app.addHook('preHandler', (request) => services.authenticator.authorize(request));
   await app.register(rateLimitPlugin, { limiter: services.rateLimiter, identity: (request) => request.caller?.rateLimitIdentity });
-  await app.register(accountsRoutes, { services });
-  await app.register(notebooksRoutes, { services, prefix: '/projects/:project_id/notebooks' });
+  await app.register(accountsRoutes, { accounts: services.accountsRepository, projectAccess: services.projectAccess });
+  await app.register(notebooksRoutes, { service: services.notebooks, prefix: '/projects/:project_id/notebooks' });
 }

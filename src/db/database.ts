@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type Migration, type Transaction } from 'kysely';
+import { type Kysely, Migrator, type Migration, type Transaction } from 'kysely';
 import type { Database } from './schema.ts';
 import { dialectFor, type Dialect, type Engine } from './dialect.ts';
-import { GroupCommit } from './group-commit.ts';
-import { NamedStatementPool } from './postgres-pool.ts';
+import type { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './migrations/migration-list.ts';
 import type { MigrationSteps } from './migrations/migration-steps.ts';
 
@@ -33,39 +30,15 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
   throw new Error(`DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got "${url.split(':')[0]}:…")`);
 }
 
-export async function openDatabase(
-  target: DatabaseTarget,
-  options: { poolSize?: number; sqliteSynchronous?: 'FULL' | 'NORMAL'; pgPreparedStatements?: boolean } = {},
-): Promise<Db> {
+export interface OpenOptions {
+  poolSize?: number;
+  sqliteSynchronous?: 'FULL' | 'NORMAL';
+  pgPreparedStatements?: boolean;
+}
+
+export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {
   const dialect = dialectFor(target.engine);
-  let kysely: Kysely<Database>;
-  if (target.engine === 'postgres') {
-    // Loaded only when used: a SQLite server starts without the PostgreSQL driver.
-    const { default: pg } = await import('pg');
-    // PostgreSQL returns int8 (count(*)) as a string; our counts fit in a JS number.
-    pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
-    const pool = new pg.Pool({ connectionString: target.location, max: options.poolSize ?? 10 });
-    // A connection that PostgreSQL ends between queries (a restart, pg_terminate_backend, a
-    // dropped database) reports it as an 'error' event, an uncaught exception without a
-    // listener; the pool discards that client and the next query opens a new connection.
-    pool.on('error', () => {});
-    pool.on('connect', (client) => {
-      client.on('error', () => {});
-      // Each execution of a named statement is planned for its values, as an unnamed one is;
-      // the SET is queued ahead of the connection's first query.
-      void client.query('set plan_cache_mode = force_custom_plan').catch(() => {});
-    });
-    // Named statements need a server session per connection: PG_PREPARED_STATEMENTS=off for a
-    // pooler in transaction mode (PgBouncer before 1.21).
-    const prepared = options.pgPreparedStatements ?? true;
-    kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: prepared ? new NamedStatementPool(pool) : pool }) });
-  } else {
-    if (target.location !== ':memory:') mkdirSync(dirname(target.location), { recursive: true });
-    const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
-    const database = new NodeSqliteDatabase(target.location, options.sqliteSynchronous);
-    kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  }
-  const groupCommit = target.engine === 'sqlite' ? new GroupCommit(kysely) : undefined;
+  const { kysely, groupCommit } = await dialect.open(target.location, options);
   return { kysely, dialect, groupCommit, close: () => kysely.destroy() };
 }
 

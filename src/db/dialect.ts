@@ -1,5 +1,7 @@
 import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import type { JsonValue } from '../json/json-value.ts';
+import type { OpenOptions } from './database.ts';
+import type { GroupCommit } from './group-commit.ts';
 import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
 import { postgresDialect } from './postgres-dialect.ts';
 import { sqliteDialect } from './sqlite-dialect.ts';
@@ -16,6 +18,8 @@ export type Executor = Kysely<Database> | Transaction<Database>;
  */
 export interface Dialect {
   readonly engine: Engine;
+  /** Connects to the database at `location`; SQLite's writes share transactions through group commit. */
+  open(location: string, options: OpenOptions): Promise<{ kysely: Kysely<Database>; groupCommit?: GroupCommit }>;
   timestamp(value: Date): DbTimestamp;
   readTimestamp(value: DbTimestamp): Date;
   readBoolean(value: DbBoolean): boolean;

@@ -1,7 +1,11 @@
-import { CompiledQuery, sql } from 'kysely';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import type { JsonValue } from '../json/json-value.ts';
 import { readCommitState } from './commit-state.ts';
 import type { Dialect } from './dialect.ts';
+import { GroupCommit } from './group-commit.ts';
+import type { Database } from './schema.ts';
 
 // data_version changes when another connection (or process) commits; total_changes() counts
 // this connection's own row changes, rolled back ones included.
@@ -9,6 +13,12 @@ const COMMIT_STATE = CompiledQuery.raw("select total_changes() || ':' || data_ve
 
 export const sqliteDialect: Dialect = {
   engine: 'sqlite',
+  async open(location, options) {
+    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+    const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: new NodeSqliteDatabase(location, options.sqliteSynchronous) }) });
+    return { kysely, groupCommit: new GroupCommit(kysely) };
+  },
   timestamp: (value) => value.toISOString(),
   readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
   readBoolean: (value) => value === true || value === 1,

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { presentActivityPage } from '../activity/activity.presenters.ts';
-import { unmappedMethods } from '../api/unmapped-methods.ts';
-import { callerOf } from '../auth/caller.ts';
+import { unmappedMethods } from '../http/unmapped-methods.ts';
+import { callerOf } from '../accounts/caller.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
 import { endpointNotFound, notFound, PlainResponse } from '../http/errors.ts';
 import { numberTextsOf } from '../http/json-body.ts';
@@ -10,7 +10,6 @@ import { refuseNullCharacters } from '../http/null-characters.ts';
 import { limitOffsetLinks, parseLimitOffset, parsePageNumber } from '../http/pagination.ts';
 import { lastValue, queryOf } from '../http/query-params.ts';
 import { absoluteUrl, baseUrl } from '../http/routing.ts';
-import type { Services } from '../services.ts';
 import { parseListFilters, parseOrder } from './list-filters.ts';
 import { parseNotebookWrite } from './notebook-fields.ts';
 import { presentNotebookListPage } from './notebooks.presenters.ts';
@@ -20,7 +19,7 @@ import {
   NotebookWriteSchema,
   RecordingCommentsQuerySchema,
 } from './notebooks.schemas.ts';
-import type { NotebookContext, NotebookInput } from './notebooks.service.ts';
+import type { NotebookContext, NotebookInput, NotebooksService } from './notebooks.service.ts';
 
 const TAGS = ['notebooks'];
 const PROJECT_PARAMS = Type.Object({ project_id: ProjectIdParamSchema });
@@ -50,8 +49,8 @@ function notebookInputOf(request: FastifyRequest): NotebookInput {
 }
 
 /** The notebook routes under /api/projects/:project_id/notebooks: each parses, calls one service, replies. */
-export async function notebooksRoutes(app: FastifyInstance, options: { services: Services }): Promise<void> {
-  const service = options.services.notebooks;
+export async function notebooksRoutes(app: FastifyInstance, options: { service: NotebooksService }): Promise<void> {
+  const { service } = options;
 
   // The collection answers with and without the trailing slash (ignoreTrailingSlash); registering
   // it once keeps one path in the OpenAPI document.

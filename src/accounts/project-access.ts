@@ -1,5 +1,5 @@
-import type { AccountsRepository, Project } from '../accounts/accounts.repository.ts';
-import { keyHasScope } from '../accounts/api-keys.ts';
+import type { AccountsRepository, Project } from './accounts.repository.ts';
+import { keyHasScope } from './api-keys.ts';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import { permissionDenied, projectNotFound } from '../http/errors.ts';
 import type { Caller } from './caller.ts';

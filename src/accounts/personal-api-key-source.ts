@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { AccountsRepository } from '../accounts/accounts.repository.ts';
-import { hashKeyValue } from '../accounts/api-keys.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
+import { hashKeyValue } from './api-keys.ts';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import { findPersonalApiKey } from '../http/credentials.ts';
 import { authenticationFailed } from '../http/errors.ts';

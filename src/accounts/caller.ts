@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { PersonalApiKey, Project, User } from '../accounts/accounts.repository.ts';
+import type { PersonalApiKey, Project, User } from './accounts.repository.ts';
 
 /** Who is calling: a user, and the personal API key they called with, if they used one. */
 export interface Caller {
