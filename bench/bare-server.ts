@@ -33,7 +33,9 @@ if (import.meta.main) {
   server.keepAliveTimeout = 60_000;
   server.listen(Number(portText), '127.0.0.1', () => {
     const address = server.address();
-    process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ port: typeof address === 'object' && address !== null ? address.port : 0 })}\n`,
+    );
   });
   process.on('SIGTERM', () => server.close(() => process.exit(0)));
 }

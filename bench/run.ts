@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import autocannon, { type AutocannonClient, type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import pg from 'pg';
 import type { RecordedResponse } from './bare-server.ts';
-import { checkGeneratedSearchText, sampleNotebookBody, seedPostgres, seedSqlite, type SeededData } from './seed.ts';
+import { checkGeneratedSearchText, type SeededData, sampleNotebookBody, seedPostgres, seedSqlite } from './seed.ts';
 
 // `npm run bench`: seeds a fresh database, starts the real server as a child process, drives it
 // with autocannon scenario by scenario, measures a bare node:http server answering the same
@@ -91,7 +91,10 @@ function parseOptions(argv: string[]): Options {
     warmup: Math.max(1, Math.round(duration / 5)),
     connections: Math.floor(number(values.connections, 10, '--connections')),
     quick,
-    scale: values.scale || scalePoints ? (scalePoints ?? (quick ? [1_000, 2_000, 5_000] : [10_000, 100_000, 1_000_000])) : null,
+    scale:
+      values.scale || scalePoints
+        ? (scalePoints ?? (quick ? [1_000, 2_000, 5_000] : [10_000, 100_000, 1_000_000]))
+        : null,
     only: values.only ? new Set(values.only.split(',')) : null,
     cpuProf: values['cpu-prof'],
     keep: values.keep,
@@ -173,18 +176,33 @@ interface HttpAnswer {
   body: Buffer;
 }
 
-function send(port: number, method: string, path: string, headers: Record<string, string>, body?: string): Promise<HttpAnswer> {
+function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<HttpAnswer> {
   return new Promise((resolveAnswer, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const pairs: Array<[string, string]> = [];
-        for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
-        resolveAnswer({ status: res.statusCode ?? 0, headers: pairs, body: Buffer.concat(chunks) });
-      });
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const pairs: Array<[string, string]> = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) pairs.push([res.rawHeaders[i], res.rawHeaders[i + 1]]);
+          resolveAnswer({ status: res.statusCode ?? 0, headers: pairs, body: Buffer.concat(chunks) });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -225,13 +243,28 @@ class ServerProcess {
   }
 
   /** Spawns `node src/cli.ts serve` and waits for the first 200 on /_readyz. */
-  static async start(databaseUrl: string, options: { cpuProfDir?: string; env?: Record<string, string> }): Promise<ServerProcess> {
+  static async start(
+    databaseUrl: string,
+    options: { cpuProfDir?: string; env?: Record<string, string> },
+  ): Promise<ServerProcess> {
     const port = await freePort();
-    const args = [...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []), join(ROOT, 'src', 'cli.ts'), 'serve'];
+    const args = [
+      ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      join(ROOT, 'src', 'cli.ts'),
+      'serve',
+    ];
     const started = performance.now();
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMITS: 'off', ...options.env },
+      env: {
+        ...process.env,
+        DATABASE_URL: databaseUrl,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        RATE_LIMITS: 'off',
+        ...options.env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const server = new ServerProcess(child, port);
@@ -283,7 +316,9 @@ class BareServer {
 
   static async start(recorded: RecordedResponse, file: string): Promise<BareServer> {
     writeFileSync(file, JSON.stringify(recorded));
-    const child = spawn(process.execPath, [join(ROOT, 'bench', 'bare-server.ts'), file, '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bench', 'bare-server.ts'), file, '0'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const port = await new Promise<number>((resolvePort, reject) => {
       let buffer = '';
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -372,7 +407,11 @@ function buildScenarios(engine: Engine, data: SeededData, connections: number): 
     },
     list('list', 'list, default page', ''),
     list('search', `list ?search=${data.searchWord} (${data.searchMatches} matches)`, `?search=${data.searchWord}`),
-    list('contains-id', `list ?contains=recording:<id> (${data.recordingMatches} matches)`, `?contains=recording:${data.recordingId}`),
+    list(
+      'contains-id',
+      `list ?contains=recording:<id> (${data.recordingMatches} matches)`,
+      `?contains=recording:${data.recordingId}`,
+    ),
     list('contains-any', `list ?contains=recording:true (${data.recordingAny} matches)`, '?contains=recording:true'),
     {
       key: 'patch',
@@ -383,7 +422,10 @@ function buildScenarios(engine: Engine, data: SeededData, connections: number): 
         // The bare server changes nothing: its connections count versions on a copy.
         const versions = target === 'ours' ? ownVersions : Array.from(ownVersions);
         if (index === 0) patchRun += 1;
-        const first = 1 + (patchRun * connections * perConnection) % Math.max(1, data.shortIds.length - 1 - connections * perConnection);
+        const first =
+          1 +
+          ((patchRun * connections * perConnection) %
+            Math.max(1, data.shortIds.length - 1 - connections * perConnection));
         const mine: number[] = [];
         for (let k = 0; k < perConnection; k++) mine.push(first + index + k * connections);
         let turn = 0;
@@ -422,7 +464,14 @@ interface Measurement {
   statusCodes: string;
 }
 
-async function measure(port: number, apiKey: string, scenario: Scenario, target: 'ours' | 'bare', connections: number, duration: number): Promise<Measurement> {
+async function measure(
+  port: number,
+  apiKey: string,
+  scenario: Scenario,
+  target: 'ours' | 'bare',
+  connections: number,
+  duration: number,
+): Promise<Measurement> {
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
   let clients = 0;
   const result: AutocannonResult = await autocannon({
@@ -436,7 +485,13 @@ async function measure(port: number, apiKey: string, scenario: Scenario, target:
       const request: AutocannonRequest = {
         setupRequest: (req) => {
           const spec = generator.next();
-          return { ...req, method: spec.method, path: spec.path, headers, ...(spec.body === undefined ? {} : { body: spec.body }) };
+          return {
+            ...req,
+            method: spec.method,
+            path: spec.path,
+            headers,
+            ...(spec.body === undefined ? {} : { body: spec.body }),
+          };
         },
         ...(generator.answered ? { onResponse: (status: number) => generator.answered?.(status) } : {}),
       };
@@ -446,7 +501,15 @@ async function measure(port: number, apiKey: string, scenario: Scenario, target:
   const codes = Object.entries(result.statusCodeStats)
     .map(([code, stat]) => `${code}×${stat.count}`)
     .join(' ');
-  return { rps: result.requests.average, completed: result.latency.totalCount ?? result.requests.total, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, statusCodes: codes };
+  return {
+    rps: result.requests.average,
+    completed: result.latency.totalCount ?? result.requests.total,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    statusCodes: codes,
+  };
 }
 
 interface ScenarioResult {
@@ -460,7 +523,13 @@ interface ScenarioResult {
 }
 
 /** A warm-up, then the measured run, at `--connections` for `--duration` seconds. */
-async function warmAndMeasure(port: number, data: SeededData, scenario: Scenario, target: 'ours' | 'bare', options: Options): Promise<Measurement> {
+async function warmAndMeasure(
+  port: number,
+  data: SeededData,
+  scenario: Scenario,
+  target: 'ours' | 'bare',
+  options: Options,
+): Promise<Measurement> {
   await measure(port, data.apiKey, scenario, target, options.connections, options.warmup);
   return measure(port, data.apiKey, scenario, target, options.connections, options.duration);
 }
@@ -469,11 +538,29 @@ async function warmAndMeasure(port: number, data: SeededData, scenario: Scenario
  * Records one real response of the scenario, starts a bare server answering exactly those bytes
  * and headers, and runs `fn` against it; the bare server is stopped afterwards.
  */
-async function withBareServer<T>(server: ServerProcess, data: SeededData, scenario: Scenario, file: string, fn: (bare: BareServer, answer: HttpAnswer) => Promise<T>): Promise<T> {
+async function withBareServer<T>(
+  server: ServerProcess,
+  data: SeededData,
+  scenario: Scenario,
+  file: string,
+  fn: (bare: BareServer, answer: HttpAnswer) => Promise<T>,
+): Promise<T> {
   const spec = scenario.sample();
-  const answer = await send(server.port, spec.method, spec.path, { authorization: `Bearer ${data.apiKey}`, 'content-type': 'application/json' }, spec.body);
-  if (answer.status >= 300) throw new Error(`${scenario.key}: sample request answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
-  const bare = await BareServer.start({ status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') }, file);
+  const answer = await send(
+    server.port,
+    spec.method,
+    spec.path,
+    { authorization: `Bearer ${data.apiKey}`, 'content-type': 'application/json' },
+    spec.body,
+  );
+  if (answer.status >= 300)
+    throw new Error(
+      `${scenario.key}: sample request answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`,
+    );
+  const bare = await BareServer.start(
+    { status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') },
+    file,
+  );
   try {
     return await fn(bare, answer);
   } finally {
@@ -481,7 +568,13 @@ async function withBareServer<T>(server: ServerProcess, data: SeededData, scenar
   }
 }
 
-async function runScenario(server: ServerProcess, data: SeededData, scenario: Scenario, options: Options, scratch: string): Promise<ScenarioResult> {
+async function runScenario(
+  server: ServerProcess,
+  data: SeededData,
+  scenario: Scenario,
+  options: Options,
+  scratch: string,
+): Promise<ScenarioResult> {
   log(`  ${scenario.key}: warm-up and ${options.duration} s against the server`);
   const ours = await warmAndMeasure(server.port, data, scenario, 'ours', options);
   return withBareServer(server, data, scenario, join(scratch, `${scenario.key}.json`), async (bare, answer) => {
@@ -506,7 +599,12 @@ interface LatencyResult {
  * One request at a time for `duration` seconds over one keep-alive connection, timed with
  * microsecond resolution (autocannon's histogram has whole milliseconds).
  */
-async function sequentialLatency(port: number, apiKey: string, spec: () => RequestSpec, duration: number): Promise<{ p50: number; p99: number; rps: number; samples: number }> {
+async function sequentialLatency(
+  port: number,
+  apiKey: string,
+  spec: () => RequestSpec,
+  duration: number,
+): Promise<{ p50: number; p99: number; rps: number; samples: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const headers = { authorization: `Bearer ${apiKey}` };
   const samples: number[] = [];
@@ -532,10 +630,21 @@ async function sequentialLatency(port: number, apiKey: string, spec: () => Reque
   }
   samples.sort((a, b) => a - b);
   const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))];
-  return { p50: at(0.5), p99: at(0.99), rps: samples.length / ((performance.now() - started) / 1000), samples: samples.length };
+  return {
+    p50: at(0.5),
+    p99: at(0.99),
+    rps: samples.length / ((performance.now() - started) / 1000),
+    samples: samples.length,
+  };
 }
 
-async function lightLoad(server: ServerProcess, data: SeededData, engine: Engine, duration: number, bareScratch?: string): Promise<LatencyResult[]> {
+async function lightLoad(
+  server: ServerProcess,
+  data: SeededData,
+  engine: Engine,
+  duration: number,
+  bareScratch?: string,
+): Promise<LatencyResult[]> {
   const scenarios = buildScenarios(engine, data, 1).filter((s) => LIST_SCENARIOS.includes(s.key));
   const results: LatencyResult[] = [];
   for (const scenario of scenarios) {
@@ -543,15 +652,28 @@ async function lightLoad(server: ServerProcess, data: SeededData, engine: Engine
     const next = scenario.connection(0, 'ours').next;
     await sequentialLatency(server.port, data.apiKey, next, 1);
     const m = await sequentialLatency(server.port, data.apiKey, next, duration);
-    const result: LatencyResult = { key: scenario.key, label: scenario.label, p50: m.p50, p99: m.p99, rps: m.rps, samples: m.samples };
+    const result: LatencyResult = {
+      key: scenario.key,
+      label: scenario.label,
+      p50: m.p50,
+      p99: m.p99,
+      rps: m.rps,
+      samples: m.samples,
+    };
     if (bareScratch !== undefined) {
       // The machine's floor at that moment: the same bytes from a bare server, one at a time.
-      result.bare = await withBareServer(server, data, scenario, join(bareScratch, `${scenario.key}-1.json`), async (bare) => {
-        const bareNext = scenario.connection(0, 'bare').next;
-        await sequentialLatency(bare.port, data.apiKey, bareNext, 1);
-        const b = await sequentialLatency(bare.port, data.apiKey, bareNext, duration);
-        return { p50: b.p50, p99: b.p99 };
-      });
+      result.bare = await withBareServer(
+        server,
+        data,
+        scenario,
+        join(bareScratch, `${scenario.key}-1.json`),
+        async (bare) => {
+          const bareNext = scenario.connection(0, 'bare').next;
+          await sequentialLatency(bare.port, data.apiKey, bareNext, 1);
+          const b = await sequentialLatency(bare.port, data.apiKey, bareNext, duration);
+          return { p50: b.p50, p99: b.p99 };
+        },
+      );
     }
     results.push(result);
   }
@@ -566,7 +688,8 @@ function log(text: string): void {
   process.stderr.write(`${text}\n`);
 }
 
-const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmt = (value: number, digits = 0) =>
+  value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const mb = (kb: number) => `${fmt(kb / 1024, 0)} MB`;
 const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
 
@@ -580,7 +703,10 @@ async function machine(engine: Engine, options: Options): Promise<string> {
     postgresVersion = (await client.query<{ server_version: string }>('show server_version')).rows[0].server_version;
     await client.end();
   }
-  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ');
   const git = (args: string[]) => {
     try {
       return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
@@ -602,15 +728,30 @@ function seedLine(data: SeededData, notebooks: number): string {
   return `${fmt(data.total)} notebooks (${fmt(notebooks)} in the big project, ${fmt(data.total - notebooks)} in 4 others; ${fmt(data.contentBytes / 1e6, 0)} MB of content, plus a "created" activity row each) in ${fmt(data.seconds, 1)} s = ${fmt(data.total / data.seconds)} notebooks/s`;
 }
 
-function engineReport(engine: Engine, options: Options, machineText: string, data: SeededData, server: ServerProcess, results: ScenarioResult[], latency: LatencyResult[], secondStartMs: number | undefined): string {
+function engineReport(
+  engine: Engine,
+  options: Options,
+  machineText: string,
+  data: SeededData,
+  server: ServerProcess,
+  results: ScenarioResult[],
+  latency: LatencyResult[],
+  secondStartMs: number | undefined,
+): string {
   const lines: string[] = [];
-  lines.push(`## ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} — ${fmt(options.notebooks)} notebooks in the big project`);
+  lines.push(
+    `## ${engine === 'sqlite' ? 'SQLite' : 'PostgreSQL'} — ${fmt(options.notebooks)} notebooks in the big project`,
+  );
   lines.push('');
   lines.push(machineText);
-  lines.push(`- ${options.connections} connections, ${options.duration} s per measurement after a ${options.warmup} s warm-up; seed ${SEED}`);
+  lines.push(
+    `- ${options.connections} connections, ${options.duration} s per measurement after a ${options.warmup} s warm-up; seed ${SEED}`,
+  );
   lines.push(`- seeding: ${seedLine(data, options.notebooks)}`);
   lines.push('');
-  lines.push('| scenario | ours req/s | bare req/s | ours ÷ bare | target | | ours p50 / p99 ms | bare p50 / p99 ms | response | non-2xx (ours) |');
+  lines.push(
+    '| scenario | ours req/s | bare req/s | ours ÷ bare | target | | ours p50 / p99 ms | bare p50 / p99 ms | response | non-2xx (ours) |',
+  );
   lines.push('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|');
   for (const r of results) {
     const ratio = r.bare.rps > 0 ? r.ours.rps / r.bare.rps : 0;
@@ -621,14 +762,18 @@ function engineReport(engine: Engine, options: Options, machineText: string, dat
   lines.push('');
   const uncached = results.filter((r) => r.uncached !== undefined);
   if (uncached.length > 0) {
-    lines.push('The list scenarios again with the list cache off (`LIST_CACHE_MB=0`): every request read and rendered through the indexes; the bare figure is the one above.');
+    lines.push(
+      'The list scenarios again with the list cache off (`LIST_CACHE_MB=0`): every request read and rendered through the indexes; the bare figure is the one above.',
+    );
     lines.push('');
     lines.push('| scenario | ours req/s | bare req/s | ours ÷ bare | target | | ours p50 / p99 ms | non-2xx (ours) |');
     lines.push('|---|---:|---:|---:|---:|---|---:|---:|');
     for (const r of uncached) {
       const m = r.uncached as Measurement;
       const ratio = r.bare.rps > 0 ? m.rps / r.bare.rps : 0;
-      lines.push(`| ${r.scenario.label} | ${fmt(m.rps)} | ${fmt(r.bare.rps)} | ${ratio.toFixed(2)} | ≥ ${r.scenario.target} | ${verdict(ratio >= r.scenario.target)} | ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} | ${m.non2xx + m.errors} |`);
+      lines.push(
+        `| ${r.scenario.label} | ${fmt(m.rps)} | ${fmt(r.bare.rps)} | ${ratio.toFixed(2)} | ≥ ${r.scenario.target} | ${verdict(ratio >= r.scenario.target)} | ${fmt(m.p50, 1)} / ${fmt(m.p99, 1)} | ${m.non2xx + m.errors} |`,
+      );
     }
     lines.push('');
   }
@@ -639,15 +784,26 @@ function engineReport(engine: Engine, options: Options, machineText: string, dat
     lines.push('|---|---:|---:|---:|---|---:|---:|---:|');
     for (const l of latency) {
       const bare = l.bare ? `${fmt(l.bare.p50, 2)} / ${fmt(l.bare.p99, 2)}` : '–';
-      lines.push(`| ${l.label} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ≤ 15 | ${engine === 'sqlite' ? verdict(l.p99 <= 15) : ''} | ${fmt(l.rps, l.rps < 10 ? 1 : 0)} | ${fmt(l.samples)} | ${bare} |`);
+      lines.push(
+        `| ${l.label} | ${fmt(l.p50, 2)} | ${fmt(l.p99, 2)} | ≤ 15 | ${engine === 'sqlite' ? verdict(l.p99 <= 15) : ''} | ${fmt(l.rps, l.rps < 10 ? 1 : 0)} | ${fmt(l.samples)} | ${bare} |`,
+      );
     }
     lines.push('');
-    lines.push("The bare column is the machine's floor at that moment: the same bytes from a bare node:http server, one request at a time.");
+    lines.push(
+      "The bare column is the machine's floor at that moment: the same bytes from a bare node:http server, one request at a time.",
+    );
     lines.push('');
   }
-  const starts = [`${fmt(server.coldStartMs)} ms for the server under test, started straight after seeding (target ≤ 1000: ${verdict(server.coldStartMs <= 1000)})`];
-  if (secondStartMs !== undefined) starts.push(`${fmt(secondStartMs)} ms for the second, cache-off server started after it (${verdict(secondStartMs <= 1000)})`);
-  lines.push(`Resources: cold start (spawn → first 200 on /_readyz) ${starts.join('; ')}; peak RSS (VmHWM) of the server under test over the whole run ${mb(server.peakRssKb)}.`);
+  const starts = [
+    `${fmt(server.coldStartMs)} ms for the server under test, started straight after seeding (target ≤ 1000: ${verdict(server.coldStartMs <= 1000)})`,
+  ];
+  if (secondStartMs !== undefined)
+    starts.push(
+      `${fmt(secondStartMs)} ms for the second, cache-off server started after it (${verdict(secondStartMs <= 1000)})`,
+    );
+  lines.push(
+    `Resources: cold start (spawn → first 200 on /_readyz) ${starts.join('; ')}; peak RSS (VmHWM) of the server under test over the whole run ${mb(server.peakRssKb)}.`,
+  );
   lines.push('');
   return lines.join('\n');
 }
@@ -663,14 +819,18 @@ interface ScalePoint {
 function scaleReport(engine: Engine, points: ScalePoint[]): string {
   const keys = LIST_SCENARIOS;
   const lines = [`### Growth (${engine}): latency at 1 connection with the list cache off, p50 / p99 ms`, ''];
-  lines.push('| notebooks in the big project | seeding | list | search | contains=recording:<id> | contains=recording:true | cold start | peak RSS |');
+  lines.push(
+    '| notebooks in the big project | seeding | list | search | contains=recording:<id> | contains=recording:true | cold start | peak RSS |',
+  );
   lines.push('|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const p of points) {
     const cells = keys.map((k) => {
       const l = p.latency.find((x) => x.key === k);
       return l ? `${fmt(l.p50, 2)} / ${fmt(l.p99, 2)}` : '–';
     });
-    lines.push(`| ${fmt(p.notebooks)} | ${fmt(p.data.seconds, 0)} s (${fmt(p.data.total / p.data.seconds)}/s) | ${cells.join(' | ')} | ${fmt(p.coldStartMs)} ms | ${mb(p.peakRssKb)} |`);
+    lines.push(
+      `| ${fmt(p.notebooks)} | ${fmt(p.data.seconds, 0)} s (${fmt(p.data.total / p.data.seconds)}/s) | ${cells.join(' | ')} | ${fmt(p.coldStartMs)} ms | ${mb(p.peakRssKb)} |`,
+    );
   }
   const base = points.find((p) => p.notebooks === 100_000);
   const top = points.find((p) => p.notebooks === 1_000_000);
@@ -680,9 +840,14 @@ function scaleReport(engine: Engine, points: ScalePoint[]): string {
       const a = base.latency.find((x) => x.key === k);
       const b = top.latency.find((x) => x.key === k);
       // p50 is printed too: one noisy second can move a p99 either way on a shared machine.
-      if (a && b) lines.push(`- ${k}: p99 at 1M ÷ p99 at 100k = ${(b.p99 / a.p99).toFixed(2)} (target ≤ 2: ${verdict(b.p99 / a.p99 <= 2)}); p50 ratio ${(b.p50 / a.p50).toFixed(2)}`);
+      if (a && b)
+        lines.push(
+          `- ${k}: p99 at 1M ÷ p99 at 100k = ${(b.p99 / a.p99).toFixed(2)} (target ≤ 2: ${verdict(b.p99 / a.p99 <= 2)}); p50 ratio ${(b.p50 / a.p50).toFixed(2)}`,
+        );
     }
-    lines.push(`- peak RSS during the 1M run: ${mb(top.peakRssKb)} (target ≤ 300 MB: ${verdict(top.peakRssKb <= 300 * 1024)})`);
+    lines.push(
+      `- peak RSS during the 1M run: ${mb(top.peakRssKb)} (target ≤ 300 MB: ${verdict(top.peakRssKb <= 300 * 1024)})`,
+    );
   }
   lines.push('');
   return lines.join('\n');
@@ -701,7 +866,9 @@ async function withSeededServer<T>(
 ): Promise<T> {
   const database = await createDatabase(engine, options);
   try {
-    log(`seeding ${engine} (${database.describe}): ${fmt(notebooks)} notebooks in the big project and as many again in other projects`);
+    log(
+      `seeding ${engine} (${database.describe}): ${fmt(notebooks)} notebooks in the big project and as many again in other projects`,
+    );
     const data = await seed(engine, database, notebooks);
     log(`  ${seedLine(data, notebooks)}`);
     const running = await ServerProcess.start(database.url, serverOptions);
@@ -729,35 +896,63 @@ async function main(): Promise<void> {
   checkGeneratedSearchText({ notebooks: options.notebooks, seed: SEED }, 50);
   const machineText = await machine(engine, options);
   const cpuProfDir = options.cpuProf ? join(OUT_DIR, `prof-${engine}-${stamp}`) : undefined;
-  const sections: string[] = [`# Notebooks benchmark (${engine})`, '', `Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\``, ''];
+  const sections: string[] = [
+    `# Notebooks benchmark (${engine})`,
+    '',
+    `Command: \`npm run bench -- ${process.argv.slice(2).join(' ')}\``,
+    '',
+  ];
   try {
-    const main = await withSeededServer(engine, options, options.notebooks, { cpuProfDir }, async (data, server, databaseUrl) => {
-      const scenarios = buildScenarios(engine, data, options.connections).filter((s) => options.only === null || options.only.has(s.key));
-      // First, on the data exactly as seeded (writes come last), a second server with the list
-      // cache off: latency at light load and the list scenarios as the indexes answer them. The
-      // server under test waits idle meanwhile.
-      let latency: LatencyResult[] = [];
-      let secondStartMs: number | undefined;
-      const uncached = new Map<string, Measurement>();
-      const listScenarios = scenarios.filter((s) => LIST_SCENARIOS.includes(s.key));
-      if (listScenarios.length > 0) {
-        const plain = await ServerProcess.start(databaseUrl, { env: UNCACHED });
-        secondStartMs = plain.coldStartMs;
-        try {
-          if (options.only === null) latency = await lightLoad(plain, data, engine, options.duration, scratch);
-          for (const scenario of listScenarios) {
-            log(`  ${scenario.key}: warm-up and ${options.duration} s against the server with LIST_CACHE_MB=0`);
-            uncached.set(scenario.key, await warmAndMeasure(plain.port, data, scenario, 'ours', options));
+    const main = await withSeededServer(
+      engine,
+      options,
+      options.notebooks,
+      { cpuProfDir },
+      async (data, server, databaseUrl) => {
+        const scenarios = buildScenarios(engine, data, options.connections).filter(
+          (s) => options.only === null || options.only.has(s.key),
+        );
+        // First, on the data exactly as seeded (writes come last), a second server with the list
+        // cache off: latency at light load and the list scenarios as the indexes answer them. The
+        // server under test waits idle meanwhile.
+        let latency: LatencyResult[] = [];
+        let secondStartMs: number | undefined;
+        const uncached = new Map<string, Measurement>();
+        const listScenarios = scenarios.filter((s) => LIST_SCENARIOS.includes(s.key));
+        if (listScenarios.length > 0) {
+          const plain = await ServerProcess.start(databaseUrl, { env: UNCACHED });
+          secondStartMs = plain.coldStartMs;
+          try {
+            if (options.only === null) latency = await lightLoad(plain, data, engine, options.duration, scratch);
+            for (const scenario of listScenarios) {
+              log(`  ${scenario.key}: warm-up and ${options.duration} s against the server with LIST_CACHE_MB=0`);
+              uncached.set(scenario.key, await warmAndMeasure(plain.port, data, scenario, 'ours', options));
+            }
+          } finally {
+            await plain.stop();
           }
-        } finally {
-          await plain.stop();
         }
-      }
-      const results: ScenarioResult[] = [];
-      for (const scenario of scenarios) results.push({ ...(await runScenario(server, data, scenario, options, scratch)), uncached: uncached.get(scenario.key) });
-      return { data, results, latency, server, secondStartMs };
-    });
-    sections.push(engineReport(engine, options, machineText, main.data, main.server, main.results, main.latency, main.secondStartMs));
+        const results: ScenarioResult[] = [];
+        for (const scenario of scenarios)
+          results.push({
+            ...(await runScenario(server, data, scenario, options, scratch)),
+            uncached: uncached.get(scenario.key),
+          });
+        return { data, results, latency, server, secondStartMs };
+      },
+    );
+    sections.push(
+      engineReport(
+        engine,
+        options,
+        machineText,
+        main.data,
+        main.server,
+        main.results,
+        main.latency,
+        main.secondStartMs,
+      ),
+    );
     if (cpuProfDir) sections.push(`CPU profile of the server: ${cpuProfDir}\n`);
     if (options.scale) {
       const points: ScalePoint[] = [];

@@ -1,17 +1,17 @@
 import { once } from 'node:events';
 import { closeSync, fsyncSync, openSync } from 'node:fs';
-import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import pg from 'pg';
-import { openDatabase, type DatabaseTarget } from '../src/db/database.ts';
-import { createServices, migrateDatabase } from '../src/services.ts';
+import { renderJsonbText } from '../src/compat/python-json-text.ts';
+import { type DatabaseTarget, openDatabase } from '../src/db/database.ts';
 import type { JsonObject, JsonValue } from '../src/json/json-value.ts';
 import { toJsonbOrder, toJsonbText } from '../src/json/jsonb-text.ts';
 import { containsFacts } from '../src/notebooks/contains/contains-facts.ts';
-import { renderJsonbText } from '../src/compat/python-json-text.ts';
 import { lexemes } from '../src/notebooks/search/search-text.ts';
 import { FILL_CONTENT_FACT_ROWS } from '../src/notebooks/storage/postgres-notebook-storage.ts';
 import { LIST_KEY_SLOTS, listKeyBucket, searchTerm } from '../src/notebooks/storage/sqlite-notebook-storage.ts';
+import { createServices, migrateDatabase } from '../src/services.ts';
 
 // A deterministic data set for the benchmark: the same seed gives the same notebooks, ids and
 // all, so two runs (or two engines) measure the same data.
@@ -189,7 +189,9 @@ class NotebookGenerator {
     const roll = plant ? 1 : this.#rng();
     if (roll < 0.2) {
       const text = this.#sentence(2, 6).slice(0, -1);
-      return this.#block({ type: 'heading', attrs: { level: this.#int(2, 3) }, content: [{ type: 'text', text }] }, [text]);
+      return this.#block({ type: 'heading', attrs: { level: this.#int(2, 3) }, content: [{ type: 'text', text }] }, [
+        text,
+      ]);
     }
     if (roll < 0.45) {
       const items: JsonObject[] = [];
@@ -200,7 +202,14 @@ class NotebookGenerator {
         texts.push(text);
         items.push({ type: 'listItem', content: [{ type: 'paragraph', content: this.#inline(text) }] });
       }
-      return this.#block({ type: this.#rng() < 0.7 ? 'bulletList' : 'orderedList', ...(this.#rng() < 0.5 ? {} : { attrs: { start: 1 } }), content: items }, texts);
+      return this.#block(
+        {
+          type: this.#rng() < 0.7 ? 'bulletList' : 'orderedList',
+          ...(this.#rng() < 0.5 ? {} : { attrs: { start: 1 } }),
+          content: items,
+        },
+        texts,
+      );
     }
     const text = this.#paragraphText(plant);
     return this.#block({ type: 'paragraph', content: this.#inline(text) }, [text]);
@@ -233,7 +242,10 @@ class NotebookGenerator {
     const end = text.indexOf(' ', cut + 1 + Math.floor(this.#rng() * 20));
     if (cut < 0 || end < 0) return [{ type: 'text', text }];
     const mark = this.#pick(['bold', 'italic', 'code', 'link']);
-    const marks: JsonValue = mark === 'link' ? [{ type: 'link', attrs: { href: 'https://example.com/docs', target: '_blank', class: null } }] : [{ type: mark }];
+    const marks: JsonValue =
+      mark === 'link'
+        ? [{ type: 'link', attrs: { href: 'https://example.com/docs', target: '_blank', class: null } }]
+        : [{ type: mark }];
     return [
       { type: 'text', text: text.slice(0, cut + 1) },
       { type: 'text', text: text.slice(cut + 1, end), marks },
@@ -250,7 +262,14 @@ class NotebookGenerator {
   }
 
   #nodeAttrs(extra: JsonObject): JsonObject {
-    return { ...extra, nodeId: uuidFrom(this.#rng, END_MS - YEAR_MS), height: null, title: null, __init: null, children: null };
+    return {
+      ...extra,
+      nodeId: uuidFrom(this.#rng, END_MS - YEAR_MS),
+      height: null,
+      title: null,
+      __init: null,
+      children: null,
+    };
   }
 
   /**
@@ -298,7 +317,9 @@ class NotebookGenerator {
 
     const specials: Array<() => Block> = [];
     for (const recording of recordings) {
-      specials.push(() => this.#block({ type: 'ph-recording', attrs: this.#nodeAttrs({ id: recording, noInspector: false }) }, []));
+      specials.push(() =>
+        this.#block({ type: 'ph-recording', attrs: this.#nodeAttrs({ id: recording, noInspector: false }) }, []),
+      );
       const comments = rng() < 0.6 ? this.#int(1, 4) : 0;
       for (let i = 0; i < comments; i++) {
         specials.push(() => {
@@ -309,7 +330,10 @@ class NotebookGenerator {
           return this.#block(
             {
               type: 'paragraph',
-              content: [{ type: 'ph-replay-timestamp', attrs: { playbackTime, sessionRecordingId: recording } }, { type: 'text', text: comment }],
+              content: [
+                { type: 'ph-replay-timestamp', attrs: { playbackTime, sessionRecordingId: recording } },
+                { type: 'text', text: comment },
+              ],
             },
             [`${stamp}${comment}`],
           );
@@ -318,10 +342,21 @@ class NotebookGenerator {
     }
     if (hasQuery) {
       specials.push(() =>
-        this.#block({ type: 'ph-query', attrs: this.#nodeAttrs({ query: { kind: 'SavedInsightNode', shortId: shortIdOf(this.#int(0, 5000) + 7_000_000_000) } }) }, []),
+        this.#block(
+          {
+            type: 'ph-query',
+            attrs: this.#nodeAttrs({
+              query: { kind: 'SavedInsightNode', shortId: shortIdOf(this.#int(0, 5000) + 7_000_000_000) },
+            }),
+          },
+          [],
+        ),
       );
     }
-    if (hasFlag) specials.push(() => this.#block({ type: 'ph-feature-flag', attrs: this.#nodeAttrs({ id: this.#int(1, 400) }) }, []));
+    if (hasFlag)
+      specials.push(() =>
+        this.#block({ type: 'ph-feature-flag', attrs: this.#nodeAttrs({ id: this.#int(1, 400) }) }, []),
+      );
 
     let planted = !plantSearch;
     while (size < target || specials.length > 0 || !planted) {
@@ -376,22 +411,33 @@ class NotebookGenerator {
 
 /** A fresh content body for PATCH/POST, from the same generator. */
 export function sampleNotebookBody(seed: number): { title: string; content: JsonValue; text_content: string } {
-  const generator = new NotebookGenerator(seed, {
-    bigProjectId: 0,
-    otherProjectIds: [],
-    userIds: [1],
-    recordingPool: ['01900000-0000-7000-8000-000000000000'],
-    targetRecording: '',
-    targetEvery: Number.MAX_SAFE_INTEGER,
-  }, 500);
+  const generator = new NotebookGenerator(
+    seed,
+    {
+      bigProjectId: 0,
+      otherProjectIds: [],
+      userIds: [1],
+      recordingPool: ['01900000-0000-7000-8000-000000000000'],
+      targetRecording: '',
+      targetEvery: Number.MAX_SAFE_INTEGER,
+    },
+    500,
+  );
   let notebook = generator.next(1, 1);
   // Keep the write bodies at a typical size (2–6 KB).
   while (notebook.contentJson.length < 2048 || notebook.contentJson.length > 6144) notebook = generator.next(1, 1);
-  return { title: notebook.title, content: JSON.parse(notebook.contentJson) as JsonValue, text_content: notebook.textContent };
+  return {
+    title: notebook.title,
+    content: JSON.parse(notebook.contentJson) as JsonValue,
+    text_content: notebook.textContent,
+  };
 }
 
 /** The accounts through the service (its rules, hashed key), then the layout of the data set. */
-async function createAccounts(target: DatabaseTarget, plan: SeedPlan): Promise<{ layout: Layout; apiKey: string; organizationId: string }> {
+async function createAccounts(
+  target: DatabaseTarget,
+  plan: SeedPlan,
+): Promise<{ layout: Layout; apiKey: string; organizationId: string }> {
   const db = await openDatabase(target, { poolSize: 2 });
   try {
     await migrateDatabase(db);
@@ -399,16 +445,24 @@ async function createAccounts(target: DatabaseTarget, plan: SeedPlan): Promise<{
     const org = await accounts.createOrganization('Bench organization');
     const big = await accounts.createProject({ name: 'Big project', organizationId: org.id });
     const others = [];
-    for (let i = 0; i < OTHER_PROJECTS; i++) others.push(await accounts.createProject({ name: `Project ${i + 2}`, organizationId: org.id }));
+    for (let i = 0; i < OTHER_PROJECTS; i++)
+      others.push(await accounts.createProject({ name: `Project ${i + 2}`, organizationId: org.id }));
     const userIds: number[] = [];
     for (let i = 0; i < USERS; i++) {
-      const user = await accounts.createUser({ email: `user${i}@bench.local`, firstName: `User${i}`, lastName: 'Bench', organizationId: org.id, level: i === 0 ? 'owner' : 'member' });
+      const user = await accounts.createUser({
+        email: `user${i}@bench.local`,
+        firstName: `User${i}`,
+        lastName: 'Bench',
+        organizationId: org.id,
+        level: i === 0 ? 'owner' : 'member',
+      });
       userIds.push(user.id);
     }
     const key = await accounts.createKey({ email: 'user0@bench.local', label: 'bench', scopes: ['*'] });
     const rng = mulberry32(plan.seed ^ 0x5eed);
     const recordingPool: string[] = [];
-    for (let i = 0; i < Math.max(50, Math.floor(plan.notebooks / 50)); i++) recordingPool.push(uuidFrom(rng, END_MS - Math.floor(rng() * YEAR_MS)));
+    for (let i = 0; i < Math.max(50, Math.floor(plan.notebooks / 50)); i++)
+      recordingPool.push(uuidFrom(rng, END_MS - Math.floor(rng() * YEAR_MS)));
     const layout: Layout = {
       bigProjectId: big.id,
       otherProjectIds: others.map((p) => p.id),
@@ -540,7 +594,14 @@ class SeedTally {
 }
 
 function activityDetail(notebook: GeneratedNotebook): string {
-  return JSON.stringify({ name: notebook.title, short_id: notebook.shortId, type: null, changes: null, trigger: null, context: null });
+  return JSON.stringify({
+    name: notebook.title,
+    short_id: notebook.shortId,
+    type: null,
+    changes: null,
+    trigger: null,
+    context: null,
+  });
 }
 
 /** Prepared multi-row INSERTs: one for a full batch, one made on demand for a shorter tail. */
@@ -583,7 +644,9 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
   // fsync, no foreign-key checks (ids are ours), and back to WAL at the end, as the server
   // expects. WAL cannot go straight to OFF, hence DELETE first.
   const db = new DatabaseSync(path, { defensive: false });
-  db.exec('PRAGMA journal_mode = DELETE; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144; PRAGMA foreign_keys = OFF');
+  db.exec(
+    'PRAGMA journal_mode = DELETE; PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA locking_mode = EXCLUSIVE; PRAGMA cache_size = -262144; PRAGMA foreign_keys = OFF',
+  );
   const notebooks = new SqliteBulkInsert(
     db,
     'insert into notebooks (seq, id, short_id, team_id, title, content, text_content, deleted, visibility, version, folder, created_at, created_by_id, last_modified_at, last_modified_by_id, list_key)',
@@ -594,7 +657,9 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
   // notebook_search rows go in once per transaction, sorted by list key: FTS5 flushes its pending
   // terms to a new segment whenever a rowid is not above the last one.
   const deferred = db
-    .prepare("select name, sql from sqlite_master where type = 'index' and tbl_name = 'notebooks' and sql is not null and name <> 'notebooks_by_seq'")
+    .prepare(
+      "select name, sql from sqlite_master where type = 'index' and tbl_name = 'notebooks' and sql is not null and name <> 'notebooks_by_seq'",
+    )
     .all() as Array<{ name: string; sql: string }>;
   for (const index of deferred) db.exec(`drop index ${index.name}`);
   const search = new SqliteBulkInsert(db, 'insert into notebook_search (rowid, title, text_content)', 3);
@@ -607,7 +672,13 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
   // The list keys the server's writes give (migration 0008): the next free slot of the bucket of
   // last_modified_at's millisecond.
   const slotsTaken = new Map<number, number>();
-  const scoped = (teamId: number, document: string) => (document === '' ? '' : document.split(' ').map((lexeme) => searchTerm(teamId, lexeme)).join(' '));
+  const scoped = (teamId: number, document: string) =>
+    document === ''
+      ? ''
+      : document
+          .split(' ')
+          .map((lexeme) => searchTerm(teamId, lexeme))
+          .join(' ');
   const facts = new SqliteBulkInsert(db, 'insert into notebook_content_facts (team_id, fact, seq, listed)', 4);
   const activity = new SqliteBulkInsert(
     db,
@@ -632,12 +703,40 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
       if (slot >= LIST_KEY_SLOTS) throw new Error(`seed: more than ${LIST_KEY_SLOTS} notebooks in one millisecond`);
       slotsTaken.set(bucket, slot + 1);
       const listKey = bucket + slot;
-      notebookRows.push([seq, n.id, n.shortId, n.teamId, n.title, n.contentJson, n.textContent, n.deleted ? 1 : 0, n.visibility, n.version, 'Unfiled/Notebooks', created, n.createdById, n.lastModifiedAt.toISOString(), n.lastModifiedById, listKey]);
+      notebookRows.push([
+        seq,
+        n.id,
+        n.shortId,
+        n.teamId,
+        n.title,
+        n.contentJson,
+        n.textContent,
+        n.deleted ? 1 : 0,
+        n.visibility,
+        n.version,
+        'Unfiled/Notebooks',
+        created,
+        n.createdById,
+        n.lastModifiedAt.toISOString(),
+        n.lastModifiedById,
+        listKey,
+      ]);
       const listed = !n.deleted && n.visibility === 'default' ? 1 : 0;
       // notebook_search holds listed notebooks only, keyed by list key, their terms scoped by project (migrations 0005, 0008).
       if (listed === 1) pendingSearch.push([listKey, scoped(n.teamId, n.searchTitle), scoped(n.teamId, n.searchText)]);
       for (const fact of n.facts) factRows.push([n.teamId, fact, seq, listed]);
-      activityRows.push([uuidFrom(activityRng, n.createdAt.getTime()), n.teamId, organizationId, n.createdById, 0, 'created', 'Notebook', n.shortId, activityDetail(n), created]);
+      activityRows.push([
+        uuidFrom(activityRng, n.createdAt.getTime()),
+        n.teamId,
+        organizationId,
+        n.createdById,
+        0,
+        'created',
+        'Notebook',
+        n.shortId,
+        activityDetail(n),
+        created,
+      ]);
     }
     notebooks.run(notebookRows);
     for (let i = 0; i < factRows.length; i += 1000) facts.run(factRows.slice(i, i + 1000));
@@ -743,7 +842,8 @@ export async function seedPostgres(url: string, plan: SeedPlan): Promise<SeededD
     const pending = [...ginIndexes.rows];
     await Promise.all(
       clients.map(async (client) => {
-        for (let index = pending.shift(); index !== undefined; index = pending.shift()) await client.query(index.definition);
+        for (let index = pending.shift(); index !== undefined; index = pending.shift())
+          await client.query(index.definition);
       }),
     );
     await clients[0].query(COUNT_VISIBLE.replace('$false', 'false'));
@@ -757,17 +857,28 @@ export async function seedPostgres(url: string, plan: SeedPlan): Promise<SeededD
 
 /** For run.ts's self-check: the generator's fast lexeme path equals lexemes() of the whole text. */
 export function checkGeneratedSearchText(plan: SeedPlan, count: number): void {
-  const layout: Layout = { bigProjectId: 1, otherProjectIds: [2], userIds: [1, 2], recordingPool: ['r'], targetRecording: 't', targetEvery: 7 };
+  const layout: Layout = {
+    bigProjectId: 1,
+    otherProjectIds: [2],
+    userIds: [1, 2],
+    recordingPool: ['r'],
+    targetRecording: 't',
+    targetEvery: 7,
+  };
   const generator = new NotebookGenerator(plan.seed, layout);
   for (let i = 0; i < count; i++) {
     const n = generator.next(i, 1);
     const expected = lexemes(n.textContent).join(' ');
-    if (lexemes(n.title).join(' ') !== n.searchTitle) throw new Error(`seed: search title differs from lexemes(title) for notebook ${i}`);
-    if (expected !== n.searchText) throw new Error(`seed: search text differs from lexemes(text_content) for notebook ${i}`);
+    if (lexemes(n.title).join(' ') !== n.searchTitle)
+      throw new Error(`seed: search title differs from lexemes(title) for notebook ${i}`);
+    if (expected !== n.searchText)
+      throw new Error(`seed: search text differs from lexemes(text_content) for notebook ${i}`);
     const expectedFacts = containsFacts(toJsonbOrder(JSON.parse(n.contentJson) as JsonValue)).join(' ');
     if (expectedFacts !== n.facts.join(' ')) throw new Error(`seed: facts differ for notebook ${i}`);
     const parsed = JSON.parse(n.contentJson) as JsonValue;
-    if (JSON.stringify(toJsonbOrder(parsed)) !== n.contentJson) throw new Error(`seed: content not in jsonb order for notebook ${i}`);
-    if (renderJsonbText(toJsonbText(parsed)) !== n.contentJson) throw new Error(`seed: content differs from the server's stored form for notebook ${i}`);
+    if (JSON.stringify(toJsonbOrder(parsed)) !== n.contentJson)
+      throw new Error(`seed: content not in jsonb order for notebook ${i}`);
+    if (renderJsonbText(toJsonbText(parsed)) !== n.contentJson)
+      throw new Error(`seed: content differs from the server's stored form for notebook ${i}`);
   }
 }

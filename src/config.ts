@@ -1,4 +1,4 @@
-import { parseDatabaseUrl, type DatabaseTarget } from './db/database.ts';
+import { type DatabaseTarget, parseDatabaseUrl } from './db/database.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -33,14 +33,20 @@ export function parseRateLimits(value: string): RateLimitConfig {
   if (value.trim().toLowerCase() === 'off') return { windows: [] };
   const windows = value.split(',').map((part) => {
     const match = /^\s*(\d+)\s*\/\s*(second|minute|hour|day)\s*$/.exec(part);
-    if (!match) throw new Error(`RATE_LIMITS: "${part.trim()}" is not of the form <count>/<second|minute|hour|day>, and the whole value may be "off"`);
+    if (!match)
+      throw new Error(
+        `RATE_LIMITS: "${part.trim()}" is not of the form <count>/<second|minute|hour|day>, and the whole value may be "off"`,
+      );
     return { name: match[2], limit: Number(match[1]), seconds: PERIODS[match[2]] };
   });
   return { windows };
 }
 
 /** Reads the environment into a validated Config; throws one Error naming every bad variable. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { host?: string; port?: string } = {}): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: { host?: string; port?: string } = {},
+): Config {
   const problems: string[] = [];
   const attempt = <T>(fn: () => T, fallback: T): T => {
     try {
@@ -50,28 +56,49 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: { ho
       return fallback;
     }
   };
-  const database = attempt(() => parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL), { engine: 'sqlite' as const, location: '' });
+  const database = attempt(() => parseDatabaseUrl(env.DATABASE_URL || DEFAULT_DATABASE_URL), {
+    engine: 'sqlite' as const,
+    location: '',
+  });
   const host = overrides.host ?? env.HOST ?? '127.0.0.1';
   const portText = overrides.port ?? env.PORT ?? '8000';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) problems.push(`PORT must be an integer from 0 to 65535 (got "${portText}")`);
+  if (!/^\d+$/.test(portText) || port > 65535)
+    problems.push(`PORT must be an integer from 0 to 65535 (got "${portText}")`);
   const logLevel = (env.LOG_LEVEL ?? 'info') as LogLevel;
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${env.LOG_LEVEL}")`);
   const bodyLimitText = env.BODY_LIMIT ?? String(20 * 1024 * 1024);
   const bodyLimit = Number(bodyLimitText);
-  if (!/^\d+$/.test(bodyLimitText) || bodyLimit < 1) problems.push(`BODY_LIMIT must be a positive number of bytes (got "${bodyLimitText}")`);
+  if (!/^\d+$/.test(bodyLimitText) || bodyLimit < 1)
+    problems.push(`BODY_LIMIT must be a positive number of bytes (got "${bodyLimitText}")`);
   const rateLimits = attempt(() => parseRateLimits(env.RATE_LIMITS ?? DEFAULT_RATE_LIMITS), { windows: [] });
   const redisUrl = env.REDIS_URL || null;
-  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) problems.push('REDIS_URL must start with redis:// or rediss://');
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl))
+    problems.push('REDIS_URL must start with redis:// or rediss://');
   const synchronousText = (env.SQLITE_SYNCHRONOUS ?? 'full').toUpperCase();
-  if (synchronousText !== 'FULL' && synchronousText !== 'NORMAL') problems.push(`SQLITE_SYNCHRONOUS must be full or normal (got "${env.SQLITE_SYNCHRONOUS}")`);
+  if (synchronousText !== 'FULL' && synchronousText !== 'NORMAL')
+    problems.push(`SQLITE_SYNCHRONOUS must be full or normal (got "${env.SQLITE_SYNCHRONOUS}")`);
   const sqliteSynchronous = synchronousText === 'NORMAL' ? 'NORMAL' : 'FULL';
   const preparedText = (env.PG_PREPARED_STATEMENTS ?? 'on').toLowerCase();
-  if (preparedText !== 'on' && preparedText !== 'off') problems.push(`PG_PREPARED_STATEMENTS must be on or off (got "${env.PG_PREPARED_STATEMENTS}")`);
+  if (preparedText !== 'on' && preparedText !== 'off')
+    problems.push(`PG_PREPARED_STATEMENTS must be on or off (got "${env.PG_PREPARED_STATEMENTS}")`);
   const pgPreparedStatements = preparedText !== 'off';
   const listCacheText = env.LIST_CACHE_MB ?? '64';
-  if (!/^\d+$/.test(listCacheText) || Number(listCacheText) > 65536) problems.push(`LIST_CACHE_MB must be a whole number of megabytes from 0 to 65536 (got "${listCacheText}")`);
+  if (!/^\d+$/.test(listCacheText) || Number(listCacheText) > 65536)
+    problems.push(`LIST_CACHE_MB must be a whole number of megabytes from 0 to 65536 (got "${listCacheText}")`);
   const listCacheBytes = /^\d+$/.test(listCacheText) ? Math.min(Number(listCacheText), 65536) * 1024 * 1024 : 0;
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
-  return { database, host, port, logLevel, bodyLimit, rateLimits, redisUrl, sqliteSynchronous, pgPreparedStatements, listCacheBytes };
+  return {
+    database,
+    host,
+    port,
+    logLevel,
+    bodyLimit,
+    rateLimits,
+    redisUrl,
+    sqliteSynchronous,
+    pgPreparedStatements,
+    listCacheBytes,
+  };
 }

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
-import { openDatabase, type Db } from './db/database.ts';
-import { createRateLimiter } from './http/rate-limiter-factory.ts';
+import { type Db, openDatabase } from './db/database.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
+import { createRateLimiter } from './http/rate-limiter-factory.ts';
 import { createServices, migrateDatabase } from './services.ts';
 
 export interface RunningServer {
@@ -15,7 +15,10 @@ export interface RunningServer {
 
 /** Opens the database, migrates it, bootstraps an empty one, and listens. */
 export async function startServer(config: Config, output: { announce(text: string): void }): Promise<RunningServer> {
-  const db = await openDatabase(config.database, { sqliteSynchronous: config.sqliteSynchronous, pgPreparedStatements: config.pgPreparedStatements });
+  const db = await openDatabase(config.database, {
+    sqliteSynchronous: config.sqliteSynchronous,
+    pgPreparedStatements: config.pgPreparedStatements,
+  });
   let rateLimiter: RateLimiter | undefined;
   try {
     await migrateDatabase(db);

@@ -13,7 +13,11 @@ const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'([^']+)'|import\(\s*
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : [],
   );
 }
 
@@ -82,7 +86,9 @@ describe('the layout of src/', () => {
 
   it('branches on the engine only in the engine modules', () => {
     const engineModule = (path: string) =>
-      /^db\/(sqlite|postgres)-dialect\.ts$/.test(path) || path.startsWith('notebooks/storage/') || path.startsWith('db/migrations/');
+      /^db\/(sqlite|postgres)-dialect\.ts$/.test(path) ||
+      path.startsWith('notebooks/storage/') ||
+      path.startsWith('db/migrations/');
     const branching = files
       .filter((file) => !engineModule(file.path) && /engine\s*[!=]==/.test(file.text))
       .map((file) => file.path);

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { openDatabase, parseDatabaseUrl } from '../src/db/database.ts';
 import type { Engine } from '../src/db/dialect.ts';
 import { createTestDatabase, ENGINES, postgresAvailable } from './support/harness.ts';
@@ -35,8 +35,16 @@ function cliEnv(databaseUrl: string): NodeJS.ProcessEnv {
  * Spawns `npx notebooks …` from the repository root in its own process group (npx runs the CLI
  * through npm and a shell, so the whole group is what a timeout or cleanup must end).
  */
-function spawnCli(args: string[], databaseUrl: string): { child: ChildProcess; output: { stdout: string; stderr: string }; finished: Promise<Finished> } {
-  const child = spawn('npx', ['notebooks', ...args], { cwd: REPO_ROOT, env: cliEnv(databaseUrl), detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnCli(
+  args: string[],
+  databaseUrl: string,
+): { child: ChildProcess; output: { stdout: string; stderr: string }; finished: Promise<Finished> } {
+  const child = spawn('npx', ['notebooks', ...args], {
+    cwd: REPO_ROOT,
+    env: cliEnv(databaseUrl),
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   running.add(child);
   const output = { stdout: '', stderr: '' };
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output.stdout += chunk));
@@ -44,7 +52,11 @@ function spawnCli(args: string[], databaseUrl: string): { child: ChildProcess; o
   const finished = new Promise<Finished>((resolve, reject) => {
     const timer = setTimeout(() => {
       killGroup(child, 'SIGKILL');
-      reject(new Error(`npx notebooks ${args.join(' ')} did not finish in ${COMMAND_TIMEOUT_MS} ms\nstdout: ${output.stdout}\nstderr: ${output.stderr}`));
+      reject(
+        new Error(
+          `npx notebooks ${args.join(' ')} did not finish in ${COMMAND_TIMEOUT_MS} ms\nstdout: ${output.stdout}\nstderr: ${output.stderr}`,
+        ),
+      );
     }, COMMAND_TIMEOUT_MS);
     child.on('error', reject);
     child.on('close', (code, signal) => {
@@ -98,7 +110,9 @@ function waitFor(server: ReturnType<typeof spawnCli>, ready: (stdout: string) =>
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       clearInterval(poll);
-      reject(new Error(`timed out waiting for ${what}\nstdout: ${server.output.stdout}\nstderr: ${server.output.stderr}`));
+      reject(
+        new Error(`timed out waiting for ${what}\nstdout: ${server.output.stdout}\nstderr: ${server.output.stderr}`),
+      );
     }, COMMAND_TIMEOUT_MS);
     const poll = setInterval(() => {
       if (ready(server.output.stdout)) {
@@ -112,7 +126,12 @@ function waitFor(server: ReturnType<typeof spawnCli>, ready: (stdout: string) =>
         clearInterval(poll);
         clearTimeout(timer);
         if (ready(result.stdout)) resolve();
-        else reject(new Error(`the server exited (${result.code}) before ${what}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`));
+        else
+          reject(
+            new Error(
+              `the server exited (${result.code}) before ${what}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+            ),
+          );
       },
       (error: unknown) => reject(error),
     );
@@ -124,7 +143,8 @@ function listeningLog(stdout: string): { pid: number; url: string } | undefined 
   for (const line of stdout.split('\n')) {
     if (!line.startsWith('{')) continue;
     const entry = JSON.parse(line) as { msg?: string; pid?: number; url?: string };
-    if (entry.msg === 'listening' && typeof entry.pid === 'number' && typeof entry.url === 'string') return { pid: entry.pid, url: entry.url };
+    if (entry.msg === 'listening' && typeof entry.pid === 'number' && typeof entry.url === 'string')
+      return { pid: entry.pid, url: entry.url };
   }
   return undefined;
 }
@@ -143,7 +163,11 @@ const occurrences = (text: string, needle: string): number => text.split(needle)
 async function freshDatabases(engine: Engine): Promise<{ admin: string; serve: string; drop(): Promise<void> }> {
   if (engine === 'sqlite') {
     const dir = await mkdtemp(join(tmpdir(), 'notebooks-cli-'));
-    return { admin: `sqlite:${join(dir, 'admin.db')}`, serve: `sqlite:${join(dir, 'serve.db')}`, drop: () => rm(dir, { recursive: true, force: true }) };
+    return {
+      admin: `sqlite:${join(dir, 'admin.db')}`,
+      serve: `sqlite:${join(dir, 'serve.db')}`,
+      drop: () => rm(dir, { recursive: true, force: true }),
+    };
   }
   const admin = await createTestDatabase('postgres');
   const serve = await createTestDatabase('postgres');
@@ -165,7 +189,9 @@ for (const engine of ENGINES) {
   describe(`notebooks CLI [${engine}]`, async () => {
     const reachable = engine === 'sqlite' || (await postgresAvailable());
     if (!reachable) {
-      describe('PostgreSQL', { skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true' }, () => {});
+      describe('PostgreSQL', {
+        skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true',
+      }, () => {});
       return;
     }
     let databases: Awaited<ReturnType<typeof freshDatabases>>;
@@ -198,7 +224,10 @@ for (const engine of ENGINES) {
       });
 
       it('projects create takes --org and --timezone and prints an integer id', async () => {
-        const project = await runJson(['projects', 'create', '--name', 'Web', '--org', orgId, '--timezone', 'Europe/Berlin'], databases.admin);
+        const project = await runJson(
+          ['projects', 'create', '--name', 'Web', '--org', orgId, '--timezone', 'Europe/Berlin'],
+          databases.admin,
+        );
         assert.ok(Number.isInteger(project.id), JSON.stringify(project));
         assert.equal(project.name, 'Web');
         assert.equal(project.organization, orgId);
@@ -214,7 +243,10 @@ for (const engine of ENGINES) {
       });
 
       it('users create --level admin prints the user with an integer id and a uuid', async () => {
-        const user = await runJson(['users', 'create', '--email', 'ada@example.com', '--first-name', 'Ada', '--org', orgId, '--level', 'admin'], databases.admin);
+        const user = await runJson(
+          ['users', 'create', '--email', 'ada@example.com', '--first-name', 'Ada', '--org', orgId, '--level', 'admin'],
+          databases.admin,
+        );
         assert.ok(Number.isInteger(user.id), JSON.stringify(user));
         assert.match(String(user.uuid), UUID);
         assert.equal(user.email, 'ada@example.com');
@@ -222,7 +254,11 @@ for (const engine of ENGINES) {
         email = String(user.email);
         const db = await openDatabase(parseDatabaseUrl(databases.admin));
         try {
-          const membership = await db.kysely.selectFrom('memberships').select(['level', 'organization_id']).where('user_id', '=', Number(user.id)).executeTakeFirstOrThrow();
+          const membership = await db.kysely
+            .selectFrom('memberships')
+            .select(['level', 'organization_id'])
+            .where('user_id', '=', Number(user.id))
+            .executeTakeFirstOrThrow();
           assert.deepEqual({ ...membership }, { level: 8, organization_id: orgId });
         } finally {
           await db.close();
@@ -230,8 +266,12 @@ for (const engine of ENGINES) {
       });
 
       it('keys create --scopes notebook:read --projects prints the raw phx_ value, stored only as its hash', async () => {
-        const key = await runJson(['keys', 'create', '--email', email, '--scopes', 'notebook:read', '--projects', String(projectId)], databases.admin);
-        for (const name of ['id', 'label', 'scopes', 'value']) assert.ok(name in key, `missing ${name} in ${JSON.stringify(key)}`);
+        const key = await runJson(
+          ['keys', 'create', '--email', email, '--scopes', 'notebook:read', '--projects', String(projectId)],
+          databases.admin,
+        );
+        for (const name of ['id', 'label', 'scopes', 'value'])
+          assert.ok(name in key, `missing ${name} in ${JSON.stringify(key)}`);
         assert.deepEqual(key.scopes, ['notebook:read']);
         const value = String(key.value);
         assert.match(value, /^phx_[A-Za-z0-9]{40,}$/);
@@ -242,7 +282,8 @@ for (const engine of ENGINES) {
           assert.ok(stored, 'the key is not stored');
           assert.equal(stored.secure_value, `sha256$${createHash('sha256').update(value).digest('hex')}`);
           // A JSON text on SQLite, already parsed from jsonb on PostgreSQL.
-          const scopedTeams: unknown = typeof stored.scoped_teams === 'string' ? JSON.parse(stored.scoped_teams) : stored.scoped_teams;
+          const scopedTeams: unknown =
+            typeof stored.scoped_teams === 'string' ? JSON.parse(stored.scoped_teams) : stored.scoped_teams;
           assert.deepEqual(scopedTeams, [projectId]);
           assert.ok(!JSON.stringify(rows).includes(value), 'the raw key is stored');
         } finally {
@@ -251,16 +292,25 @@ for (const engine of ENGINES) {
       });
 
       it('rejects an unknown organization with a non-zero exit and one line on stderr', async () => {
-        await runFailing(['projects', 'create', '--name', 'Nowhere', '--org', '00000000-0000-4000-8000-000000000000', '--json'], databases.admin);
+        await runFailing(
+          ['projects', 'create', '--name', 'Nowhere', '--org', '00000000-0000-4000-8000-000000000000', '--json'],
+          databases.admin,
+        );
       });
 
       it('rejects a bad timezone with a non-zero exit and one line on stderr', async () => {
-        const line = await runFailing(['projects', 'create', '--name', 'Mars', '--timezone', 'Mars/Olympus_Mons', '--json'], databases.admin);
+        const line = await runFailing(
+          ['projects', 'create', '--name', 'Mars', '--timezone', 'Mars/Olympus_Mons', '--json'],
+          databases.admin,
+        );
         assert.match(line, /Mars\/Olympus_Mons/);
       });
 
       it('rejects a bad membership level with a non-zero exit and one line on stderr', async () => {
-        await runFailing(['users', 'create', '--email', 'root@example.com', '--level', 'god', '--json'], databases.admin);
+        await runFailing(
+          ['users', 'create', '--email', 'root@example.com', '--level', 'god', '--json'],
+          databases.admin,
+        );
       });
 
       it('rejects empty scopes with a non-zero exit and one line on stderr', async () => {
@@ -268,7 +318,10 @@ for (const engine of ENGINES) {
       });
 
       it('rejects an invalid scope with a non-zero exit and one line on stderr', async () => {
-        const line = await runFailing(['keys', 'create', '--email', email, '--scopes', 'notebook:fly', '--json'], databases.admin);
+        const line = await runFailing(
+          ['keys', 'create', '--email', email, '--scopes', 'notebook:fly', '--json'],
+          databases.admin,
+        );
         assert.match(line, /notebook:fly/);
       });
 
@@ -300,14 +353,20 @@ for (const engine of ENGINES) {
 
       it('prints a "*" key and a curl line once on the first start, serves requests and exits 0 on SIGTERM', async () => {
         const server = spawnCli(['serve', '--port', '0'], databases.serve);
-        await waitFor(server, (stdout) => listeningLog(stdout) !== undefined && /curl /.test(stdout), 'the key, the curl line and the listening log');
+        await waitFor(
+          server,
+          (stdout) => listeningLog(stdout) !== undefined && /curl /.test(stdout),
+          'the key, the curl line and the listening log',
+        );
         const stdout = server.output.stdout;
         const keyLines = stdout.split('\n').filter((line) => /^\s*phx_\S+\s*$/.test(line));
         assert.equal(keyLines.length, 1, stdout);
         key = keyLines[0].trim();
         const curlLines = stdout.split('\n').filter((line) => line.includes('curl '));
         assert.equal(curlLines.length, 1, stdout);
-        const curl = /curl -H "Authorization: Bearer (phx_\S+)" (http:\/\/\S+\/api\/projects\/1\/notebooks\/)/.exec(curlLines[0]);
+        const curl = /curl -H "Authorization: Bearer (phx_\S+)" (http:\/\/\S+\/api\/projects\/1\/notebooks\/)/.exec(
+          curlLines[0],
+        );
         assert.ok(curl, curlLines[0]);
         assert.equal(curl[1], key);
 
@@ -319,7 +378,11 @@ for (const engine of ENGINES) {
 
         const result = await stopServer(server);
         assert.equal(result.code, 0, `exit ${result.code} (${result.signal}); stderr: ${result.stderr}`);
-        assert.equal(occurrences(result.stdout, key), 2, 'the key must appear only on its own line and in the curl line (never in logs)');
+        assert.equal(
+          occurrences(result.stdout, key),
+          2,
+          'the key must appear only on its own line and in the curl line (never in logs)',
+        );
       });
 
       it('prints no key on the second start and still accepts the first key', async () => {
@@ -328,7 +391,9 @@ for (const engine of ENGINES) {
         await waitFor(server, (stdout) => listeningLog(stdout) !== undefined, 'the listening log');
         const listening = listeningLog(server.output.stdout);
         assert.ok(listening);
-        const response = await fetch(`${listening.url}/api/projects/1/notebooks/`, { headers: { authorization: `Bearer ${key}` } });
+        const response = await fetch(`${listening.url}/api/projects/1/notebooks/`, {
+          headers: { authorization: `Bearer ${key}` },
+        });
         assert.equal(response.status, 200);
         const result = await stopServer(server);
         assert.equal(result.code, 0, `exit ${result.code} (${result.signal}); stderr: ${result.stderr}`);

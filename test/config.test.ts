@@ -7,7 +7,10 @@ describe('configuration of the database engines', () => {
     assert.equal(loadConfig({}).pgPreparedStatements, true);
     assert.equal(loadConfig({ PG_PREPARED_STATEMENTS: 'on' }).pgPreparedStatements, true);
     assert.equal(loadConfig({ PG_PREPARED_STATEMENTS: 'OFF' }).pgPreparedStatements, false);
-    assert.throws(() => loadConfig({ PG_PREPARED_STATEMENTS: 'no' }), /PG_PREPARED_STATEMENTS must be on or off \(got "no"\)/);
+    assert.throws(
+      () => loadConfig({ PG_PREPARED_STATEMENTS: 'no' }),
+      /PG_PREPARED_STATEMENTS must be on or off \(got "no"\)/,
+    );
   });
 
   it('syncs every SQLite commit unless SQLITE_SYNCHRONOUS=normal', () => {
@@ -20,7 +23,10 @@ describe('configuration of the database engines', () => {
     assert.equal(loadConfig({}).listCacheBytes, 64 * 1024 * 1024);
     assert.equal(loadConfig({ LIST_CACHE_MB: '0' }).listCacheBytes, 0);
     assert.equal(loadConfig({ LIST_CACHE_MB: '256' }).listCacheBytes, 256 * 1024 * 1024);
-    assert.throws(() => loadConfig({ LIST_CACHE_MB: '-1' }), /LIST_CACHE_MB must be a whole number of megabytes from 0 to 65536 \(got "-1"\)/);
+    assert.throws(
+      () => loadConfig({ LIST_CACHE_MB: '-1' }),
+      /LIST_CACHE_MB must be a whole number of megabytes from 0 to 65536 \(got "-1"\)/,
+    );
     assert.throws(() => loadConfig({ LIST_CACHE_MB: '1.5' }), /LIST_CACHE_MB must be a whole number/);
   });
 });

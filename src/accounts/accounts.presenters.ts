@@ -49,7 +49,8 @@ export function presentProject(project: Project, membershipLevel: number | undef
     organization: project.organizationId,
     name: project.name,
     created_at: formatDateTime(project.createdAt),
-    effective_membership_level: membershipLevel !== undefined && EFFECTIVE_LEVELS.has(membershipLevel) ? membershipLevel : null,
+    effective_membership_level:
+      membershipLevel !== undefined && EFFECTIVE_LEVELS.has(membershipLevel) ? membershipLevel : null,
     uuid: project.uuid,
     api_token: project.apiToken,
     ...projectSettings(project),
@@ -70,7 +71,11 @@ function presentTeamBasic(project: Project) {
 }
 
 /** GET /api/users/@me/: the fields a client reads, in PostHog's order. */
-export function presentMe(user: User, currentProject: Project | undefined, organizations: Array<Organization & { level: number }>) {
+export function presentMe(
+  user: User,
+  currentProject: Project | undefined,
+  organizations: Array<Organization & { level: number }>,
+) {
   const current = organizations.find((org) => org.id === currentProject?.organizationId) ?? organizations[0];
   return {
     date_joined: formatDateTime(user.dateJoined),

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Database, UserTable } from '../db/schema.ts';
 import type { Dialect } from '../db/dialect.ts';
+import type { Database, UserTable } from '../db/schema.ts';
 
 export interface Organization {
   id: string;
@@ -82,7 +82,15 @@ export class AccountsRepository {
     };
   }
 
-  #project(row: { id: number; uuid: string; organization_id: string; name: string; timezone: string; api_token: string; created_at: Date | string }): Project {
+  #project(row: {
+    id: number;
+    uuid: string;
+    organization_id: string;
+    name: string;
+    timezone: string;
+    api_token: string;
+    created_at: Date | string;
+  }): Project {
     return {
       id: row.id,
       uuid: row.uuid,
@@ -95,7 +103,10 @@ export class AccountsRepository {
   }
 
   async countOrganizations(): Promise<number> {
-    const row = await this.#db.selectFrom('organizations').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const row = await this.#db
+      .selectFrom('organizations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     return Number(row.n);
   }
 
@@ -112,7 +123,13 @@ export class AccountsRepository {
   }
 
   async firstOrganization(): Promise<Organization | undefined> {
-    const row = await this.#db.selectFrom('organizations').selectAll().orderBy('created_at').orderBy('id').limit(1).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('organizations')
+      .selectAll()
+      .orderBy('created_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
     return row && { id: row.id, name: row.name, createdAt: this.#dialect.readTimestamp(row.created_at) };
   }
 
@@ -139,7 +156,11 @@ export class AccountsRepository {
     return row && this.#project(row);
   }
 
-  async listProjects(organizationIds: string[], limit: number, offset: number): Promise<{ count: number; projects: Project[] }> {
+  async listProjects(
+    organizationIds: string[],
+    limit: number,
+    offset: number,
+  ): Promise<{ count: number; projects: Project[] }> {
     if (organizationIds.length === 0) return { count: 0, projects: [] };
     const base = this.#db.selectFrom('projects').where('organization_id', 'in', organizationIds);
     const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
@@ -168,11 +189,7 @@ export class AccountsRepository {
   }
 
   async setUserActive(userId: number, active: boolean): Promise<void> {
-    await this.#db
-      .updateTable('users')
-      .set({ is_active: active })
-      .where('id', '=', userId)
-      .execute();
+    await this.#db.updateTable('users').set({ is_active: active }).where('id', '=', userId).execute();
   }
 
   async findUserByEmail(email: string): Promise<User | undefined> {
@@ -220,7 +237,12 @@ export class AccountsRepository {
       .orderBy('memberships.joined_at')
       .orderBy('organizations.id')
       .execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: this.#dialect.readTimestamp(r.created_at), level: r.level }));
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: this.#dialect.readTimestamp(r.created_at),
+      level: r.level,
+    }));
   }
 
   async insertKey(key: PersonalApiKey & { secureValue: string }): Promise<void> {
@@ -282,7 +304,8 @@ export class AccountsRepository {
         maskValue: row.key_mask_value,
         scopes: parse<string[]>(row.key_scopes),
         scopedTeams: row.key_scoped_teams === null ? null : parse<number[]>(row.key_scoped_teams),
-        scopedOrganizations: row.key_scoped_organizations === null ? null : parse<string[]>(row.key_scoped_organizations),
+        scopedOrganizations:
+          row.key_scoped_organizations === null ? null : parse<string[]>(row.key_scoped_organizations),
         createdAt: this.#dialect.readTimestamp(row.key_created_at),
         lastUsedAt: row.key_last_used_at === null ? null : this.#dialect.readTimestamp(row.key_last_used_at),
       },
@@ -290,6 +313,10 @@ export class AccountsRepository {
   }
 
   async touchKey(keyId: string, at: Date): Promise<void> {
-    await this.#db.updateTable('personal_api_keys').set({ last_used_at: this.#dialect.timestamp(at) }).where('id', '=', keyId).execute();
+    await this.#db
+      .updateTable('personal_api_keys')
+      .set({ last_used_at: this.#dialect.timestamp(at) })
+      .where('id', '=', keyId)
+      .execute();
   }
 }

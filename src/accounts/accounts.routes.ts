@@ -1,14 +1,14 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { unmappedMethods } from '../http/unmapped-methods.ts';
-import { callerOf } from './caller.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
 import { permissionDenied } from '../http/errors.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
 import { queryOf } from '../http/query-params.ts';
 import { baseUrl } from '../http/routing.ts';
+import { unmappedMethods } from '../http/unmapped-methods.ts';
 import { presentMe, presentProject, presentProjectBasic } from './accounts.presenters.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
+import { callerOf } from './caller.ts';
 import type { ProjectAccess } from './project-access.ts';
 
 /** The projects and the user, under /api. */
@@ -33,11 +33,17 @@ export async function accountsRoutes(
     handler: async (request) => {
       const caller = callerOf(request);
       const limitedTo = caller.key?.scopedOrganizations ?? [];
-      const organizations = [...caller.memberships.keys()].filter((id) => limitedTo.length === 0 || limitedTo.includes(id));
+      const organizations = [...caller.memberships.keys()].filter(
+        (id) => limitedTo.length === 0 || limitedTo.includes(id),
+      );
       const query = queryOf(request.url);
       const page = parseLimitOffset(query);
       const { count, projects } = await accounts.listProjects(organizations, page.limit, page.offset);
-      return { count, ...limitOffsetLinks(baseUrl(request), query, page, count), results: projects.map(presentProjectBasic) };
+      return {
+        count,
+        ...limitOffsetLinks(baseUrl(request), query, page, count),
+        results: projects.map(presentProjectBasic),
+      };
     },
   });
 

@@ -8,9 +8,15 @@ export const UserBasicSchema = Type.Object(
     first_name: Type.String({ description: 'First name, may be empty.' }),
     last_name: Type.String({ description: 'Last name, may be empty.' }),
     email: Type.String({ description: 'Email address.' }),
-    is_email_verified: Type.Union([Type.Boolean(), Type.Null()], { description: 'Whether the email address is verified.' }),
-    hedgehog_config: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Avatar settings; always null here.' }),
-    role_at_organization: Type.Union([Type.String(), Type.Null()], { description: 'Role at the organization, or null.' }),
+    is_email_verified: Type.Union([Type.Boolean(), Type.Null()], {
+      description: 'Whether the email address is verified.',
+    }),
+    hedgehog_config: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+      description: 'Avatar settings; always null here.',
+    }),
+    role_at_organization: Type.Union([Type.String(), Type.Null()], {
+      description: 'Role at the organization, or null.',
+    }),
   },
   { $id: 'UserBasic', description: "PostHog's UserBasic: the nested user of created_by / last_modified_by." },
 );
@@ -22,14 +28,19 @@ const projectBasicProperties = {
   api_token: Type.String({ description: 'Project API token (phc_…).' }),
   name: Type.String({ description: 'Project name.' }),
   completed_snippet_onboarding: Type.Boolean({ description: 'Always false here.' }),
-  has_completed_onboarding_for: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'Always null here.' }),
+  has_completed_onboarding_for: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+    description: 'Always null here.',
+  }),
   ingested_event: Type.Boolean({ description: 'Always false here.' }),
   is_demo: Type.Boolean({ description: 'Always false here.' }),
   timezone: Type.String({ description: 'IANA time zone used by relative date filters.' }),
   access_control: Type.Boolean({ description: 'Always false here.' }),
 };
 
-export const ProjectBasicSchema = Type.Object(projectBasicProperties, { $id: 'ProjectBasic', description: 'A project in the projects list.' });
+export const ProjectBasicSchema = Type.Object(projectBasicProperties, {
+  $id: 'ProjectBasic',
+  description: 'A project in the projects list.',
+});
 
 export const ProjectSchema = Type.Object(
   {
@@ -37,7 +48,9 @@ export const ProjectSchema = Type.Object(
     organization: projectBasicProperties.organization,
     name: projectBasicProperties.name,
     created_at: Type.String({ format: 'date-time', description: 'When the project was created.' }),
-    effective_membership_level: Type.Union([Type.Integer(), Type.Null()], { description: 'Caller membership level: 1 member, 8 admin, 15 owner.' }),
+    effective_membership_level: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Caller membership level: 1 member, 8 admin, 15 owner.',
+    }),
     uuid: projectBasicProperties.uuid,
     api_token: projectBasicProperties.api_token,
     completed_snippet_onboarding: projectBasicProperties.completed_snippet_onboarding,
@@ -80,7 +93,9 @@ export const MeSchema = Type.Object(
     id: Type.Integer({ description: 'Integer id of the user.' }),
     is_staff: Type.Boolean({ description: 'Always false.' }),
     is_impersonated: Type.Boolean({ description: 'Always false.' }),
-    team: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], { description: 'The current project (TeamBasic).' }),
+    team: Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Null()], {
+      description: 'The current project (TeamBasic).',
+    }),
     organization: Type.Union([organizationBasic, Type.Null()], { description: 'The current organization.' }),
     organizations: Type.Array(organizationBasic, { description: 'Every organization the user belongs to.' }),
     hedgehog_config: Type.Null({ description: 'Always null here.' }),

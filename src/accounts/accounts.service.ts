@@ -1,5 +1,4 @@
-
-import { writeTransaction, type Db } from '../db/database.ts';
+import { type Db, writeTransaction } from '../db/database.ts';
 import { randomToken, uuidv7 } from '../db/ids.ts';
 import { validationFailed } from '../http/errors.ts';
 import type { AccountsRepository, Organization, PersonalApiKey, Project, User } from './accounts.repository.ts';
@@ -104,7 +103,8 @@ export class AccountsService {
   async #createProject(repo: AccountsRepository, input: ProjectInput): Promise<Project> {
     if (input.name.trim() === '') throw validationFailed('name', 'This field may not be blank.', 'blank');
     const timezone = input.timezone ?? 'UTC';
-    if (!isValidTimezone(timezone)) throw validationFailed('timezone', `"${timezone}" is not a valid choice.`, 'invalid_choice');
+    if (!isValidTimezone(timezone))
+      throw validationFailed('timezone', `"${timezone}" is not a valid choice.`, 'invalid_choice');
     const org = await this.#organizationOrFirst(repo, input.organizationId);
     return repo.insertProject({
       id: input.id,
@@ -117,10 +117,15 @@ export class AccountsService {
     });
   }
 
-  async #createUser(repo: AccountsRepository, input: UserInput): Promise<User & { organizationId: string; level: number }> {
+  async #createUser(
+    repo: AccountsRepository,
+    input: UserInput,
+  ): Promise<User & { organizationId: string; level: number }> {
     const email = input.email.trim();
-    if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw validationFailed('email', 'Enter a valid email address.', 'invalid_input');
-    if (await repo.findUserByEmail(email)) throw validationFailed('email', 'There is already an account with this email address.', 'unique');
+    if (!/^[^@\s]+@[^@\s]+$/.test(email))
+      throw validationFailed('email', 'Enter a valid email address.', 'invalid_input');
+    if (await repo.findUserByEmail(email))
+      throw validationFailed('email', 'There is already an account with this email address.', 'unique');
     const levelName = input.level ?? 'member';
     const level = MEMBERSHIP_LEVELS[levelName];
     if (level === undefined) throw validationFailed('level', `"${levelName}" is not a valid choice.`, 'invalid_choice');
@@ -145,12 +150,17 @@ export class AccountsService {
     if (!user) throw validationFailed('email', `No user with email ${input.email}.`, 'not_found');
     const label = input.label ?? 'Personal API key';
     if (label.trim() === '') throw validationFailed('label', 'This field may not be blank.', 'blank');
-    if (label.length > 40) throw validationFailed('label', 'Ensure this field has no more than 40 characters.', 'max_length');
-    if (input.scopes.length === 0) throw validationFailed('scopes', 'A key needs at least one scope; use "*" for all.', 'required');
+    if (label.length > 40)
+      throw validationFailed('label', 'Ensure this field has no more than 40 characters.', 'max_length');
+    if (input.scopes.length === 0)
+      throw validationFailed('scopes', 'A key needs at least one scope; use "*" for all.', 'required');
     const invalid = findInvalidScope(input.scopes);
     if (invalid !== undefined) throw validationFailed('scopes', `Invalid scope: ${invalid}`);
     if ((await repo.countKeysOf(user.id)) >= MAX_API_KEYS_PER_USER) {
-      throw validationFailed(null, 'You can only have 10 personal API keys. Remove an existing key before creating a new one.');
+      throw validationFailed(
+        null,
+        'You can only have 10 personal API keys. Remove an existing key before creating a new one.',
+      );
     }
     const memberships = await repo.membershipsOf(user.id);
     const orgIds = new Set(memberships.map((m) => m.organizationId));
@@ -165,7 +175,10 @@ export class AccountsService {
     for (const orgId of scopedOrganizations) {
       if (!UUID_PATTERN.test(orgId)) throw validationFailed('scoped_organizations', 'Invalid organization UUID');
       if (!orgIds.has(orgId)) {
-        throw validationFailed('scoped_organizations', 'You must be a member of all organizations that you are scoping the key to.');
+        throw validationFailed(
+          'scoped_organizations',
+          'You must be a member of all organizations that you are scoping the key to.',
+        );
       }
     }
     const value = generateKeyValue();
@@ -203,8 +216,11 @@ export class AccountsService {
 
   async #organizationOrFirst(repo: AccountsRepository, organizationId: string | undefined): Promise<Organization> {
     if (organizationId !== undefined) {
-      const org = UUID_PATTERN.test(organizationId) ? await repo.findOrganization(organizationId.toLowerCase()) : undefined;
-      if (!org) throw validationFailed('organization', `Organization ${organizationId} does not exist.`, 'does_not_exist');
+      const org = UUID_PATTERN.test(organizationId)
+        ? await repo.findOrganization(organizationId.toLowerCase())
+        : undefined;
+      if (!org)
+        throw validationFailed('organization', `Organization ${organizationId} does not exist.`, 'does_not_exist');
       return org;
     }
     const first = await repo.firstOrganization();
@@ -212,4 +228,3 @@ export class AccountsService {
     return this.#createOrganization(repo, 'Default organization');
   }
 }
-

@@ -1,9 +1,9 @@
 import type { FastifyRequest } from 'fastify';
-import type { AccountsRepository } from './accounts.repository.ts';
-import { hashKeyValue } from './api-keys.ts';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import { findPersonalApiKey } from '../http/credentials.ts';
 import { authenticationFailed } from '../http/errors.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
+import { hashKeyValue } from './api-keys.ts';
 import type { Caller } from './caller.ts';
 import type { CredentialSource } from './credential-source.ts';
 
@@ -34,7 +34,9 @@ export class PersonalApiKeySource implements CredentialSource {
     if (cached) return cached;
     const match = await this.#accounts.findKeyBySecureValue(keyHash);
     if (!match) throw authenticationFailed(`Personal API key found in request ${found.source} is invalid.`);
-    const memberships = new Map((await this.#accounts.membershipsOf(match.user.id)).map((m) => [m.organizationId, m.level]));
+    const memberships = new Map(
+      (await this.#accounts.membershipsOf(match.user.id)).map((m) => [m.organizationId, m.level]),
+    );
     const caller: Caller = { user: match.user, key: match.key, memberships, rateLimitIdentity: keyHash };
     if (match.key.lastUsedAt === null || now - match.key.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
       await this.#accounts.touchKey(match.key.id, new Date(now));

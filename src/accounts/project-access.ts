@@ -1,7 +1,7 @@
-import type { AccountsRepository, Project } from './accounts.repository.ts';
-import { keyHasScope } from './api-keys.ts';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import { permissionDenied, projectNotFound } from '../http/errors.ts';
+import type { AccountsRepository, Project } from './accounts.repository.ts';
+import { keyHasScope } from './api-keys.ts';
 import type { Caller } from './caller.ts';
 
 const PROJECT_CACHE_MS = 10_000;
@@ -50,7 +50,8 @@ export function checkKeyLimits(caller: Caller, project: Project | null): void {
   const teams = caller.key.scopedTeams ?? [];
   const orgs = caller.key.scopedOrganizations ?? [];
   if (project === null) {
-    if (teams.length > 0) throw permissionDenied('API keys with scoped projects are only supported on project-based endpoints.');
+    if (teams.length > 0)
+      throw permissionDenied('API keys with scoped projects are only supported on project-based endpoints.');
     return;
   }
   if (teams.length > 0 && !teams.includes(project.id)) {

@@ -36,7 +36,8 @@ export class RequestAuthenticator {
     const caller = await this.authenticate(request);
     request.caller = caller;
     const scopes = request.routeOptions.config.scopes;
-    if (!scopes && caller.key !== undefined) throw permissionDenied('This action does not support personal API key access');
+    if (!scopes && caller.key !== undefined)
+      throw permissionDenied('This action does not support personal API key access');
     if (params.project_id !== undefined) {
       const project = await this.#access.resolveProject(caller, params.project_id);
       checkKeyLimits(caller, project);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.ts';
 import type { Dialect, Executor } from '../db/dialect.ts';
+import type { Database } from '../db/schema.ts';
 import type { JsonValue } from '../json/json-value.ts';
 
 export interface ActivityEntry {
@@ -45,7 +45,13 @@ export class ActivityRepository {
   }
 
   /** One page of a project's activity for a scope, newest first, optionally for some item ids. */
-  async page(teamId: number, scope: string, itemIds: string[] | null, limit: number, offset: number): Promise<{ total: number; entries: ActivityEntry[] }> {
+  async page(
+    teamId: number,
+    scope: string,
+    itemIds: string[] | null,
+    limit: number,
+    offset: number,
+  ): Promise<{ total: number; entries: ActivityEntry[] }> {
     const d = this.#dialect;
     const base = this.#db
       .selectFrom('activity_logs')
@@ -55,7 +61,13 @@ export class ActivityRepository {
     const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const total = Number(countRow.n);
     if (offset >= total) return { total, entries: [] };
-    const rows = await base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset).execute();
+    const rows = await base
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute();
     return {
       total,
       entries: rows.map((row) => ({

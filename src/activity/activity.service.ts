@@ -56,8 +56,16 @@ export class ActivityService {
   async page(project: Project, scope: string, itemIds: string[] | null, request: PageNumber): Promise<ActivityPage> {
     const { limit, page } = request;
     const offset = (page - 1) * limit;
-    const { total, entries } = await this.#repo.page(project.id, scope, itemIds, limit, Number.isSafeInteger(offset) ? offset : Number.MAX_SAFE_INTEGER);
-    const users = await this.#accounts.findUsersByIds([...new Set(entries.flatMap((e) => (e.userId === null ? [] : [e.userId])))]);
+    const { total, entries } = await this.#repo.page(
+      project.id,
+      scope,
+      itemIds,
+      limit,
+      Number.isSafeInteger(offset) ? offset : Number.MAX_SAFE_INTEGER,
+    );
+    const users = await this.#accounts.findUsersByIds([
+      ...new Set(entries.flatMap((e) => (e.userId === null ? [] : [e.userId]))),
+    ]);
     return { results: entries.map((entry) => presentActivity(entry, users)), total, page, limit };
   }
 }

@@ -29,11 +29,16 @@ export function pythonEquals(a: JsonValue, b: JsonValue): boolean {
   const yo = y as Record<string, JsonValue>;
   const keys = Object.keys(xo);
   if (keys.length !== Object.keys(yo).length) return false;
-  return keys.every((k) => Object.prototype.hasOwnProperty.call(yo, k) && pythonEquals(xo[k], yo[k]));
+  return keys.every((k) => Object.hasOwn(yo, k) && pythonEquals(xo[k], yo[k]));
 }
 
 /** PostHog's changes_between for the given fields, in the order given. */
-export function changesBetween(type: string, fields: readonly string[], before: Record<string, JsonValue>, after: Record<string, JsonValue>): Change[] {
+export function changesBetween(
+  type: string,
+  fields: readonly string[],
+  before: Record<string, JsonValue>,
+  after: Record<string, JsonValue>,
+): Change[] {
   const changes: Change[] = [];
   for (const field of fields) {
     const left = before[field];

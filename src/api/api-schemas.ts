@@ -1,4 +1,10 @@
-import { MeSchema, PaginatedProjectListSchema, ProjectBasicSchema, ProjectSchema, UserBasicSchema } from '../accounts/accounts.schemas.ts';
+import {
+  MeSchema,
+  PaginatedProjectListSchema,
+  ProjectBasicSchema,
+  ProjectSchema,
+  UserBasicSchema,
+} from '../accounts/accounts.schemas.ts';
 import { ErrorEnvelopeSchema } from '../http/common.schemas.ts';
 import {
   ActivityLogSchema,

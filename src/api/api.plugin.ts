@@ -12,7 +12,10 @@ import type { Services } from '../services.ts';
 export async function apiPlugin(app: FastifyInstance, options: { services: Services }): Promise<void> {
   const { services } = options;
   app.addHook('preHandler', (request) => services.authenticator.authorize(request));
-  await app.register(rateLimitPlugin, { limiter: services.rateLimiter, identity: (request) => request.caller?.rateLimitIdentity });
+  await app.register(rateLimitPlugin, {
+    limiter: services.rateLimiter,
+    identity: (request) => request.caller?.rateLimitIdentity,
+  });
   await app.register(accountsRoutes, { accounts: services.accountsRepository, projectAccess: services.projectAccess });
   await app.register(notebooksRoutes, { service: services.notebooks, prefix: '/projects/:project_id/notebooks' });
 }

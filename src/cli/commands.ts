@@ -1,12 +1,16 @@
 import { Command, CommanderError } from 'commander';
+import { type AccountsService, MEMBERSHIP_LEVELS, type MembershipLevelName } from '../accounts/accounts.service.ts';
 import { loadConfig } from '../config.ts';
-import { openDatabase, type Db } from '../db/database.ts';
-import { MEMBERSHIP_LEVELS, type AccountsService, type MembershipLevelName } from '../accounts/accounts.service.ts';
+import { type Db, openDatabase } from '../db/database.ts';
 import { ApiError } from '../http/errors.ts';
 import { startServer } from '../server.ts';
 import { createServices, migrateDatabase } from '../services.ts';
 
-const list = (value: string): string[] => value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+const list = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 
 function print(json: boolean, object: Record<string, unknown>, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${text}\n`);
@@ -65,7 +69,11 @@ export function buildCli(): Command {
       const db = await openDatabase(config.database, { poolSize: 1 });
       try {
         const applied = await migrateDatabase(db);
-        print(Boolean(options.json), { applied }, applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`);
+        print(
+          Boolean(options.json),
+          { applied },
+          applied.length === 0 ? 'Database is up to date.' : `Applied: ${applied.join(', ')}`,
+        );
       } finally {
         await db.close();
       }
@@ -89,7 +97,9 @@ export function buildCli(): Command {
     .option('--timezone <iana>', 'IANA time zone for relative dates (default UTC)')
     .option('--json', 'print one JSON object')
     .action(async (options: { name: string; org?: string; timezone?: string; json?: boolean }) => {
-      const project = await withAccounts((s) => s.createProject({ name: options.name, organizationId: options.org, timezone: options.timezone }));
+      const project = await withAccounts((s) =>
+        s.createProject({ name: options.name, organizationId: options.org, timezone: options.timezone }),
+      );
       print(
         Boolean(options.json),
         { id: project.id, name: project.name, organization: project.organizationId, timezone: project.timezone },
@@ -106,31 +116,41 @@ export function buildCli(): Command {
     .option('--org <id>', 'organization UUID (default: the first organization)')
     .option('--level <level>', `membership level: ${Object.keys(MEMBERSHIP_LEVELS).join('|')}`, 'member')
     .option('--json', 'print one JSON object')
-    .action(async (options: { email: string; firstName: string; lastName: string; org?: string; level: string; json?: boolean }) => {
-      if (!(options.level in MEMBERSHIP_LEVELS)) throw new Error(`--level must be one of ${Object.keys(MEMBERSHIP_LEVELS).join(', ')}`);
-      const user = await withAccounts((s) =>
-        s.createUser({
-          email: options.email,
-          firstName: options.firstName,
-          lastName: options.lastName,
-          organizationId: options.org,
-          level: options.level as MembershipLevelName,
-        }),
-      );
-      print(
-        Boolean(options.json),
-        {
-          id: user.id,
-          uuid: user.uuid,
-          email: user.email,
-          first_name: user.firstName,
-          last_name: user.lastName,
-          organization: user.organizationId,
-          level: options.level,
-        },
-        `Created user ${user.id} ${user.email} (${options.level})`,
-      );
-    });
+    .action(
+      async (options: {
+        email: string;
+        firstName: string;
+        lastName: string;
+        org?: string;
+        level: string;
+        json?: boolean;
+      }) => {
+        if (!(options.level in MEMBERSHIP_LEVELS))
+          throw new Error(`--level must be one of ${Object.keys(MEMBERSHIP_LEVELS).join(', ')}`);
+        const user = await withAccounts((s) =>
+          s.createUser({
+            email: options.email,
+            firstName: options.firstName,
+            lastName: options.lastName,
+            organizationId: options.org,
+            level: options.level as MembershipLevelName,
+          }),
+        );
+        print(
+          Boolean(options.json),
+          {
+            id: user.id,
+            uuid: user.uuid,
+            email: user.email,
+            first_name: user.firstName,
+            last_name: user.lastName,
+            organization: user.organizationId,
+            level: options.level,
+          },
+          `Created user ${user.id} ${user.email} (${options.level})`,
+        );
+      },
+    );
 
   const keys = program.command('keys').description('Personal API keys');
   keys
@@ -141,26 +161,45 @@ export function buildCli(): Command {
     .option('--projects <ids>', 'limit the key to these project ids (comma-separated)')
     .option('--orgs <ids>', 'limit the key to these organization UUIDs (comma-separated)')
     .option('--json', 'print one JSON object')
-    .action(async (options: { email: string; label: string; scopes: string; projects?: string; orgs?: string; json?: boolean }) => {
-      const projectIds = options.projects === undefined ? [] : list(options.projects).map((id) => {
-        if (!/^\d+$/.test(id)) throw new Error(`--projects: "${id}" is not a project id`);
-        return Number(id);
-      });
-      const key = await withAccounts((s) =>
-        s.createKey({
-          email: options.email,
-          label: options.label,
-          scopes: list(options.scopes),
-          scopedTeams: projectIds,
-          scopedOrganizations: options.orgs === undefined ? [] : list(options.orgs),
-        }),
-      );
-      print(
-        Boolean(options.json),
-        { id: key.id, label: key.label, scopes: key.scopes, scoped_teams: key.scopedTeams, scoped_organizations: key.scopedOrganizations, value: key.value },
-        `Created key ${key.id} "${key.label}" (${key.scopes.join(',')}). Shown only once:\n${key.value}`,
-      );
-    });
+    .action(
+      async (options: {
+        email: string;
+        label: string;
+        scopes: string;
+        projects?: string;
+        orgs?: string;
+        json?: boolean;
+      }) => {
+        const projectIds =
+          options.projects === undefined
+            ? []
+            : list(options.projects).map((id) => {
+                if (!/^\d+$/.test(id)) throw new Error(`--projects: "${id}" is not a project id`);
+                return Number(id);
+              });
+        const key = await withAccounts((s) =>
+          s.createKey({
+            email: options.email,
+            label: options.label,
+            scopes: list(options.scopes),
+            scopedTeams: projectIds,
+            scopedOrganizations: options.orgs === undefined ? [] : list(options.orgs),
+          }),
+        );
+        print(
+          Boolean(options.json),
+          {
+            id: key.id,
+            label: key.label,
+            scopes: key.scopes,
+            scoped_teams: key.scopedTeams,
+            scoped_organizations: key.scopedOrganizations,
+            value: key.value,
+          },
+          `Created key ${key.id} "${key.label}" (${key.scopes.join(',')}). Shown only once:\n${key.value}`,
+        );
+      },
+    );
 
   return program;
 }
@@ -173,10 +212,11 @@ export async function runCli(argv: string[]): Promise<void> {
       if (error.exitCode !== 0) process.exitCode = error.exitCode;
       return;
     }
-    const message = error instanceof ApiError ? `${error.envelope.attr ? `${error.envelope.attr}: ` : ''}${error.envelope.detail}` : (error as Error).message;
+    const message =
+      error instanceof ApiError
+        ? `${error.envelope.attr ? `${error.envelope.attr}: ` : ''}${error.envelope.detail}`
+        : (error as Error).message;
     process.stderr.write(`notebooks: ${message.split('\n').join(' ')}\n`);
     process.exitCode = 1;
   }
 }
-
-

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../json/json-value.ts';
 import { toJsonbText } from '../json/jsonb-text.ts';
-import { parseJsonText, type NumberSourceTexts } from '../json/number-texts.ts';
+import { type NumberSourceTexts, parseJsonText } from '../json/number-texts.ts';
 import { pythonFloatRepr, pythonNumberRepr } from './python-repr.ts';
 
 // How notebook content travels as text. PostHog stores content as jsonb and answers with

@@ -1,4 +1,4 @@
-import { isJsonObject, ownValue, type JsonObject, type JsonValue } from '../json/json-value.ts';
+import { type JsonObject, type JsonValue, ownValue } from '../json/json-value.ts';
 import { jsNumberText, jsonbKeys, postgresNumericText } from '../json/jsonb-text.ts';
 import type { NumberSourceTexts } from '../json/number-texts.ts';
 import { PYTHON_MAX_INT_DIGITS } from './python-int.ts';
@@ -59,7 +59,11 @@ export function pythonStrOf(holder: JsonObject, key: string, numberTexts: Number
   return typeof value === 'string' ? value : pythonRepr(value, numberTexts?.get(holder)?.get(key), numberTexts);
 }
 
-function pythonRepr(value: JsonValue | undefined, sourceText: string | undefined, numberTexts: NumberSourceTexts | undefined): string {
+function pythonRepr(
+  value: JsonValue | undefined,
+  sourceText: string | undefined,
+  numberTexts: NumberSourceTexts | undefined,
+): string {
   if (value === undefined || value === null) return 'None';
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') {
@@ -70,7 +74,9 @@ function pythonRepr(value: JsonValue | undefined, sourceText: string | undefined
   if (Array.isArray(value)) {
     return `[${value.map((element, index) => pythonRepr(element, texts?.get(String(index)), numberTexts)).join(', ')}]`;
   }
-  const members = jsonbKeys(value).map((key) => `${pythonStringRepr(key)}: ${pythonRepr(value[key], texts?.get(key), numberTexts)}`);
+  const members = jsonbKeys(value).map(
+    (key) => `${pythonStringRepr(key)}: ${pythonRepr(value[key], texts?.get(key), numberTexts)}`,
+  );
   return `{${members.join(', ')}}`;
 }
 

@@ -1,9 +1,9 @@
-import { type Kysely, Migrator, type Migration, type Transaction } from 'kysely';
-import type { Database } from './schema.ts';
-import { dialectFor, type Dialect, type Engine } from './dialect.ts';
+import { type Kysely, type Migration, Migrator, type Transaction } from 'kysely';
+import { type Dialect, dialectFor, type Engine } from './dialect.ts';
 import type { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './migrations/migration-list.ts';
 import type { MigrationSteps } from './migrations/migration-steps.ts';
+import type { Database } from './schema.ts';
 
 export interface Db {
   kysely: Kysely<Database>;

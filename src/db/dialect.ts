@@ -2,8 +2,8 @@ import type { Kysely, RawBuilder, Transaction } from 'kysely';
 import type { JsonValue } from '../json/json-value.ts';
 import type { OpenOptions } from './database.ts';
 import type { GroupCommit } from './group-commit.ts';
-import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
 import { postgresDialect } from './postgres-dialect.ts';
+import type { Database, DbBoolean, DbTimestamp } from './schema.ts';
 import { sqliteDialect } from './sqlite-dialect.ts';
 
 export type Engine = 'sqlite' | 'postgres';

@@ -1,4 +1,4 @@
-import { DatabaseSync, type StatementSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import type { SqliteDatabase, SqliteStatement } from 'kysely';
 
 // Kysely's SqliteDialect speaks the better-sqlite3 interface; node:sqlite is close but binds

@@ -31,7 +31,11 @@ export const postgresDialect: Dialect = {
     // Named statements need a server session per connection: PG_PREPARED_STATEMENTS=off for a
     // pooler in transaction mode (PgBouncer before 1.21).
     const prepared = options.pgPreparedStatements ?? true;
-    return { kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: prepared ? new NamedStatementPool(pool) : pool }) }) };
+    return {
+      kysely: new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: prepared ? new NamedStatementPool(pool) : pool }),
+      }),
+    };
   },
   timestamp: (value) => value,
   readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
@@ -42,7 +46,9 @@ export const postgresDialect: Dialect = {
   orderByText: (column, descending) => sql`${sql.ref(column)} collate "C" ${descending ? sql`desc` : sql`asc`}`,
   locksRowsForUpdate: true,
   async syncIdentity(db, table) {
-    await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(db);
+    await sql`select setval(pg_get_serial_sequence(${table}, 'id'), (select max(id) from ${sql.table(table)}))`.execute(
+      db,
+    );
   },
   commitState: (db) => readCommitState(db, COMMIT_STATE),
 };

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import type pg from 'pg';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import type pg from 'pg';
 
 // Distinct query texts that get a name; the rest run unnamed. Kysely builds a few dozen texts
 // (one per query shape), but a contains list with many tokens makes a new shape per count.
@@ -51,11 +51,21 @@ export class NamedStatementPool implements PostgresPool {
   #wrap(client: pg.PoolClient): PostgresPoolClient {
     function query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
     function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-    function query<R>(this: NamedStatementPool, sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>) {
-      if (typeof sqlOrCursor !== 'string') return client.query(sqlOrCursor as unknown as pg.Submittable) as unknown as PostgresCursor<R>;
+    function query<R>(
+      this: NamedStatementPool,
+      sqlOrCursor: string | PostgresCursor<R>,
+      parameters?: ReadonlyArray<unknown>,
+    ) {
+      if (typeof sqlOrCursor !== 'string')
+        return client.query(sqlOrCursor as unknown as pg.Submittable) as unknown as PostgresCursor<R>;
       const values = parameters === undefined ? [] : [...parameters];
-      return client.query({ name: this.#nameOf(sqlOrCursor), text: sqlOrCursor, values }) as unknown as Promise<PostgresQueryResult<R>>;
+      return client.query({ name: this.#nameOf(sqlOrCursor), text: sqlOrCursor, values }) as unknown as Promise<
+        PostgresQueryResult<R>
+      >;
     }
-    return { query: query.bind(this) as PostgresPoolClient['query'], release: (destroy?: boolean) => client.release(destroy) };
+    return {
+      query: query.bind(this) as PostgresPoolClient['query'],
+      release: (destroy?: boolean) => client.release(destroy),
+    };
   }
 }

@@ -1,18 +1,24 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 
 export const ErrorEnvelopeSchema = Type.Object(
   {
-    type: Type.String({ description: 'Error class: validation_error, authentication_error, invalid_request, throttled_error or server_error.' }),
+    type: Type.String({
+      description:
+        'Error class: validation_error, authentication_error, invalid_request, throttled_error or server_error.',
+    }),
     code: Type.String({ description: 'Machine-readable error code, e.g. not_found, permission_denied, conflict.' }),
     detail: Type.String({ description: 'Human-readable message.' }),
-    attr: Type.Union([Type.String(), Type.Null()], { description: 'The field or parameter the error is about, or null.' }),
+    attr: Type.Union([Type.String(), Type.Null()], {
+      description: 'The field or parameter the error is about, or null.',
+    }),
   },
   { $id: 'ErrorEnvelope', description: "PostHog's error envelope: one error per response." },
 );
 export type ErrorEnvelope = Static<typeof ErrorEnvelopeSchema>;
 
 export const ProjectIdParamSchema = Type.String({
-  description: 'Project id (an integer), or "@current" for the project the key is limited to, else the lowest-id project the caller can reach.',
+  description:
+    'Project id (an integer), or "@current" for the project the key is limited to, else the lowest-id project the caller can reach.',
 });
 
 /** The error responses every authenticated route can give. */

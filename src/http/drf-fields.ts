@@ -3,8 +3,42 @@ import { refuseNullCharacters } from './null-characters.ts';
 
 // Django REST framework's field semantics, which PostHog's serializers validate input with.
 
-const TRUE_VALUES = new Set<unknown>(['t', 'T', 'y', 'Y', 'yes', 'Yes', 'YES', 'true', 'True', 'TRUE', 'on', 'On', 'ON', '1', 1, true]);
-const FALSE_VALUES = new Set<unknown>(['f', 'F', 'n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off', 'Off', 'OFF', '0', 0, false]);
+const TRUE_VALUES = new Set<unknown>([
+  't',
+  'T',
+  'y',
+  'Y',
+  'yes',
+  'Yes',
+  'YES',
+  'true',
+  'True',
+  'TRUE',
+  'on',
+  'On',
+  'ON',
+  '1',
+  1,
+  true,
+]);
+const FALSE_VALUES = new Set<unknown>([
+  'f',
+  'F',
+  'n',
+  'N',
+  'no',
+  'No',
+  'NO',
+  'false',
+  'False',
+  'FALSE',
+  'off',
+  'Off',
+  'OFF',
+  '0',
+  0,
+  false,
+]);
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 // Python's str.strip() whitespace (str.isspace), which DRF's trim_whitespace uses.
@@ -31,7 +65,11 @@ export function loneSurrogate(text: string): number | undefined {
 // DRF's ProhibitSurrogateCharactersValidator. PostgreSQL cannot store a lone surrogate either
 // (UTF-8 has no encoding for one), so both engines refuse it.
 export const surrogateNotAllowed = (attr: string, codePoint: number) =>
-  validationFailed(attr, `Surrogate characters are not allowed: U+${codePoint.toString(16).toUpperCase()}.`, 'surrogate_characters_not_allowed');
+  validationFailed(
+    attr,
+    `Surrogate characters are not allowed: U+${codePoint.toString(16).toUpperCase()}.`,
+    'surrogate_characters_not_allowed',
+  );
 
 /** DRF CharField: strings, and numbers coerced to strings; trimmed; no NUL or lone surrogate characters. */
 export function charField(attr: string, value: unknown, allowNull: boolean, maxLength?: number): string | null {
@@ -60,8 +98,10 @@ export function integerField(attr: string, value: unknown): number {
     if (/^[+-]?\d+(_\d+)*$/.test(text)) parsed = Number(text.replace(/_/g, ''));
   }
   if (parsed === undefined) throw validationFailed(attr, 'A valid integer is required.');
-  if (parsed > INT_MAX) throw validationFailed(attr, `Ensure this value is less than or equal to ${INT_MAX}.`, 'max_value');
-  if (parsed < INT_MIN) throw validationFailed(attr, `Ensure this value is greater than or equal to ${INT_MIN}.`, 'min_value');
+  if (parsed > INT_MAX)
+    throw validationFailed(attr, `Ensure this value is less than or equal to ${INT_MAX}.`, 'max_value');
+  if (parsed < INT_MIN)
+    throw validationFailed(attr, `Ensure this value is greater than or equal to ${INT_MIN}.`, 'min_value');
   return parsed;
 }
 

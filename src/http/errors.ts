@@ -44,7 +44,10 @@ export const validationFailed = (attr: string | null, detail: string, code = 'in
 export const parseError = (detail: string) => new ApiError(400, envelope('invalid_request', 'parse_error', detail));
 
 export const notAuthenticated = () =>
-  new ApiError(401, envelope('authentication_error', 'not_authenticated', 'Authentication credentials were not provided.'));
+  new ApiError(
+    401,
+    envelope('authentication_error', 'not_authenticated', 'Authentication credentials were not provided.'),
+  );
 
 export const authenticationFailed = (detail: string) =>
   new ApiError(401, envelope('authentication_error', 'authentication_failed', detail));
@@ -62,10 +65,16 @@ export const methodNotAllowed = (method: string) =>
   new ApiError(405, envelope('invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`));
 
 export const unsupportedMediaType = (contentType: string) =>
-  new ApiError(415, envelope('invalid_request', 'unsupported_media_type', `Unsupported media type "${contentType}" in request.`));
+  new ApiError(
+    415,
+    envelope('invalid_request', 'unsupported_media_type', `Unsupported media type "${contentType}" in request.`),
+  );
 
 export const payloadTooLarge = (limit: number) =>
-  new ApiError(413, envelope('invalid_request', 'payload_too_large', `Request body exceeds the limit of ${limit} bytes.`));
+  new ApiError(
+    413,
+    envelope('invalid_request', 'payload_too_large', `Request body exceeds the limit of ${limit} bytes.`),
+  );
 
 export const conflict = (detail: string) => new ApiError(409, envelope('server_error', 'conflict', detail));
 

@@ -1,5 +1,5 @@
+import { type NumberSourceTexts, parseJsonText } from '../json/number-texts.ts';
 import { parseError } from './errors.ts';
-import { parseJsonText, type NumberSourceTexts } from '../json/number-texts.ts';
 
 // How each number of a parsed body was written (42 vs 42.0), for bodies that have fractions or
 // exponents: PostHog keeps the difference, JSON.parse does not.
@@ -54,7 +54,8 @@ function scan(text: string): void {
       if (c === '\\') {
         const e = text[i + 1];
         if (e === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new JsonSyntaxError('Invalid \\uXXXX escape', i + 1);
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6)))
+            throw new JsonSyntaxError('Invalid \\uXXXX escape', i + 1);
           i += 6;
         } else if (e !== undefined && '"\\/bfnrt'.includes(e)) i += 2;
         else throw new JsonSyntaxError('Invalid \\escape', i);
@@ -165,7 +166,8 @@ export function parseJsonBody(text: string): unknown {
   try {
     const parsed = parseJsonText(text);
     value = parsed.value;
-    if (parsed.numberTexts !== undefined && value !== null && typeof value === 'object') bodyNumberTexts.set(value, parsed.numberTexts);
+    if (parsed.numberTexts !== undefined && value !== null && typeof value === 'object')
+      bodyNumberTexts.set(value, parsed.numberTexts);
   } catch {
     value = undefined;
   }
@@ -189,7 +191,9 @@ export function decodeUtf8(body: Buffer): string {
     return UTF8.decode(body);
   } catch {
     const position = firstInvalidUtf8Byte(body);
-    throw parseError(`JSON parse error - 'utf-8' codec can't decode byte 0x${body[position].toString(16).padStart(2, '0')} in position ${position}: invalid start byte`);
+    throw parseError(
+      `JSON parse error - 'utf-8' codec can't decode byte 0x${body[position].toString(16).padStart(2, '0')} in position ${position}: invalid start byte`,
+    );
   }
 }
 

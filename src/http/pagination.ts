@@ -53,7 +53,10 @@ export function limitOffsetLinks(baseUrl: string, query: URLSearchParams, page: 
   const next = offset + limit >= count ? null : withParams(baseUrl, query, { limit, offset: offset + limit });
   let previous: string | null = null;
   if (offset > 0) {
-    previous = offset - limit <= 0 ? withParams(baseUrl, query, { limit, offset: null }) : withParams(baseUrl, query, { limit, offset: offset - limit });
+    previous =
+      offset - limit <= 0
+        ? withParams(baseUrl, query, { limit, offset: null })
+        : withParams(baseUrl, query, { limit, offset: offset - limit });
   }
   return { next, previous };
 }

@@ -53,7 +53,11 @@ export class RedisRateLimiter implements RateLimiter {
     const windows = this.#config.windows;
     if (windows.length === 0) return null;
     const keys = windows.map((w) => `notebooks:throttle:${w.name}:${identity}`);
-    const args = [String(now), `${now}:${randomUUID()}`, ...windows.flatMap((w) => [String(w.limit), String(w.seconds * 1000)])];
+    const args = [
+      String(now),
+      `${now}:${randomUUID()}`,
+      ...windows.flatMap((w) => [String(w.limit), String(w.seconds * 1000)]),
+    ];
     const waits = (await this.#client.eval(SCRIPT, { keys, arguments: args })) as number[];
     const longest = Math.max(0, ...waits.map(Number));
     return longest === 0 ? null : Math.ceil(longest / 1000);

@@ -31,7 +31,10 @@ export function redactUrl(url: string): string {
 
 /** For errors raised before routing, which skip the onSend hook: bytes keep the type as set. */
 function sendFrameworkError(reply: FastifyReply, error: ApiError): FastifyReply {
-  return reply.code(error.statusCode).header('content-type', 'application/json').send(Buffer.from(JSON.stringify(error.envelope)));
+  return reply
+    .code(error.statusCode)
+    .header('content-type', 'application/json')
+    .send(Buffer.from(JSON.stringify(error.envelope)));
 }
 
 /** Fastify's own options: logging without secrets, the body limit, routing as PostHog's. */
@@ -44,7 +47,10 @@ export function serverOptions(config: Config): FastifyServerOptions {
             level: config.logLevel,
             // A malformed request is logged at trace level with its raw bytes (err.rawPacket), headers
             // and key included.
-            redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'err.rawPacket'], censor: '[REDACTED]' },
+            redact: {
+              paths: ['req.headers.authorization', 'req.headers.cookie', 'err.rawPacket'],
+              censor: '[REDACTED]',
+            },
             serializers: {
               req: (req: FastifyRequest) => ({ method: req.method, url: redactUrl(req.url), remoteAddress: req.ip }),
             },
@@ -54,7 +60,8 @@ export function serverOptions(config: Config): FastifyServerOptions {
     // A path that cannot be percent-decoded, or a segment over maxParamLength, matches no route:
     // the envelope of an unknown path instead of Fastify's own body.
     frameworkErrors: (error, _request, reply) => {
-      if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendFrameworkError(reply, endpointNotFound());
+      if (error.code === 'FST_ERR_BAD_URL' || error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+        return sendFrameworkError(reply, endpointNotFound());
       return sendFrameworkError(reply, new ApiError(500, serverErrorEnvelope()));
     },
     return503OnClosing: true,

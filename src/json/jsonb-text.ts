@@ -44,7 +44,11 @@ export function toJsonbText(value: JsonValue, numberTexts?: NumberSourceTexts): 
   return jsonbText(value, undefined, numberTexts);
 }
 
-function jsonbText(value: JsonValue, sourceText: string | undefined, numberTexts: NumberSourceTexts | undefined): string {
+function jsonbText(
+  value: JsonValue,
+  sourceText: string | undefined,
+  numberTexts: NumberSourceTexts | undefined,
+): string {
   if (value === null) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') return postgresNumericText(sourceText ?? jsNumberText(value));
@@ -53,7 +57,9 @@ function jsonbText(value: JsonValue, sourceText: string | undefined, numberTexts
   if (Array.isArray(value)) {
     return `[${value.map((element, index) => jsonbText(element, texts?.get(String(index)), numberTexts)).join(', ')}]`;
   }
-  const members = jsonbKeys(value).map((key) => `${jsonbString(key)}: ${jsonbText(value[key], texts?.get(key), numberTexts)}`);
+  const members = jsonbKeys(value).map(
+    (key) => `${jsonbString(key)}: ${jsonbText(value[key], texts?.get(key), numberTexts)}`,
+  );
   return `{${members.join(', ')}}`;
 }
 
@@ -91,7 +97,8 @@ export function postgresNumericText(raw: string): string {
   const significant = allDigits.replace(/^0+/, '');
   // Position of the decimal point counted from the first significant digit.
   const point = significant.length - fractionDigits.length + exponent;
-  if (significant !== '' && point > NUMERIC_MAX_INTEGER_DIGITS) throw new RangeError(`${raw} overflows PostgreSQL's numeric`);
+  if (significant !== '' && point > NUMERIC_MAX_INTEGER_DIGITS)
+    throw new RangeError(`${raw} overflows PostgreSQL's numeric`);
   if (scale > NUMERIC_MAX_SCALE) throw new RangeError(`${raw} overflows PostgreSQL's numeric`);
   let integerPart = '0';
   let fractionPart = '';

@@ -38,7 +38,11 @@ export function parseJsonKeepingNumberText(text: string): { value: JsonValue; nu
     if (char === '"') return [parseString(), undefined];
     if (char === '{') return [parseObject(), undefined];
     if (char === '[') return [parseArray(), undefined];
-    for (const [literal, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [literal, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (text.startsWith(literal, position)) {
         position += literal.length;
         return [value, undefined];

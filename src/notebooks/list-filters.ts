@@ -1,7 +1,7 @@
 import { validationFailed } from '../http/errors.ts';
 import { refuseNullCharacters } from '../http/null-characters.ts';
 import { lastValue } from '../http/query-params.ts';
-import { parseContains, type ContainsTest } from './contains/contains-grammar.ts';
+import { type ContainsTest, parseContains } from './contains/contains-grammar.ts';
 import { relativeDateParseEpochMicroseconds } from './relative-date.ts';
 import { searchQueryLexemes } from './search/search-text.ts';
 
@@ -29,7 +29,11 @@ export const DEFAULT_ORDER: ListOrder = { column: 'last_modified_at', descending
 
 /** Python's uuid.UUID(hex=value) acceptance, returned in canonical hyphenated lowercase form. */
 export function canonicalUuid(value: string): string | undefined {
-  const hex = value.replace(/urn:/g, '').replace(/uuid:/g, '').replace(/^\{+|\}+$/g, '').replace(/-/g, '');
+  const hex = value
+    .replace(/urn:/g, '')
+    .replace(/uuid:/g, '')
+    .replace(/^\{+|\}+$/g, '')
+    .replace(/-/g, '');
   if (!/^[0-9a-fA-F]{32}$/.test(hex)) return undefined;
   const h = hex.toLowerCase();
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
@@ -45,7 +49,8 @@ function parseDate(attr: 'date_from' | 'date_to', value: string, timeZone: strin
   try {
     micros = relativeDateParseEpochMicroseconds(value, timeZone, now);
   } catch (error) {
-    if (error instanceof RangeError) throw validationFailed(attr, `Could not interpret "${value}" as a date.`, 'invalid_date');
+    if (error instanceof RangeError)
+      throw validationFailed(attr, `Could not interpret "${value}" as a date.`, 'invalid_date');
     throw error;
   }
   const floor = micros >= 0n ? micros / 1000n : -((-micros + 999n) / 1000n);
@@ -85,7 +90,11 @@ export function parseOrder(query: URLSearchParams): ListOrder {
   const descending = value.startsWith('-');
   const column = descending ? value.slice(1) : value;
   if (!ORDER_COLUMNS.includes(column)) {
-    throw validationFailed('order', `"${value}" is not a valid order. Use one of title, created_at, last_modified_at, optionally prefixed with "-".`, 'invalid_choice');
+    throw validationFailed(
+      'order',
+      `"${value}" is not a valid order. Use one of title, created_at, last_modified_at, optionally prefixed with "-".`,
+      'invalid_choice',
+    );
   }
   return { column: column as OrderColumn, descending };
 }

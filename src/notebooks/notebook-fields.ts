@@ -33,7 +33,8 @@ function firstLoneSurrogate(value: JsonValue): number | undefined {
 }
 
 function hasInexactNumber(value: JsonValue): boolean {
-  if (typeof value === 'number') return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
+  if (typeof value === 'number')
+    return !Number.isFinite(value) || (Number.isInteger(value) && !Number.isSafeInteger(value));
   if (Array.isArray(value)) return value.some(hasInexactNumber);
   if (value !== null && typeof value === 'object') {
     for (const key in value) if (hasInexactNumber(value[key])) return true;
@@ -52,7 +53,7 @@ export function parseNotebookWrite(body: unknown): NotebookWrite {
     throw validationFailed(null, `Invalid data. Expected a dictionary, but got ${pythonTypeName(body)}.`);
   }
   const input = body as Record<string, unknown>;
-  const has = (key: string) => Object.prototype.hasOwnProperty.call(input, key);
+  const has = (key: string) => Object.hasOwn(input, key);
   const data: NotebookWrite = {};
   if (has('title')) data.title = charField('title', input.title, true, 256);
   if (has('content')) {
@@ -63,13 +64,18 @@ export function parseNotebookWrite(body: unknown): NotebookWrite {
     // JSON.parse would round integers beyond 2^53 and turn 1e400 into Infinity: refuse rather
     // than store something other than what was sent.
     if (hasInexactNumber(content)) {
-      throw validationFailed('content', 'Numbers in content must be finite, and integers must be within ±9007199254740991.', 'invalid_number');
+      throw validationFailed(
+        'content',
+        'Numbers in content must be finite, and integers must be within ±9007199254740991.',
+        'invalid_number',
+      );
     }
     data.content = content;
   }
   if (has('text_content')) data.text_content = charField('text_content', input.text_content, true);
   if (has('version')) data.version = integerField('version', input.version);
   if (has('deleted')) data.deleted = booleanField('deleted', input.deleted);
-  if (has('_create_in_folder')) data._create_in_folder = charField('_create_in_folder', input._create_in_folder, false) ?? '';
+  if (has('_create_in_folder'))
+    data._create_in_folder = charField('_create_in_folder', input._create_in_folder, false) ?? '';
   return data;
 }

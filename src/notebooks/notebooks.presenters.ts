@@ -60,12 +60,20 @@ export function presentNotebookListItem(item: NotebookListItem, users: UserJsonC
  * them; given as bytes (SQLite), they make the body bytes.
  */
 export function presentNotebook(notebook: Notebook, users: ReadonlyMap<number, User>, viewer: Viewer): string;
-export function presentNotebook(notebook: Omit<Notebook, 'contentJson' | 'textContent'>, users: ReadonlyMap<number, User>, viewer: Viewer, bodies: NotebookBodies): string | Buffer;
+export function presentNotebook(
+  notebook: Omit<Notebook, 'contentJson' | 'textContent'>,
+  users: ReadonlyMap<number, User>,
+  viewer: Viewer,
+  bodies: NotebookBodies,
+): string | Buffer;
 export function presentNotebook(
   notebook: Omit<Notebook, 'contentJson' | 'textContent'> & Partial<Pick<Notebook, 'contentJson' | 'textContent'>>,
   users: ReadonlyMap<number, User>,
   viewer: Viewer,
-  bodies: NotebookBodies = { content: notebook.contentJson ?? null, textContent: JSON.stringify(notebook.textContent ?? null) },
+  bodies: NotebookBodies = {
+    content: notebook.contentJson ?? null,
+    textContent: JSON.stringify(notebook.textContent ?? null),
+  },
 ): string | Buffer {
   const head = `{"id":${JSON.stringify(notebook.id)},"short_id":${JSON.stringify(notebook.shortId)},"title":${JSON.stringify(notebook.title)},"content":`;
   const tail =
@@ -76,7 +84,13 @@ export function presentNotebook(
   const { content, textContent } = bodies;
   if (content instanceof Uint8Array || textContent instanceof Uint8Array) {
     const bytes = (part: string | Uint8Array) => (typeof part === 'string' ? Buffer.from(part) : part);
-    return Buffer.concat([Buffer.from(head), bytes(content ?? 'null'), TEXT_CONTENT_KEY, bytes(textContent), Buffer.from(tail)]);
+    return Buffer.concat([
+      Buffer.from(head),
+      bytes(content ?? 'null'),
+      TEXT_CONTENT_KEY,
+      bytes(textContent),
+      Buffer.from(tail),
+    ]);
   }
   return `${head}${content ?? 'null'},"text_content":${textContent}${tail}`;
 }
@@ -89,7 +103,10 @@ const RESULTS_END = Buffer.from(']}');
  * The list's body: PostHog's pagination envelope around the page's items. A cached page is sent
  * again and again with the same links, so its last body is kept on it and reused.
  */
-export function presentNotebookListPage(page: ListPage, links: { next: string | null; previous: string | null }): Buffer {
+export function presentNotebookListPage(
+  page: ListPage,
+  links: { next: string | null; previous: string | null },
+): Buffer {
   const head = `{"count":${page.count},"next":${JSON.stringify(links.next)},"previous":${JSON.stringify(links.previous)},"results":[`;
   if (page.rendered?.links === head) return page.rendered.body;
   const body = Buffer.concat([Buffer.from(head), page.items, RESULTS_END]);

@@ -1,6 +1,6 @@
-import { CompiledQuery, sql, type Expression, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
-import type { Database, NotebookTable } from '../db/schema.ts';
+import { CompiledQuery, type Expression, type Kysely, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Dialect, Executor } from '../db/dialect.ts';
+import type { Database, NotebookTable } from '../db/schema.ts';
 import type { JsonValue } from '../json/json-value.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
 import { type MatchPlan, type NotebookStorage, notebookStorageFor } from './storage/notebook-storage.ts';
@@ -50,14 +50,38 @@ type ListRow = { head: string; created_by_id: number | null; mid: string; last_m
 /** Content to write: the parsed value (for the derived indexes) and its jsonb text; null = SQL NULL. */
 export type ContentWrite = { value: JsonValue; jsonb: string } | null;
 
-type NotebookChanges = Partial<Pick<Notebook, 'title' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById'>> & { content?: ContentWrite };
+type NotebookChanges = Partial<
+  Pick<Notebook, 'title' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById'>
+> & { content?: ContentWrite };
 
 // Up to this many matches, SQLite sorts the matches; above, it walks the ordered list index.
 const SORT_MATCHES_BELOW = 5000;
-const RETRIEVE_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id', 'team_id', 'visibility', 'version', 'folder'] as const;
+const RETRIEVE_COLUMNS = [
+  'id',
+  'short_id',
+  'title',
+  'deleted',
+  'created_at',
+  'created_by_id',
+  'last_modified_at',
+  'last_modified_by_id',
+  'team_id',
+  'visibility',
+  'version',
+  'folder',
+] as const;
 const DETAIL_COLUMNS = [...RETRIEVE_COLUMNS, 'text_content'] as const;
 // What a PostgreSQL search list sorts its matches by and renders the page's items from (see #searchPage).
-const MATCH_COLUMNS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by_id', 'last_modified_at', 'last_modified_by_id'] as const;
+const MATCH_COLUMNS = [
+  'id',
+  'short_id',
+  'title',
+  'deleted',
+  'created_at',
+  'created_by_id',
+  'last_modified_at',
+  'last_modified_by_id',
+] as const;
 
 function isListed(deleted: boolean, visibility: string): boolean {
   return !deleted && visibility === 'default';
@@ -80,7 +104,12 @@ export class NotebooksRepository {
     this.#sortMatchesBelow = options.sortMatchesBelow ?? SORT_MATCHES_BELOW;
   }
 
-  #toNotebook(row: Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]> & { content: unknown; list_key?: number | null }): Notebook {
+  #toNotebook(
+    row: Pick<Selectable<NotebookTable>, (typeof DETAIL_COLUMNS)[number]> & {
+      content: unknown;
+      list_key?: number | null;
+    },
+  ): Notebook {
     const d = this.#dialect;
     return {
       ...(row.list_key !== undefined && { listKey: row.list_key }),
@@ -138,7 +167,16 @@ export class NotebooksRepository {
     const seq = inserted.insertId === undefined ? undefined : Number(inserted.insertId);
     await s.indexNotebook(
       db,
-      { id: notebook.id, teamId: notebook.teamId, title: notebook.title, textContent: notebook.textContent, content: content?.value ?? null, listed: isListed(notebook.deleted, notebook.visibility), seq, listKey },
+      {
+        id: notebook.id,
+        teamId: notebook.teamId,
+        title: notebook.title,
+        textContent: notebook.textContent,
+        content: content?.value ?? null,
+        listed: isListed(notebook.deleted, notebook.visibility),
+        seq,
+        listKey,
+      },
       { isNew: true, search: true, contains: true, listed: true },
     );
   }
@@ -158,16 +196,28 @@ export class NotebooksRepository {
       .where('short_id', '=', '')
       .where('deleted', '=', false)
       .compile().sql;
-    const result = await this.#db.executeQuery<Pick<Selectable<NotebookTable>, (typeof RETRIEVE_COLUMNS)[number]> & { content: unknown; text_content: unknown }>(
-      CompiledQuery.raw(this.#retrieveSql, [teamId, shortId, false]),
-    );
+    const result = await this.#db.executeQuery<
+      Pick<Selectable<NotebookTable>, (typeof RETRIEVE_COLUMNS)[number]> & { content: unknown; text_content: unknown }
+    >(CompiledQuery.raw(this.#retrieveSql, [teamId, shortId, false]));
     const row = result.rows[0];
     if (row === undefined) return undefined;
-    const { contentJson: _content, textContent: _text, ...notebook } = this.#toNotebook({ ...row, content: null, text_content: null });
-    return { ...notebook, bodies: { content: s.readBodyContent(row.content), textContent: s.readBodyTextContent(row.text_content) } };
+    const {
+      contentJson: _content,
+      textContent: _text,
+      ...notebook
+    } = this.#toNotebook({ ...row, content: null, text_content: null });
+    return {
+      ...notebook,
+      bodies: { content: s.readBodyContent(row.content), textContent: s.readBodyTextContent(row.text_content) },
+    };
   }
 
-  async findByShortId(db: Executor, teamId: number, shortId: string, options: { includeDeleted?: boolean; lock?: boolean } = {}): Promise<Notebook | undefined> {
+  async findByShortId(
+    db: Executor,
+    teamId: number,
+    shortId: string,
+    options: { includeDeleted?: boolean; lock?: boolean } = {},
+  ): Promise<Notebook | undefined> {
     const row = await db
       .selectFrom('notebooks')
       .select(DETAIL_COLUMNS)
@@ -207,7 +257,13 @@ export class NotebooksRepository {
     if (Number(result.numUpdatedRows) !== 1) return false;
     const listedChanged = changes.deleted !== undefined && changes.deleted !== notebook.deleted;
     const rekeyed = listKey !== undefined && listKey !== notebook.listKey;
-    if (changes.title !== undefined || changes.textContent !== undefined || changes.content !== undefined || listedChanged || rekeyed) {
+    if (
+      changes.title !== undefined ||
+      changes.textContent !== undefined ||
+      changes.content !== undefined ||
+      listedChanged ||
+      rekeyed
+    ) {
       await s.indexNotebook(
         db,
         {
@@ -237,35 +293,70 @@ export class NotebooksRepository {
    * project's whole list index; without, the list index is walked and the search and contains
    * filters probe each row.
    */
-  #filtered(teamId: number, filters: ListFilters, callerId: number, fromCandidates = false, search?: Expression<SqlBool>) {
+  #filtered(
+    teamId: number,
+    filters: ListFilters,
+    callerId: number,
+    fromCandidates = false,
+    search?: Expression<SqlBool>,
+  ) {
     const d = this.#dialect;
     const s = this.#storage;
     const plan: MatchPlan = fromCandidates ? 'drive' : 'probe';
     const base = fromCandidates
       ? this.#db.selectFrom('notebooks').where(s.plan.listedRowsFromMatches(teamId))
-      : this.#db.selectFrom('notebooks').where('team_id', '=', teamId).where('deleted', '=', false).where('visibility', '=', 'default');
+      : this.#db
+          .selectFrom('notebooks')
+          .where('team_id', '=', teamId)
+          .where('deleted', '=', false)
+          .where('visibility', '=', 'default');
     return base
       .$if(filters.createdByCaller, (qb) => qb.where('created_by_id', '=', callerId))
       .$if(filters.createdBy !== undefined, (qb) =>
-        qb.where('created_by_id', '=', (eb) => eb.selectFrom('users').select('users.id').where('users.uuid', '=', filters.createdBy as string)),
+        qb.where('created_by_id', '=', (eb) =>
+          eb
+            .selectFrom('users')
+            .select('users.id')
+            .where('users.uuid', '=', filters.createdBy as string),
+        ),
       )
       .$if(filters.lastModifiedBy !== undefined, (qb) =>
-        qb.where('last_modified_by_id', '=', (eb) => eb.selectFrom('users').select('users.id').where('users.uuid', '=', filters.lastModifiedBy as string)),
+        qb.where('last_modified_by_id', '=', (eb) =>
+          eb
+            .selectFrom('users')
+            .select('users.id')
+            .where('users.uuid', '=', filters.lastModifiedBy as string),
+        ),
       )
-      .$if(filters.modifiedAfter !== undefined, (qb) => qb.where('last_modified_at', '>', d.timestamp(filters.modifiedAfter as Date)))
-      .$if(filters.modifiedBefore !== undefined, (qb) => qb.where('last_modified_at', '<', d.timestamp(filters.modifiedBefore as Date)))
-      .$if(filters.search !== undefined, (qb) => qb.where(search ?? s.searchFilter(filters.search as string, teamId, plan)))
+      .$if(filters.modifiedAfter !== undefined, (qb) =>
+        qb.where('last_modified_at', '>', d.timestamp(filters.modifiedAfter as Date)),
+      )
+      .$if(filters.modifiedBefore !== undefined, (qb) =>
+        qb.where('last_modified_at', '<', d.timestamp(filters.modifiedBefore as Date)),
+      )
+      .$if(filters.search !== undefined, (qb) =>
+        qb.where(search ?? s.searchFilter(filters.search as string, teamId, plan)),
+      )
       .$call((qb) => filters.contains.reduce((acc, test) => acc.where(s.containsFilter(test, teamId, plan)), qb))
       .$if(filters.shortId !== undefined, (qb) => qb.where('short_id', '=', filters.shortId as string));
   }
 
   #ordered(order: ListOrder) {
     const direction = order.descending ? sql`desc` : sql`asc`;
-    const column = order.column === 'title' ? this.#dialect.orderByText('title', order.descending) : sql`${sql.ref(order.column)} ${direction}`;
+    const column =
+      order.column === 'title'
+        ? this.#dialect.orderByText('title', order.descending)
+        : sql`${sql.ref(order.column)} ${direction}`;
     return sql`${column}, id ${direction}`;
   }
 
-  async list(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number): Promise<{ count: number; items: NotebookListItem[] }> {
+  async list(
+    teamId: number,
+    filters: ListFilters,
+    order: ListOrder,
+    page: { limit: number; offset: number },
+    callerId: number,
+  ): Promise<{ count: number; items: NotebookListItem[] }> {
     const narrowed =
       filters.createdByCaller ||
       filters.createdBy !== undefined ||
@@ -275,17 +366,23 @@ export class NotebooksRepository {
       filters.shortId !== undefined;
     const unfiltered = !narrowed && filters.search === undefined && filters.contains.length === 0;
     // Which filters can name their rows directly (an index of matches rather than of the list).
-    const selective = this.#storage.plan.drivesFromMatches && (filters.search !== undefined || filters.contains.some((test) => test.kind !== 'absent'));
+    const selective =
+      this.#storage.plan.drivesFromMatches &&
+      (filters.search !== undefined || filters.contains.some((test) => test.kind !== 'absent'));
     if (this.#storage.plan.searchInOneQuery && filters.search !== undefined) {
       const found = await this.#searchPage(teamId, filters, order, page, callerId);
       if (found !== undefined) return found;
     }
     let count: number | undefined;
     if (unfiltered) count = await this.visibleCount(this.#db, teamId);
-    else if (!narrowed && filters.search === undefined) count = await this.#storage.listedContainsCount(this.#db, teamId, filters.contains);
-    else if (!narrowed && filters.contains.length === 0) count = await this.#storage.listedSearchCount(this.#db, teamId, filters.search as string);
+    else if (!narrowed && filters.search === undefined)
+      count = await this.#storage.listedContainsCount(this.#db, teamId, filters.contains);
+    else if (!narrowed && filters.contains.length === 0)
+      count = await this.#storage.listedSearchCount(this.#db, teamId, filters.search as string);
     if (count === undefined) {
-      const countQuery = this.#filtered(teamId, filters, callerId, selective).select((eb) => eb.fn.countAll<number>().as('n'));
+      const countQuery = this.#filtered(teamId, filters, callerId, selective).select((eb) =>
+        eb.fn.countAll<number>().as('n'),
+      );
       const [countRow] = await this.#execute(countQuery, selective, filters.search !== undefined);
       count = Number(countRow.n);
     }
@@ -298,7 +395,11 @@ export class NotebooksRepository {
         ? await this.#storage.searchPageFilter(this.#db, filters.search, teamId, order.descending, page)
         : undefined;
     const fromMatches = pageSearch !== undefined || (selective && count <= this.#sortMatchesBelow);
-    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches, pageSearch).select(this.#listColumns()).orderBy(this.#ordered(order)).limit(page.limit).offset(page.offset);
+    const pageQuery = this.#filtered(teamId, filters, callerId, fromMatches, pageSearch)
+      .select(this.#listColumns())
+      .orderBy(this.#ordered(order))
+      .limit(page.limit)
+      .offset(page.offset);
     const rows = await this.#execute(pageQuery, fromMatches, filters.search !== undefined);
     return { count, items: rows.map((row) => this.#toListItem(row)) };
   }
@@ -311,7 +412,13 @@ export class NotebooksRepository {
    * the subquery from being flattened into that walk); and counting separately would fetch the
    * matches twice. Undefined when the page is empty (an offset past the end): count apart.
    */
-  async #searchPage(teamId: number, filters: ListFilters, order: ListOrder, page: { limit: number; offset: number }, callerId: number) {
+  async #searchPage(
+    teamId: number,
+    filters: ListFilters,
+    order: ListOrder,
+    page: { limit: number; offset: number },
+    callerId: number,
+  ) {
     const s = this.#storage;
     const matches = this.#filtered(teamId, filters, callerId).select(MATCH_COLUMNS).offset(0);
     const pageRows = this.#db
@@ -337,7 +444,11 @@ export class NotebooksRepository {
 
   /** The number of listed notebooks of a project (not deleted, default visibility), kept by writes. */
   async visibleCount(db: Executor, teamId: number): Promise<number> {
-    const row = await db.selectFrom('notebook_counts').select('visible').where('team_id', '=', teamId).executeTakeFirst();
+    const row = await db
+      .selectFrom('notebook_counts')
+      .select('visible')
+      .where('team_id', '=', teamId)
+      .executeTakeFirst();
     return row === undefined ? 0 : Number(row.visible);
   }
 
@@ -347,7 +458,9 @@ export class NotebooksRepository {
     await db
       .insertInto('notebook_counts')
       .values({ team_id: teamId, visible: delta })
-      .onConflict((oc) => oc.column('team_id').doUpdateSet({ visible: sql<number>`notebook_counts.visible + ${delta}` }))
+      .onConflict((oc) =>
+        oc.column('team_id').doUpdateSet({ visible: sql<number>`notebook_counts.visible + ${delta}` }),
+      )
       .execute();
   }
 

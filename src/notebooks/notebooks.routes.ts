@@ -1,8 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { presentActivityPage } from '../activity/activity.presenters.ts';
-import { unmappedMethods } from '../http/unmapped-methods.ts';
 import { callerOf } from '../accounts/caller.ts';
+import { presentActivityPage } from '../activity/activity.presenters.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
 import { endpointNotFound, notFound, PlainResponse } from '../http/errors.ts';
 import { numberTextsOf } from '../http/json-body.ts';
@@ -10,6 +9,7 @@ import { refuseNullCharacters } from '../http/null-characters.ts';
 import { limitOffsetLinks, parseLimitOffset, parsePageNumber } from '../http/pagination.ts';
 import { lastValue, queryOf } from '../http/query-params.ts';
 import { absoluteUrl, baseUrl } from '../http/routing.ts';
+import { unmappedMethods } from '../http/unmapped-methods.ts';
 import { parseListFilters, parseOrder } from './list-filters.ts';
 import { parseNotebookWrite } from './notebook-fields.ts';
 import { presentNotebookListPage } from './notebooks.presenters.ts';
@@ -91,7 +91,10 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
       response: { 201: Type.Ref('Notebook'), ...errorResponses },
     },
     handler: async (request, reply) =>
-      reply.code(201).type('application/json').send(await service.create(contextOf(request), notebookInputOf(request))),
+      reply
+        .code(201)
+        .type('application/json')
+        .send(await service.create(contextOf(request), notebookInputOf(request))),
   });
 
   app.get('/activity/', {
@@ -123,7 +126,8 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
     handler: async (request) => {
       const query = queryOf(request.url);
       const recordingId = lastValue(query, 'recording_id');
-      if (recordingId === undefined || recordingId === '') throw new PlainResponse(400, { detail: 'recording_id is required' });
+      if (recordingId === undefined || recordingId === '')
+        throw new PlainResponse(400, { detail: 'recording_id is required' });
       refuseNullCharacters('recording_id', recordingId);
       return service.recordingComments(contextOf(request), recordingId, parseOrder(query));
     },
@@ -136,8 +140,14 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
       tags: TAGS,
       description: 'One notebook. With If-None-Match equal to its version: 304 and an empty body.',
       params: NOTEBOOK_PARAMS,
-      headers: Type.Object({ 'if-none-match': Type.Optional(Type.String({ description: 'The version the client holds.' })) }),
-      response: { 200: Type.Ref('Notebook'), 304: Type.Null({ description: 'Not modified: empty body.' }), ...errorResponses },
+      headers: Type.Object({
+        'if-none-match': Type.Optional(Type.String({ description: 'The version the client holds.' })),
+      }),
+      response: {
+        200: Type.Ref('Notebook'),
+        304: Type.Null({ description: 'Not modified: empty body.' }),
+        ...errorResponses,
+      },
     },
     handler: async (request, reply) => {
       const header = request.headers['if-none-match'];
@@ -160,10 +170,16 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
           'Update a notebook (PUT behaves like PATCH). Truthy content needs the current version (else 409) and bumps it by one; {"deleted": true|false} soft-deletes or restores.',
         params: NOTEBOOK_PARAMS,
         body: NotebookWriteSchema,
-        response: { 200: Type.Ref('Notebook'), 409: Type.Ref('ErrorEnvelope', { description: 'Stale or missing version.' }), ...errorResponses },
+        response: {
+          200: Type.Ref('Notebook'),
+          409: Type.Ref('ErrorEnvelope', { description: 'Stale or missing version.' }),
+          ...errorResponses,
+        },
       },
       handler: async (request, reply) =>
-        reply.type('application/json').send(await service.update(contextOf(request), shortIdOf(request), notebookInputOf(request))),
+        reply
+          .type('application/json')
+          .send(await service.update(contextOf(request), shortIdOf(request), notebookInputOf(request))),
     });
   }
 
@@ -172,7 +188,8 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
     schema: {
       operationId: 'notebooks_destroy',
       tags: TAGS,
-      description: 'Hard delete of this model is not allowed. Use a patch API call to set "deleted" to true. Always 405 with an empty body.',
+      description:
+        'Hard delete of this model is not allowed. Use a patch API call to set "deleted" to true. Always 405 with an empty body.',
       params: NOTEBOOK_PARAMS,
       response: { 405: Type.Null({ description: 'Empty body.' }), ...errorResponses },
     },
@@ -192,7 +209,11 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
       response: { 200: Type.Ref('ActivityPage'), ...errorResponses },
     },
     handler: async (request) => {
-      const page = await service.notebookActivity(contextOf(request), shortIdOf(request), parsePageNumber(queryOf(request.url)));
+      const page = await service.notebookActivity(
+        contextOf(request),
+        shortIdOf(request),
+        parsePageNumber(queryOf(request.url)),
+      );
       return presentActivityPage(page, absoluteUrl(request));
     },
   });

@@ -11,10 +11,15 @@ const listItemProperties = {
   created_by: nullableUser('The user who created the notebook.'),
   last_modified_at: Type.String({ format: 'date-time', description: 'When the notebook was last modified (UTC).' }),
   last_modified_by: nullableUser('The user who last modified the notebook.'),
-  user_access_level: Type.Union([Type.String(), Type.Null()], { description: 'The effective access level the user has for this object.' }),
+  user_access_level: Type.Union([Type.String(), Type.Null()], {
+    description: 'The effective access level the user has for this object.',
+  }),
 };
 
-export const NotebookMinimalSchema = Type.Object(listItemProperties, { $id: 'NotebookMinimal', description: 'A notebook in a list (no content).' });
+export const NotebookMinimalSchema = Type.Object(listItemProperties, {
+  $id: 'NotebookMinimal',
+  description: 'A notebook in a list (no content).',
+});
 
 export const NotebookSchema = Type.Object(
   {
@@ -22,8 +27,13 @@ export const NotebookSchema = Type.Object(
     short_id: listItemProperties.short_id,
     title: listItemProperties.title,
     content: Type.Unknown({ description: 'Notebook content as a ProseMirror JSON document structure.' }),
-    text_content: Type.Union([Type.String(), Type.Null()], { description: 'Plain text representation of the notebook content for search.' }),
-    version: Type.Integer({ description: 'Version number for optimistic concurrency control. Must match the current version when updating content.' }),
+    text_content: Type.Union([Type.String(), Type.Null()], {
+      description: 'Plain text representation of the notebook content for search.',
+    }),
+    version: Type.Integer({
+      description:
+        'Version number for optimistic concurrency control. Must match the current version when updating content.',
+    }),
     deleted: listItemProperties.deleted,
     created_at: listItemProperties.created_at,
     created_by: listItemProperties.created_by,
@@ -36,12 +46,28 @@ export const NotebookSchema = Type.Object(
 
 export const NotebookWriteSchema = Type.Object(
   {
-    title: Type.Optional(Type.Union([Type.String({ maxLength: 256 }), Type.Null()], { description: 'Title of the notebook (trimmed, at most 256 characters).' })),
-    content: Type.Optional(Type.Unknown({ description: 'ProseMirror/TipTap JSON. When truthy on an update, `version` must equal the stored version.' })),
-    text_content: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Plain text used by `search`.' })),
-    version: Type.Optional(Type.Integer({ minimum: -2147483648, maximum: 2147483647, description: 'The version the update is based on.' })),
+    title: Type.Optional(
+      Type.Union([Type.String({ maxLength: 256 }), Type.Null()], {
+        description: 'Title of the notebook (trimmed, at most 256 characters).',
+      }),
+    ),
+    content: Type.Optional(
+      Type.Unknown({
+        description: 'ProseMirror/TipTap JSON. When truthy on an update, `version` must equal the stored version.',
+      }),
+    ),
+    text_content: Type.Optional(
+      Type.Union([Type.String(), Type.Null()], { description: 'Plain text used by `search`.' }),
+    ),
+    version: Type.Optional(
+      Type.Integer({ minimum: -2147483648, maximum: 2147483647, description: 'The version the update is based on.' }),
+    ),
     deleted: Type.Optional(Type.Boolean({ description: 'Soft delete (true) or restore (false).' })),
-    _create_in_folder: Type.Optional(Type.String({ description: 'Folder of the project-tree entry on create (default Unfiled/Notebooks); write-only.' })),
+    _create_in_folder: Type.Optional(
+      Type.String({
+        description: 'Folder of the project-tree entry on create (default Unfiled/Notebooks); write-only.',
+      }),
+    ),
   },
   { $id: 'NotebookWrite', description: 'Writable notebook fields; read-only and unknown keys are ignored.' },
 );
@@ -79,7 +105,9 @@ export const ActivityLogSchema = Type.Object(
     item_id: Type.String({ description: 'short_id of the notebook.' }),
     detail: Type.Object(
       {
-        changes: Type.Union([Type.Array(ChangeSchema), Type.Null()], { description: 'Field-level changes, or null for created.' }),
+        changes: Type.Union([Type.Array(ChangeSchema), Type.Null()], {
+          description: 'Field-level changes, or null for created.',
+        }),
         trigger: Type.Unknown({ description: 'Always null.' }),
         name: Type.Union([Type.String(), Type.Null()], { description: 'Title after the change.' }),
         short_id: Type.Union([Type.String(), Type.Null()], { description: 'short_id of the notebook.' }),
@@ -126,10 +154,14 @@ export const NotebookListQuerySchema = Type.Object({
   user: filterText('Present with any value: only notebooks created by the caller.'),
   created_by: filterText('UUID of the creating user.'),
   last_modified_by: filterText('UUID of the user who last modified the notebook.'),
-  date_from: filterText('Modified after this date: ISO date/time or relative (-7d, dStart, -1mStart…), in the project time zone.'),
+  date_from: filterText(
+    'Modified after this date: ISO date/time or relative (-7d, dStart, -1mStart…), in the project time zone.',
+  ),
   date_to: filterText('Modified before this date, same grammar as date_from.'),
   search: filterText('Stemmed English full text over title OR text_content.'),
-  contains: filterText('Node filters, e.g. recording:true, recording:false, recording:<id>, query:<short id>; pairs separated by commas or spaces are ANDed.'),
+  contains: filterText(
+    'Node filters, e.g. recording:true, recording:false, recording:<id>, query:<short id>; pairs separated by commas or spaces are ANDed.',
+  ),
   order: filterText('title, created_at or last_modified_at, optionally prefixed with "-" (default -last_modified_at).'),
   short_id: filterText('Exact short_id.'),
 });

@@ -6,7 +6,7 @@ import { changesBetween } from '../activity/changes.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { contentJsonbText, renderRequestContent } from '../compat/python-json-text.ts';
 import { isTruthy } from '../compat/python-values.ts';
-import { writeTransaction, type Db } from '../db/database.ts';
+import { type Db, writeTransaction } from '../db/database.ts';
 import { isTextTooLargeToIndex } from '../db/driver-errors.ts';
 import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
 import { conflict, notFound, validationFailed } from '../http/errors.ts';
@@ -59,7 +59,11 @@ const DIFFED_FIELDS = ['title', 'content', 'deleted', 'visibility', 'version'] a
 /** PostgreSQL's search index refuses more than 1 MB of distinct words and positions in one field; SQLite has no such limit. */
 function refuseUnindexableText(error: unknown): never {
   if (isTextTooLargeToIndex(error)) {
-    throw validationFailed('text_content', 'Too much distinct text to index for search: PostgreSQL limits the index of one field to 1 MB.', 'too_long');
+    throw validationFailed(
+      'text_content',
+      'Too much distinct text to index for search: PostgreSQL limits the index of one field to 1 MB.',
+      'too_long',
+    );
   }
   throw error;
 }
@@ -67,14 +71,26 @@ function refuseUnindexableText(error: unknown): never {
 const viewerOf = (ctx: NotebookContext): Viewer => ({ userId: ctx.user.id, membershipLevel: ctx.membershipLevel });
 
 function diffable(notebook: Notebook, content: JsonValue): Record<string, JsonValue> {
-  return { title: notebook.title, content, deleted: notebook.deleted, visibility: notebook.visibility, version: notebook.version };
+  return {
+    title: notebook.title,
+    content,
+    deleted: notebook.deleted,
+    visibility: notebook.visibility,
+    version: notebook.version,
+  };
 }
 
 /** Request content → what is stored (its jsonb text) and what the response echoes. */
-function contentWrite(content: JsonValue | undefined, numberTexts: NumberSourceTexts | undefined): { write: ContentWrite; echo: string } {
+function contentWrite(
+  content: JsonValue | undefined,
+  numberTexts: NumberSourceTexts | undefined,
+): { write: ContentWrite; echo: string } {
   if (content === undefined || content === null) return { write: null, echo: 'null' };
   // Texts are tracked for the body's containers; a float directly in "content" has none.
-  return { write: { value: content, jsonb: contentJsonbText(content, numberTexts) }, echo: renderRequestContent(content, numberTexts) };
+  return {
+    write: { value: content, jsonb: contentJsonbText(content, numberTexts) },
+    echo: renderRequestContent(content, numberTexts),
+  };
 }
 
 /** The notebook rules: versioning, soft delete, activity — each write one transaction. */
@@ -85,7 +101,13 @@ export class NotebooksService {
   readonly #activity: ActivityService;
   readonly #listCache: ResponseCache<ListPage> | undefined;
 
-  constructor(db: Db, repo: NotebooksRepository, users: UserCache, activity: ActivityService, listCache?: ResponseCache<ListPage>) {
+  constructor(
+    db: Db,
+    repo: NotebooksRepository,
+    users: UserCache,
+    activity: ActivityService,
+    listCache?: ResponseCache<ListPage>,
+  ) {
     this.#db = db;
     this.#repo = repo;
     this.#users = users;
@@ -119,7 +141,10 @@ export class NotebooksService {
     const { users, until } = await this.#users.byIdsUntil(items.flatMap((n) => [n.createdById, n.lastModifiedById]));
     const viewer = viewerOf(ctx);
     const userJson = new UserJsonCache(users);
-    const page: ListPage = { count, items: Buffer.from(items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',')) };
+    const page: ListPage = {
+      count,
+      items: Buffer.from(items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',')),
+    };
     if (entry !== undefined) this.#listCache?.set(entry.key, entry.state, page, until);
     return page;
   }
@@ -215,7 +240,12 @@ export class NotebooksService {
       }
       const contentBefore = before.contentJson === null ? null : (JSON.parse(before.contentJson) as JsonValue);
       const contentAfter = data.content !== undefined ? data.content : contentBefore;
-      const changes = changesBetween(SCOPE, DIFFED_FIELDS, diffable(before, contentBefore), diffable(after, contentAfter));
+      const changes = changesBetween(
+        SCOPE,
+        DIFFED_FIELDS,
+        diffable(before, contentBefore),
+        diffable(after, contentAfter),
+      );
       const deletedChange = changes.find((change) => change.field === 'deleted');
       const activity = deletedChange ? (deletedChange.after === false ? 'restored' : 'deleted') : 'updated';
       if (activity !== 'updated' || changes.length > 0) {
@@ -249,10 +279,17 @@ export class NotebooksService {
 
   /** Comments on one recording, from the project's notebooks that embed it. */
   async recordingComments(ctx: NotebookContext, recordingId: string, order: ListOrder) {
-    const notebooks = await this.#repo.listWithContent(ctx.project.id, { createdByCaller: false, contains: parseContains(`recording:${recordingId}`) }, order);
+    const notebooks = await this.#repo.listWithContent(
+      ctx.project.id,
+      { createdByCaller: false, contains: parseContains(`recording:${recordingId}`) },
+      order,
+    );
     return {
       results: notebooks.flatMap((notebook) =>
-        recordingComments({ shortId: notebook.shortId, title: notebook.title, content: undefined, contentText: notebook.contentJson }, recordingId),
+        recordingComments(
+          { shortId: notebook.shortId, title: notebook.title, content: undefined, contentText: notebook.contentJson },
+          recordingId,
+        ),
       ),
     };
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { pythonStr, pythonStrOf } from '../compat/python-repr.ts';
-import { isJsonObject, ownValue, type JsonObject, type JsonValue } from '../json/json-value.ts';
-import { parseJsonKeepingNumberText, type NumberSourceTexts } from '../json/number-texts.ts';
+import { isJsonObject, type JsonObject, type JsonValue, ownValue } from '../json/json-value.ts';
+import { type NumberSourceTexts, parseJsonKeepingNumberText } from '../json/number-texts.ts';
 
 export type RecordingComment = {
   timeInRecording: JsonValue;
@@ -53,7 +53,8 @@ export function recordingComments(notebook: RecordingCommentsNotebook, recording
     const attrs = Object.hasOwn(first, 'attrs') ? first.attrs : {};
     if (!isJsonObject(attrs)) throw malformed('a paragraph child\'s "attrs" is not an object');
     const playbackTime = ownValue(attrs, 'playbackTime');
-    if (ownValue(attrs, 'sessionRecordingId') !== recordingId || playbackTime === undefined || playbackTime === null) continue;
+    if (ownValue(attrs, 'sessionRecordingId') !== recordingId || playbackTime === undefined || playbackTime === null)
+      continue;
     if (!isJsonObject(second)) throw malformed('a paragraph child is not an object');
     const text = ownValue(second, 'text') ?? null;
     const idSource = [

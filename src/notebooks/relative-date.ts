@@ -1,4 +1,4 @@
-import { pythonInt as unicodePythonInt, pythonIntOfBytes, PYTHON_MAX_INT_DIGITS } from '../compat/python-int.ts';
+import { PYTHON_MAX_INT_DIGITS, pythonIntOfBytes, pythonInt as unicodePythonInt } from '../compat/python-int.ts';
 
 /**
  * PostHog's `relative_date_parse(input, ZoneInfo(team.timezone))` (posthog/utils.py), as used by the notebook
@@ -73,7 +73,7 @@ interface WallClock {
 
 function floorDiv(a: bigint, b: bigint): bigint {
   const quotient = a / b;
-  return (a % b !== 0n && (a < 0n) !== (b < 0n)) ? quotient - 1n : quotient;
+  return a % b !== 0n && a < 0n !== b < 0n ? quotient - 1n : quotient;
 }
 
 function isLeapYear(year: number): boolean {
@@ -112,7 +112,7 @@ function civilFromDays(days: number): { year: number; month: number; day: number
 
 /** ISO weekday, Monday = 1 … Sunday = 7 (1970-01-01 was a Thursday). */
 function isoWeekday(days: number): number {
-  return (((days + 3) % 7) + 7) % 7 + 1;
+  return ((((days + 3) % 7) + 7) % 7) + 1;
 }
 
 function wallClockToMicroseconds(wall: WallClock): bigint {
@@ -137,7 +137,15 @@ function microsecondsToWallClock(microseconds: bigint): WallClock {
   };
 }
 
-const DATETIME_MIN = wallClockToMicroseconds({ year: 1, month: 1, day: 1, hour: 0, minute: 0, second: 0, microsecond: 0 });
+const DATETIME_MIN = wallClockToMicroseconds({
+  year: 1,
+  month: 1,
+  day: 1,
+  hour: 0,
+  minute: 0,
+  second: 0,
+  microsecond: 0,
+});
 const DATETIME_MAX = wallClockToMicroseconds({
   year: 9999,
   month: 12,
@@ -461,7 +469,6 @@ function strptimeYearMonthDay(input: string): bigint | null {
 
 // Current PostHog's class, which includes `s` (seconds); the target era lacked it.
 const RELATIVE_PATTERN = /-?(?<number>[0-9]+)?(?<kind>[hdwmqysHDWMQY])(?<position>Start|End)?/;
-
 
 interface RelativeDelta {
   years: bigint;

@@ -28,7 +28,10 @@ const HOST = { host: 'testserver' };
 
 function assertPermissionDenied(response: LightMyRequestResponse, detail: string): void {
   assert.equal(response.statusCode, 403, response.body);
-  assert.equal(response.body, JSON.stringify({ type: 'authentication_error', code: 'permission_denied', detail, attr: null }));
+  assert.equal(
+    response.body,
+    JSON.stringify({ type: 'authentication_error', code: 'permission_denied', detail, attr: null }),
+  );
 }
 
 /** A fresh organization with `projects` projects (in id order) and a member with a "*" key. */
@@ -50,20 +53,24 @@ const isObject = (node: JsonNode | undefined): node is { [key: string]: JsonNode
 /** Every parameter and every schema property of the document that has no description, by path. */
 function undescribed(node: JsonNode, path: string, missing: string[]): string[] {
   if (Array.isArray(node)) {
-    node.forEach((child, index) => undescribed(child, `${path}[${index}]`, missing));
+    for (const [index, child] of node.entries()) undescribed(child, `${path}[${index}]`, missing);
     return missing;
   }
   if (!isObject(node)) return missing;
   const properties = node.properties;
   if (isObject(properties)) {
     for (const [name, schema] of Object.entries(properties)) {
-      if (!isObject(schema) || typeof schema.description !== 'string' || schema.description.trim() === '') missing.push(`${path}.properties.${name}`);
+      if (!isObject(schema) || typeof schema.description !== 'string' || schema.description.trim() === '')
+        missing.push(`${path}.properties.${name}`);
     }
   }
   const parameters = node.parameters;
   if (Array.isArray(parameters)) {
     parameters.forEach((parameter, index) => {
-      const described = isObject(parameter) && (typeof parameter.description === 'string' || (isObject(parameter.schema) && typeof parameter.schema.description === 'string'));
+      const described =
+        isObject(parameter) &&
+        (typeof parameter.description === 'string' ||
+          (isObject(parameter.schema) && typeof parameter.schema.description === 'string'));
       if (!described) missing.push(`${path}.parameters[${index}]`);
     });
   }
@@ -132,17 +139,23 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
 
   it('paginates the list with limit/offset and absolute, sorted next/previous links', async () => {
     const { member } = await organizationWithProjects(env(), 3);
-    const first = json<ProjectPage>(await env().request({ method: 'GET', url: '/api/projects/?limit=1', key: member.key, headers: HOST }));
+    const first = json<ProjectPage>(
+      await env().request({ method: 'GET', url: '/api/projects/?limit=1', key: member.key, headers: HOST }),
+    );
     assert.equal(first.count, 3);
     assert.equal(first.results.length, 1);
     assert.equal(first.next, 'http://testserver/api/projects/?limit=1&offset=1');
     assert.equal(first.previous, null);
 
-    const middle = json<ProjectPage>(await env().request({ method: 'GET', url: '/api/projects/?offset=1&limit=1', key: member.key, headers: HOST }));
+    const middle = json<ProjectPage>(
+      await env().request({ method: 'GET', url: '/api/projects/?offset=1&limit=1', key: member.key, headers: HOST }),
+    );
     assert.equal(middle.next, 'http://testserver/api/projects/?limit=1&offset=2');
     assert.equal(middle.previous, 'http://testserver/api/projects/?limit=1');
 
-    const last = json<ProjectPage>(await env().request({ method: 'GET', url: '/api/projects/?limit=1&offset=2', key: member.key, headers: HOST }));
+    const last = json<ProjectPage>(
+      await env().request({ method: 'GET', url: '/api/projects/?limit=1&offset=2', key: member.key, headers: HOST }),
+    );
     assert.equal(last.next, null);
     assert.equal(last.previous, 'http://testserver/api/projects/?limit=1&offset=1');
     assert.deepEqual(
@@ -161,9 +174,16 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
     const reader = await env().createUser({ scopes: ['notebook:read'] });
     const expected = "API key missing required scope 'project:read'";
     assertPermissionDenied(await env().request({ method: 'GET', url: '/api/projects/', key: reader.key }), expected);
-    assertPermissionDenied(await env().request({ method: 'GET', url: `/api/projects/${env().project.id}/`, key: reader.key }), expected);
+    assertPermissionDenied(
+      await env().request({ method: 'GET', url: `/api/projects/${env().project.id}/`, key: reader.key }),
+      expected,
+    );
     const projectReader = await env().createUser({ scopes: ['project:read'] });
-    const allowed = await env().request({ method: 'GET', url: `/api/projects/${env().project.id}/`, key: projectReader.key });
+    const allowed = await env().request({
+      method: 'GET',
+      url: `/api/projects/${env().project.id}/`,
+      key: projectReader.key,
+    });
     assert.equal(allowed.statusCode, 200, allowed.body);
   });
 
@@ -171,7 +191,8 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
     const response = await env().request({ method: 'GET', url: `/api/projects/${env().project.id}/` });
     assert.equal(response.statusCode, 200, response.body);
     const project = json(response);
-    for (const key of [...PROJECT_BASIC_KEYS, 'created_at', 'effective_membership_level']) assert.ok(key in project, `missing ${key}`);
+    for (const key of [...PROJECT_BASIC_KEYS, 'created_at', 'effective_membership_level'])
+      assert.ok(key in project, `missing ${key}`);
     assert.equal(project.id, env().project.id);
     assert.equal(project.name, 'Test project');
     assert.equal(project.organization, env().org.id);
@@ -179,10 +200,14 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
     assert.match(String(project.created_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/);
 
     const member = await env().createUser({ level: 'member' });
-    const asMember = json(await env().request({ method: 'GET', url: `/api/projects/${env().project.id}/`, key: member.key }));
+    const asMember = json(
+      await env().request({ method: 'GET', url: `/api/projects/${env().project.id}/`, key: member.key }),
+    );
     assert.equal(asMember.effective_membership_level, 1);
     const admin = await env().createUser({ level: 'admin' });
-    const asAdmin = json(await env().request({ method: 'GET', url: `/api/projects/${env().project.id}/`, key: admin.key }));
+    const asAdmin = json(
+      await env().request({ method: 'GET', url: `/api/projects/${env().project.id}/`, key: admin.key }),
+    );
     assert.equal(asAdmin.effective_membership_level, 8);
   });
 
@@ -198,9 +223,15 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
   it('answers 404 for an unknown project and 403 for a project of another organization', async () => {
     const unknown = await env().request({ method: 'GET', url: '/api/projects/424242/' });
     assert.equal(unknown.statusCode, 404);
-    assert.equal(unknown.body, JSON.stringify({ type: 'invalid_request', code: 'not_found', detail: 'Project not found.', attr: null }));
+    assert.equal(
+      unknown.body,
+      JSON.stringify({ type: 'invalid_request', code: 'not_found', detail: 'Project not found.', attr: null }),
+    );
     const { projects } = await organizationWithProjects(env(), 1);
-    assertPermissionDenied(await env().request({ method: 'GET', url: `/api/projects/${projects[0].id}/` }), "You don't have access to the project.");
+    assertPermissionDenied(
+      await env().request({ method: 'GET', url: `/api/projects/${projects[0].id}/` }),
+      "You don't have access to the project.",
+    );
   });
 
   it('answers 403 naming the project when a project-limited key asks for another project', async () => {
@@ -216,7 +247,13 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
     const user = await env().createUser({ level: 'admin', firstName: 'Ada' });
     const response = await env().request({ method: 'GET', url: '/api/users/@me/', key: user.key });
     assert.equal(response.statusCode, 200, response.body);
-    const me = json<{ id: number; uuid: string; email: string; first_name: string; organizations: Array<{ id: string; membership_level: number }> }>(response);
+    const me = json<{
+      id: number;
+      uuid: string;
+      email: string;
+      first_name: string;
+      organizations: Array<{ id: string; membership_level: number }>;
+    }>(response);
     assert.equal(me.id, user.id);
     assert.equal(me.uuid, user.uuid);
     assert.equal(me.email, user.email);
@@ -238,7 +275,10 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
 
   it('requires user:read (or "*") on /api/users/@me/', async () => {
     const reader = await env().createUser({ scopes: ['notebook:read'] });
-    assertPermissionDenied(await env().request({ method: 'GET', url: '/api/users/@me/', key: reader.key }), "API key missing required scope 'user:read'");
+    assertPermissionDenied(
+      await env().request({ method: 'GET', url: '/api/users/@me/', key: reader.key }),
+      "API key missing required scope 'user:read'",
+    );
     const writer = await env().createUser({ scopes: ['user:write'] });
     assert.equal((await env().request({ method: 'GET', url: '/api/users/@me/', key: writer.key })).statusCode, 200);
     const star = await env().createUser({ scopes: ['*'] });
@@ -268,7 +308,10 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
   it('publishes an OpenAPI 3.1 document with every notebook route and its operationId', async () => {
     const response = await env().request({ method: 'GET', url: '/api/schema/', key: null });
     assert.equal(response.statusCode, 200, response.body);
-    const document = json<{ openapi: string; paths: Record<string, Record<string, { operationId?: string; description?: string }>> }>(response);
+    const document = json<{
+      openapi: string;
+      paths: Record<string, Record<string, { operationId?: string; description?: string }>>;
+    }>(response);
     assert.match(document.openapi, /^3\.1\./);
     const notebooks = '/api/projects/{project_id}/notebooks';
     const expected: Array<[string, string, string]> = [
@@ -290,7 +333,9 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
       assert.equal(operation.operationId, operationId);
       assert.ok(operation.description && operation.description.length > 0, `${operationId} has no description`);
     }
-    const operationIds = Object.values(document.paths).flatMap((methods) => Object.values(methods).map((operation) => operation.operationId));
+    const operationIds = Object.values(document.paths).flatMap((methods) =>
+      Object.values(methods).map((operation) => operation.operationId),
+    );
     assert.equal(new Set(operationIds).size, operationIds.length, 'operationIds are not unique');
   });
 

@@ -1,18 +1,27 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { openDatabase, type Db } from '../../src/db/database.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
 import { createServices, migrateDatabase, type Services } from '../../src/services.ts';
 import { createTestDatabase, ENGINES, postgresAvailable } from '../support/harness.ts';
 
 const POSTGRES = await postgresAvailable();
 
 for (const engine of ENGINES) {
-  describe(`first start on an empty database [${engine}]`, { skip: engine === 'postgres' && !POSTGRES ? 'PostgreSQL not reachable' : false }, () => {
+  describe(`first start on an empty database [${engine}]`, {
+    skip: engine === 'postgres' && !POSTGRES ? 'PostgreSQL not reachable' : false,
+  }, () => {
     let database: Awaited<ReturnType<typeof createTestDatabase>>;
     let db: Db;
     let services: Services;
     const count = async (table: 'organizations' | 'projects' | 'users' | 'personal_api_keys') =>
-      Number((await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await db.kysely
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
 
     before(async () => {
       database = await createTestDatabase(engine);
@@ -52,7 +61,10 @@ for (const engine of ENGINES) {
       const first = await services.accounts.bootstrap();
       assert.ok(first, 'the database still counts as empty');
       assert.equal(first.project.id, 1);
-      assert.deepEqual([await count('organizations'), await count('projects'), await count('users'), await count('personal_api_keys')], [1, 1, 1, 1]);
+      assert.deepEqual(
+        [await count('organizations'), await count('projects'), await count('users'), await count('personal_api_keys')],
+        [1, 1, 1, 1],
+      );
       assert.equal(await services.accounts.bootstrap(), undefined, 'a second start creates nothing');
     });
   });

@@ -35,13 +35,24 @@ function freshProject(env: TestEnv, name = 'Activity project'): Promise<Project>
   return env.accounts.createProject({ name, organizationId: env.org.id });
 }
 
-async function createNotebook(env: TestEnv, project: Project, payload: Record<string, unknown> = {}, key?: string): Promise<string> {
+async function createNotebook(
+  env: TestEnv,
+  project: Project,
+  payload: Record<string, unknown> = {},
+  key?: string,
+): Promise<string> {
   const response = await env.request({ method: 'POST', url: env.url('', project.id), payload, key });
   assert.equal(response.statusCode, 201, response.body);
   return json<{ short_id: string }>(response).short_id;
 }
 
-async function patchNotebook(env: TestEnv, project: Project, shortId: string, payload: Record<string, unknown>, key?: string): Promise<Record<string, unknown>> {
+async function patchNotebook(
+  env: TestEnv,
+  project: Project,
+  shortId: string,
+  payload: Record<string, unknown>,
+  key?: string,
+): Promise<Record<string, unknown>> {
   const response = await env.request({ method: 'PATCH', url: env.url(`${shortId}/`, project.id), payload, key });
   assert.equal(response.statusCode, 200, response.body);
   return json(response);
@@ -86,7 +97,13 @@ describeEachEngine('notebook activity log', (env) => {
   it('logs the example of §5.2 exactly: title, content and version on a fresh notebook', async () => {
     const project = await freshProject(env());
     const shortId = await createNotebook(env(), project, {}, actor.key);
-    await patchNotebook(env(), project, shortId, { title: 'New title', content: { some: 'updated content' }, version: 0 }, actor.key);
+    await patchNotebook(
+      env(),
+      project,
+      shortId,
+      { title: 'New title', content: { some: 'updated content' }, version: 0 },
+      actor.key,
+    );
     const page = await activityPage(env(), project, 'activity/');
     assert.equal(page.total_count, 2);
     const [updated, created] = page.results;
@@ -111,7 +128,9 @@ describeEachEngine('notebook activity log', (env) => {
     const shortId = await createNotebook(env(), project, { title: 'Before' });
     await patchNotebook(env(), project, shortId, { title: 'After' });
     const [item] = (await activityPage(env(), project, 'activity/')).results;
-    assert.deepEqual(item.detail.changes, [{ type: 'Notebook', action: 'changed', field: 'title', before: 'Before', after: 'After' }]);
+    assert.deepEqual(item.detail.changes, [
+      { type: 'Notebook', action: 'changed', field: 'title', before: 'Before', after: 'After' },
+    ]);
     assert.equal(item.detail.name, 'After');
   });
 
@@ -152,9 +171,13 @@ describeEachEngine('notebook activity log', (env) => {
     );
     const [restored, deleted] = page.results;
     assert.equal(deleted.detail.name, 'Doomed');
-    assert.deepEqual(deleted.detail.changes, [{ type: 'Notebook', action: 'changed', field: 'deleted', before: false, after: true }]);
+    assert.deepEqual(deleted.detail.changes, [
+      { type: 'Notebook', action: 'changed', field: 'deleted', before: false, after: true },
+    ]);
     assert.equal(restored.detail.name, 'Doomed');
-    assert.deepEqual(restored.detail.changes, [{ type: 'Notebook', action: 'changed', field: 'deleted', before: true, after: false }]);
+    assert.deepEqual(restored.detail.changes, [
+      { type: 'Notebook', action: 'changed', field: 'deleted', before: true, after: false },
+    ]);
   });
 
   it('lists newest first, including the activity of soft-deleted notebooks', async () => {
@@ -212,7 +235,12 @@ describeEachEngine('notebook activity log', (env) => {
 
   it('answers page 1 of an empty log with no results and no links', async () => {
     const project = await freshProject(env());
-    assert.deepEqual(await activityPage(env(), project, 'activity/'), { results: [], next: null, previous: null, total_count: 0 });
+    assert.deepEqual(await activityPage(env(), project, 'activity/'), {
+      results: [],
+      next: null,
+      previous: null,
+      total_count: 0,
+    });
   });
 
   it('never shows the activity of another project', async () => {
@@ -331,7 +359,10 @@ function paginationSuite(env: () => TestEnv): void {
     for (const value of ['abc', '0', '-1', '1.5', '2e1']) {
       it(`answers 400 validation_error with attr ${parameter} for ${parameter}=${value} on both endpoints (Deviation 5)`, async () => {
         for (const path of ['activity/', `${shortIds[0]}/activity/`]) {
-          const response = await env().request({ method: 'GET', url: `${env().url(path, project.id)}?${parameter}=${encodeURIComponent(value)}` });
+          const response = await env().request({
+            method: 'GET',
+            url: `${env().url(path, project.id)}?${parameter}=${encodeURIComponent(value)}`,
+          });
           assert.equal(response.statusCode, 400, `${path}: ${response.body}`);
           const body = json<{ type: string; code: string; detail: string; attr: string | null }>(response);
           assert.deepEqual(Object.keys(body), ['type', 'code', 'detail', 'attr']);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
-import { openDatabase, writeTransaction, type Db } from '../../src/db/database.ts';
+import { type Db, openDatabase, writeTransaction } from '../../src/db/database.ts';
 
 // SQLite's group commit (src/db/group-commit.ts): writes queued together share a transaction,
 // each in its own savepoint, and none is answered before the commit.
@@ -13,7 +13,8 @@ describe('group commit (SQLite)', () => {
     await sql`insert into parent (id) values (1)`.execute(db.kysely);
     return db;
   }
-  const names = async (db: Db) => (await sql<{ name: string }>`select name from item order by rowid`.execute(db.kysely)).rows.map((row) => row.name);
+  const names = async (db: Db) =>
+    (await sql<{ name: string }>`select name from item order by rowid`.execute(db.kysely)).rows.map((row) => row.name);
   const insert = (name: string) => sql`insert into item (name, parent_id) values (${name}, 1)`;
 
   it('commits concurrent writes together, in order, and rolls a failing one back alone', async () => {
@@ -31,12 +32,19 @@ describe('group commit (SQLite)', () => {
         }),
         writeTransaction(db, async (trx) => {
           // Sees the earlier write of its batch, and not the failed one.
-          seen.push((await sql<{ name: string }>`select name from item order by rowid`.execute(trx)).rows.map((row) => row.name));
+          seen.push(
+            (await sql<{ name: string }>`select name from item order by rowid`.execute(trx)).rows.map(
+              (row) => row.name,
+            ),
+          );
           await insert('c').execute(trx);
           return 'c';
         }),
       ]);
-      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
       assert.equal((results[1] as PromiseRejectedResult).reason.message, 'b fails after writing');
       assert.deepEqual(seen, [['a']]);
       assert.deepEqual(await names(db), ['a', 'c']);
@@ -63,7 +71,10 @@ describe('group commit (SQLite)', () => {
           await sql`insert into item (name, parent_id) values ('orphan', 99)`.execute(trx);
         }),
       ]);
-      assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'rejected'],
+      );
       assert.match(String((results[0] as PromiseRejectedResult).reason), /FOREIGN KEY/);
       assert.deepEqual(await names(db), []);
       // The next batch starts clean.

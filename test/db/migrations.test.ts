@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Migrator, sql } from 'kysely';
-import { openDatabase, type Db } from '../../src/db/database.ts';
-import { migrateDatabase } from '../../src/services.ts';
-import { up as initial } from '../../src/db/migrations/0001-initial.ts';
 import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
-import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
+import { up as initial } from '../../src/db/migrations/0001-initial.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
+import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
+import { migrateDatabase } from '../../src/services.ts';
 import { createTestDatabase, postgresAvailable, shortIdsOf } from '../support/harness.ts';
 
 const POSTGRES_REACHABLE = await postgresAvailable();
 
-describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 0001', { skip: POSTGRES_REACHABLE ? false : 'PostgreSQL not reachable' }, () => {
+describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 0001', {
+  skip: POSTGRES_REACHABLE ? false : 'PostgreSQL not reachable',
+}, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let db: Db;
   let projectId: number;
@@ -39,7 +41,13 @@ describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 000
   async function listed(query: string): Promise<string[]> {
     const params = new URLSearchParams(query);
     const repository = new NotebooksRepository(db.kysely, db.dialect);
-    const { count, items } = await repository.list(projectId, parseListFilters(params, 'UTC'), parseOrder(params), { limit: 100, offset: 0 }, 0);
+    const { count, items } = await repository.list(
+      projectId,
+      parseListFilters(params, 'UTC'),
+      parseOrder(params),
+      { limit: 100, offset: 0 },
+      0,
+    );
     assert.equal(count, items.length);
     return shortIdsOf(items).sort();
   }
@@ -62,7 +70,12 @@ describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 000
       .insertInto('notebooks')
       .values([
         row('a', 'Ponies', null, { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'rec-1' } }] }),
-        row('bb', null, 'hobbies and quokkas', { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'ph-replay-timestamp', attrs: { sessionRecordingId: 'rec-1' } }] }] }),
+        row('bb', null, 'hobbies and quokkas', {
+          type: 'doc',
+          content: [
+            { type: 'paragraph', content: [{ type: 'ph-replay-timestamp', attrs: { sessionRecordingId: 'rec-1' } }] },
+          ],
+        }),
         row('ccc', 'Untitled', null, null),
         row('dddd', 'Other', 'nothing here', { type: 'doc' }),
       ])
@@ -96,19 +109,34 @@ describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 000
   });
 
   it('derives the columns for rows inserted after the upgrade, and follows updates', async () => {
-    await db.kysely.insertInto('notebooks').values(row('eeeee', 'Late pony', null, { content: [{ type: 'ph-recording', attrs: { id: 7 } }] })).execute();
+    await db.kysely
+      .insertInto('notebooks')
+      .values(row('eeeee', 'Late pony', null, { content: [{ type: 'ph-recording', attrs: { id: 7 } }] }))
+      .execute();
     assert.deepEqual(await listed('search=ponies'), ['a', 'eeeee']);
     assert.deepEqual(await listed('contains=recording:7'), ['eeeee']);
-    await db.kysely.updateTable('notebooks').set({ title: 'Late horse', content: JSON.stringify({ content: [] }) }).where('short_id', '=', 'eeeee').execute();
+    await db.kysely
+      .updateTable('notebooks')
+      .set({ title: 'Late horse', content: JSON.stringify({ content: [] }) })
+      .where('short_id', '=', 'eeeee')
+      .execute();
     assert.deepEqual(await listed('search=ponies'), ['a']);
     assert.deepEqual(await listed('contains=recording:7'), []);
   });
 
   it('drops the expression indexes that the stored columns replace; the search indexes hold the project (0009)', async () => {
-    const { rows } = await sql<{ indexdef: string }>`select indexdef from pg_indexes where tablename = 'notebooks' and indexdef like '%gin%' order by indexname`.execute(db.kysely);
+    const { rows } = await sql<{
+      indexdef: string;
+    }>`select indexdef from pg_indexes where tablename = 'notebooks' and indexdef like '%gin%' order by indexname`.execute(
+      db.kysely,
+    );
     assert.deepEqual(
       rows.map((index) => index.indexdef.replace(/^.* USING /, '')),
-      ['gin (content_facts jsonb_path_ops)', 'gin (search_text, (ARRAY[team_id]))', 'gin (search_title, (ARRAY[team_id]))'],
+      [
+        'gin (content_facts jsonb_path_ops)',
+        'gin (search_text, (ARRAY[team_id]))',
+        'gin (search_title, (ARRAY[team_id]))',
+      ],
     );
   });
 });

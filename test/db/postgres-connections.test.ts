@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { openDatabase, type Db } from '../../src/db/database.ts';
+import { type Db, openDatabase } from '../../src/db/database.ts';
 import { ADMIN_URL, createTestDatabase, postgresAvailable } from '../support/harness.ts';
 
 const POSTGRES_REACHABLE = await postgresAvailable();
@@ -23,11 +23,19 @@ describe('PostgreSQL connections', { skip: POSTGRES_REACHABLE ? false : 'Postgre
   });
 
   it('survives PostgreSQL ending idle connections, and the next query opens a new one', async () => {
-    const pids = await Promise.all([1, 2, 3].map(async () => (await sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db.kysely)).rows[0].pid));
+    const pids = await Promise.all(
+      [1, 2, 3].map(
+        async () =>
+          (await sql<{ pid: number }>`select pg_backend_pid() as pid, pg_sleep(0.05)`.execute(db.kysely)).rows[0].pid,
+      ),
+    );
     const admin = new pg.Client({ connectionString: ADMIN_URL });
     await admin.connect();
     try {
-      const { rows } = await admin.query('select count(*)::int as ended from (select pg_terminate_backend(pid) from unnest($1::int[]) as pid) as t', [pids]);
+      const { rows } = await admin.query(
+        'select count(*)::int as ended from (select pg_terminate_backend(pid) from unnest($1::int[]) as pid) as t',
+        [pids],
+      );
       assert.ok(rows[0].ended >= 1);
     } finally {
       await admin.end();
@@ -42,7 +50,9 @@ describe('PostgreSQL connections', { skip: POSTGRES_REACHABLE ? false : 'Postgre
       const one = await openDatabase(database.target, { poolSize: 1, ...options });
       try {
         for (let i = 0; i < 2; i++) await sql`select ${i}::int as n`.execute(one.kysely);
-        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(one.kysely);
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_prepared_statements`.execute(
+          one.kysely,
+        );
         return rows[0].n;
       } finally {
         await one.close();

@@ -17,8 +17,18 @@ const notAuthenticated: Envelope = {
   detail: 'Authentication credentials were not provided.',
   attr: null,
 };
-const authenticationFailed = (detail: string): Envelope => ({ type: 'authentication_error', code: 'authentication_failed', detail, attr: null });
-const permissionDenied = (detail: string): Envelope => ({ type: 'authentication_error', code: 'permission_denied', detail, attr: null });
+const authenticationFailed = (detail: string): Envelope => ({
+  type: 'authentication_error',
+  code: 'authentication_failed',
+  detail,
+  attr: null,
+});
+const permissionDenied = (detail: string): Envelope => ({
+  type: 'authentication_error',
+  code: 'permission_denied',
+  detail,
+  attr: null,
+});
 const notFound = (detail: string): Envelope => ({ type: 'invalid_request', code: 'not_found', detail, attr: null });
 
 /** Asserts the status and the exact envelope, byte for byte and with PostHog's content type. */
@@ -29,7 +39,11 @@ function assertError(response: LightMyRequestResponse, status: number, expected:
 }
 
 async function createNotebook(env: TestEnv, projectId = env.project.id): Promise<string> {
-  const response = await env.request({ method: 'POST', url: env.url('', projectId), payload: { title: 'Auth test notebook' } });
+  const response = await env.request({
+    method: 'POST',
+    url: env.url('', projectId),
+    payload: { title: 'Auth test notebook' },
+  });
   assert.equal(response.statusCode, 201, response.body);
   return json<{ short_id: string }>(response).short_id;
 }
@@ -54,7 +68,11 @@ describeEachEngine('authentication and permissions', (env) => {
   });
 
   it('accepts a key in the Authorization header as Bearer, with extra spaces around it', async () => {
-    const response = await env().request({ method: 'GET', url: env().url(), headers: { authorization: `Bearer    ${env().owner.key}   ` } });
+    const response = await env().request({
+      method: 'GET',
+      url: env().url(),
+      headers: { authorization: `Bearer    ${env().owner.key}   ` },
+    });
     assert.equal(response.statusCode, 200, response.body);
   });
 
@@ -70,28 +88,53 @@ describeEachEngine('authentication and permissions', (env) => {
   });
 
   it('accepts a key as personal_api_key in the query string', async () => {
-    const response = await env().request({ method: 'GET', url: `${env().url()}?personal_api_key=${env().owner.key}`, key: null });
+    const response = await env().request({
+      method: 'GET',
+      url: `${env().url()}?personal_api_key=${env().owner.key}`,
+      key: null,
+    });
     assert.equal(response.statusCode, 200, response.body);
   });
 
   it('answers 401 naming the Authorization header when the bearer key is unknown', async () => {
     const response = await env().request({ method: 'GET', url: env().url(), key: 'phx_not_a_real_key' });
-    assertError(response, 401, authenticationFailed('Personal API key found in request Authorization header is invalid.'));
+    assertError(
+      response,
+      401,
+      authenticationFailed('Personal API key found in request Authorization header is invalid.'),
+    );
   });
 
   it('answers 401 naming the body when the body key is unknown', async () => {
-    const response = await env().request({ method: 'POST', url: env().url(), key: null, payload: { personal_api_key: 'phx_not_a_real_key' } });
+    const response = await env().request({
+      method: 'POST',
+      url: env().url(),
+      key: null,
+      payload: { personal_api_key: 'phx_not_a_real_key' },
+    });
     assertError(response, 401, authenticationFailed('Personal API key found in request body is invalid.'));
   });
 
   it('answers 401 naming the query string when the query key is unknown', async () => {
-    const response = await env().request({ method: 'GET', url: `${env().url()}?personal_api_key=phx_not_a_real_key`, key: null });
+    const response = await env().request({
+      method: 'GET',
+      url: `${env().url()}?personal_api_key=phx_not_a_real_key`,
+      key: null,
+    });
     assertError(response, 401, authenticationFailed('Personal API key found in request query string is invalid.'));
   });
 
   it('tries only the first key found: a bad bearer key is not rescued by a good query key', async () => {
-    const response = await env().request({ method: 'GET', url: `${env().url()}?personal_api_key=${env().owner.key}`, key: 'phx_not_a_real_key' });
-    assertError(response, 401, authenticationFailed('Personal API key found in request Authorization header is invalid.'));
+    const response = await env().request({
+      method: 'GET',
+      url: `${env().url()}?personal_api_key=${env().owner.key}`,
+      key: 'phx_not_a_real_key',
+    });
+    assertError(
+      response,
+      401,
+      authenticationFailed('Personal API key found in request Authorization header is invalid.'),
+    );
   });
 
   it('ignores a Basic Authorization header and falls through to the query key', async () => {
@@ -101,7 +144,11 @@ describeEachEngine('authentication and permissions', (env) => {
       headers: { authorization: 'Basic xyz' },
     });
     assert.equal(good.statusCode, 200, good.body);
-    const bad = await env().request({ method: 'GET', url: `${env().url()}?personal_api_key=phx_nope`, headers: { authorization: 'Basic xyz' } });
+    const bad = await env().request({
+      method: 'GET',
+      url: `${env().url()}?personal_api_key=phx_nope`,
+      headers: { authorization: 'Basic xyz' },
+    });
     assertError(bad, 401, authenticationFailed('Personal API key found in request query string is invalid.'));
   });
 
@@ -130,7 +177,11 @@ describeEachEngine('authentication and permissions', (env) => {
     const user = await env().createUser();
     await env().accounts.setUserActive(user.email, false);
     const response = await env().request({ method: 'GET', url: env().url(), key: user.key });
-    assertError(response, 401, authenticationFailed('Personal API key found in request Authorization header is invalid.'));
+    assertError(
+      response,
+      401,
+      authenticationFailed('Personal API key found in request Authorization header is invalid.'),
+    );
   });
 
   it('answers 401 "Invalid access token." for an OAuth pha_ token', async () => {
@@ -145,9 +196,19 @@ describeEachEngine('authentication and permissions', (env) => {
     assert.equal(list.statusCode, 200, list.body);
     const retrieve = await env().request({ method: 'GET', url: env().url(`${shortId}/`), key: reader.key });
     assert.equal(retrieve.statusCode, 200, retrieve.body);
-    const create = await env().request({ method: 'POST', url: env().url(), key: reader.key, payload: { title: 'nope' } });
+    const create = await env().request({
+      method: 'POST',
+      url: env().url(),
+      key: reader.key,
+      payload: { title: 'nope' },
+    });
     assertError(create, 403, permissionDenied("API key missing required scope 'notebook:write'"));
-    const patch = await env().request({ method: 'PATCH', url: env().url(`${shortId}/`), key: reader.key, payload: { title: 'nope' } });
+    const patch = await env().request({
+      method: 'PATCH',
+      url: env().url(`${shortId}/`),
+      key: reader.key,
+      payload: { title: 'nope' },
+    });
     assertError(patch, 403, permissionDenied("API key missing required scope 'notebook:write'"));
   });
 
@@ -159,7 +220,12 @@ describeEachEngine('authentication and permissions', (env) => {
 
   it('lets a notebook:write key read as well as write', async () => {
     const writer = await env().createUser({ scopes: ['notebook:write'] });
-    const create = await env().request({ method: 'POST', url: env().url(), key: writer.key, payload: { title: 'written' } });
+    const create = await env().request({
+      method: 'POST',
+      url: env().url(),
+      key: writer.key,
+      payload: { title: 'written' },
+    });
     assert.equal(create.statusCode, 201, create.body);
     const shortId = json<{ short_id: string }>(create).short_id;
     const list = await env().request({ method: 'GET', url: env().url(), key: writer.key });
@@ -173,11 +239,21 @@ describeEachEngine('authentication and permissions', (env) => {
     const reader = await env().createUser({ scopes: ['notebook:read', 'notebook:write'] });
     const missing = permissionDenied("API key missing required scope 'activity_log:read'");
     assertError(await env().request({ method: 'GET', url: env().url('activity/'), key: reader.key }), 403, missing);
-    assertError(await env().request({ method: 'GET', url: env().url(`${shortId}/activity/`), key: reader.key }), 403, missing);
+    assertError(
+      await env().request({ method: 'GET', url: env().url(`${shortId}/activity/`), key: reader.key }),
+      403,
+      missing,
+    );
 
     const auditor = await env().createUser({ scopes: ['activity_log:read'] });
-    assert.equal((await env().request({ method: 'GET', url: env().url('activity/'), key: auditor.key })).statusCode, 200);
-    assert.equal((await env().request({ method: 'GET', url: env().url(`${shortId}/activity/`), key: auditor.key })).statusCode, 200);
+    assert.equal(
+      (await env().request({ method: 'GET', url: env().url('activity/'), key: auditor.key })).statusCode,
+      200,
+    );
+    assert.equal(
+      (await env().request({ method: 'GET', url: env().url(`${shortId}/activity/`), key: auditor.key })).statusCode,
+      200,
+    );
     const list = await env().request({ method: 'GET', url: env().url(), key: auditor.key });
     assertError(list, 403, permissionDenied("API key missing required scope 'notebook:read'"));
   });
@@ -193,11 +269,21 @@ describeEachEngine('authentication and permissions', (env) => {
     const create = await env().request({ method: 'POST', url: env().url(), key: user.key, payload: { title: 'star' } });
     assert.equal(create.statusCode, 201, create.body);
     const shortId = json<{ short_id: string }>(create).short_id;
-    for (const url of [env().url(), env().url(`${shortId}/`), env().url('activity/'), env().url(`${shortId}/activity/`)]) {
+    for (const url of [
+      env().url(),
+      env().url(`${shortId}/`),
+      env().url('activity/'),
+      env().url(`${shortId}/activity/`),
+    ]) {
       const response = await env().request({ method: 'GET', url, key: user.key });
       assert.equal(response.statusCode, 200, `${url}: ${response.body}`);
     }
-    const patch = await env().request({ method: 'PATCH', url: env().url(`${shortId}/`), key: user.key, payload: { title: 'starred' } });
+    const patch = await env().request({
+      method: 'PATCH',
+      url: env().url(`${shortId}/`),
+      key: user.key,
+      payload: { title: 'starred' },
+    });
     assert.equal(patch.statusCode, 200, patch.body);
   });
 
@@ -210,7 +296,12 @@ describeEachEngine('authentication and permissions', (env) => {
 
   it('answers 404 "Endpoint not found." for a project id or short_id with a dot, even without credentials', async () => {
     const shortId = await createNotebook(env());
-    for (const url of ['/api/projects/1.5/notebooks/', `/api/projects/1.0/notebooks/${shortId}/`, env().url(`${shortId}.json/`), env().url('abc.def/activity/')]) {
+    for (const url of [
+      '/api/projects/1.5/notebooks/',
+      `/api/projects/1.0/notebooks/${shortId}/`,
+      env().url(`${shortId}.json/`),
+      env().url('abc.def/activity/'),
+    ]) {
       for (const key of [null, undefined]) {
         const response = await env().request({ method: 'GET', url, key });
         assertError(response, 404, notFound('Endpoint not found.'));
@@ -223,18 +314,27 @@ describeEachEngine('authentication and permissions', (env) => {
     assertError(response, 404, notFound('Project not found.'));
   });
 
-  it("answers 403 for a project of another organization, on reads and on writes", async () => {
+  it('answers 403 for a project of another organization, on reads and on writes', async () => {
     const other = await otherOrganization(env());
     const expected = permissionDenied("You don't have access to the project.");
     assertError(await env().request({ method: 'GET', url: env().url('', other.project.id) }), 403, expected);
-    assertError(await env().request({ method: 'POST', url: env().url('', other.project.id), payload: { title: 'x' } }), 403, expected);
+    assertError(
+      await env().request({ method: 'POST', url: env().url('', other.project.id), payload: { title: 'x' } }),
+      403,
+      expected,
+    );
     assertError(await env().request({ method: 'GET', url: env().url('activity/', other.project.id) }), 403, expected);
   });
 
   it('checks the scope before project membership', async () => {
     const other = await otherOrganization(env());
     const reader = await env().createUser({ scopes: ['notebook:read'] });
-    const response = await env().request({ method: 'POST', url: env().url('', other.project.id), key: reader.key, payload: {} });
+    const response = await env().request({
+      method: 'POST',
+      url: env().url('', other.project.id),
+      key: reader.key,
+      payload: {},
+    });
     assertError(response, 403, permissionDenied("API key missing required scope 'notebook:write'"));
   });
 
@@ -242,7 +342,11 @@ describeEachEngine('authentication and permissions', (env) => {
     const second = await env().accounts.createProject({ name: 'Second project', organizationId: env().org.id });
     const limited = await env().createUser({ projects: [second.id] });
     const response = await env().request({ method: 'GET', url: env().url(), key: limited.key });
-    assertError(response, 403, permissionDenied(`API key does not have access to the requested project: ID ${env().project.id}.`));
+    assertError(
+      response,
+      403,
+      permissionDenied(`API key does not have access to the requested project: ID ${env().project.id}.`),
+    );
     const allowed = await env().request({ method: 'GET', url: env().url('', second.id), key: limited.key });
     assert.equal(allowed.statusCode, 200, allowed.body);
   });
@@ -253,14 +357,23 @@ describeEachEngine('authentication and permissions', (env) => {
     await env().accounts.addMembership(user.id, other.org.id, 'member');
     const key = await env().createKey(user.email, ['*'], { orgs: [other.org.id] });
     const response = await env().request({ method: 'GET', url: env().url(), key });
-    assertError(response, 403, permissionDenied(`API key does not have access to the requested organization: ID ${env().org.id}.`));
+    assertError(
+      response,
+      403,
+      permissionDenied(`API key does not have access to the requested organization: ID ${env().org.id}.`),
+    );
     const allowed = await env().request({ method: 'GET', url: env().url('', other.project.id), key });
     assert.equal(allowed.statusCode, 200, allowed.body);
   });
 
   it('answers 403 for a missing scope rather than 404 for an unknown notebook', async () => {
     const reader = await env().createUser({ scopes: ['notebook:read'] });
-    const patch = await env().request({ method: 'PATCH', url: env().url('NoSuchNb/'), key: reader.key, payload: { title: 'x' } });
+    const patch = await env().request({
+      method: 'PATCH',
+      url: env().url('NoSuchNb/'),
+      key: reader.key,
+      payload: { title: 'x' },
+    });
     assertError(patch, 403, permissionDenied("API key missing required scope 'notebook:write'"));
     const activity = await env().request({ method: 'GET', url: env().url('NoSuchNb/activity/'), key: reader.key });
     assertError(activity, 403, permissionDenied("API key missing required scope 'activity_log:read'"));
@@ -282,7 +395,12 @@ describeEachEngine('authentication and permissions', (env) => {
   it('resolves @current to the single project a key is limited to', async () => {
     const second = await env().accounts.createProject({ name: 'Current project', organizationId: env().org.id });
     const limited = await env().createUser({ projects: [second.id] });
-    const create = await env().request({ method: 'POST', url: '/api/projects/@current/notebooks/', key: limited.key, payload: { title: 'current' } });
+    const create = await env().request({
+      method: 'POST',
+      url: '/api/projects/@current/notebooks/',
+      key: limited.key,
+      payload: { title: 'current' },
+    });
     assert.equal(create.statusCode, 201, create.body);
     const shortId = json<{ short_id: string }>(create).short_id;
     const inSecond = await env().request({ method: 'GET', url: env().url(`${shortId}/`, second.id) });
@@ -297,7 +415,12 @@ describeEachEngine('authentication and permissions', (env) => {
     const higher = await env().accounts.createProject({ name: 'Higher', organizationId: org.id });
     assert.ok(lower.id < higher.id);
     const member = await env().createUser({ org: org.id });
-    const create = await env().request({ method: 'POST', url: '/api/projects/@current/notebooks/', key: member.key, payload: { title: 'lowest' } });
+    const create = await env().request({
+      method: 'POST',
+      url: '/api/projects/@current/notebooks/',
+      key: member.key,
+      payload: { title: 'lowest' },
+    });
     assert.equal(create.statusCode, 201, create.body);
     const shortId = json<{ short_id: string }>(create).short_id;
     const inLower = await env().request({ method: 'GET', url: env().url(`${shortId}/`, lower.id), key: member.key });

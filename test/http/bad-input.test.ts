@@ -74,9 +74,20 @@ const ENVELOPE_TYPES: Readonly<Record<number, readonly string[]>> = {
   429: ['throttled_error'],
 };
 
-const validationError = (attr: string | null, code: string, detail: string): Envelope => ({ type: 'validation_error', code, detail, attr });
-const nullCharacters = (attr: string) => validationError(attr, 'null_characters_not_allowed', 'Null characters are not allowed.');
-const endpointNotFound: Envelope = { type: 'invalid_request', code: 'not_found', detail: 'Endpoint not found.', attr: null };
+const validationError = (attr: string | null, code: string, detail: string): Envelope => ({
+  type: 'validation_error',
+  code,
+  detail,
+  attr,
+});
+const nullCharacters = (attr: string) =>
+  validationError(attr, 'null_characters_not_allowed', 'Null characters are not allowed.');
+const endpointNotFound: Envelope = {
+  type: 'invalid_request',
+  code: 'not_found',
+  detail: 'Endpoint not found.',
+  attr: null,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Assertions
@@ -112,7 +123,8 @@ function assertDocumentedAnswer(route: Route, url: string, request: string, resp
     return;
   }
   // A generated short_id "recording_comments" makes a retrieve URL the recording_comments route.
-  const recordingComments = route.name === 'recording_comments' || (route.method === 'GET' && RECORDING_COMMENTS_PATH.test(url));
+  const recordingComments =
+    route.name === 'recording_comments' || (route.method === 'GET' && RECORDING_COMMENTS_PATH.test(url));
   if (recordingComments && response.statusCode === 400 && response.body === RECORDING_ID_REQUIRED) return;
   assertEnvelope(response.statusCode, body, where);
 }
@@ -120,7 +132,10 @@ function assertDocumentedAnswer(route: Route, url: string, request: string, resp
 function assertEnvelope(status: number, body: unknown, where: string): void {
   assert.ok(isPlainObject(body), `the envelope is an object: ${where}`);
   assert.deepEqual(Object.keys(body), ['type', 'code', 'detail', 'attr'], `exactly the envelope keys: ${where}`);
-  assert.ok(ENVELOPE_TYPES[status]?.includes(body.type as string), `type ${String(body.type)} fits status ${status}: ${where}`);
+  assert.ok(
+    ENVELOPE_TYPES[status]?.includes(body.type as string),
+    `type ${String(body.type)} fits status ${status}: ${where}`,
+  );
   assert.equal(typeof body.code, 'string', where);
   assert.notEqual(body.code, '', where);
   assert.equal(typeof body.detail, 'string', where);
@@ -150,13 +165,18 @@ async function snapshot(env: TestEnv): Promise<Snapshot> {
  * Sends one generated request and checks the three promises: no 5xx, a documented answer, and —
  * unless it was an accepted write — nothing written.
  */
-async function sendAndCheck(env: TestEnv, route: Route, options: InjectOptions & { url: string; method: Method }): Promise<void> {
+async function sendAndCheck(
+  env: TestEnv,
+  route: Route,
+  options: InjectOptions & { url: string; method: Method },
+): Promise<void> {
   const before = await snapshot(env);
   const response = await env.app.inject(options);
   const request = `${options.method} ${options.url.slice(0, 300)} headers=${JSON.stringify(options.headers ?? {}).slice(0, 300)} body=${JSON.stringify(String(options.payload ?? '')).slice(0, 300)}`;
   assertDocumentedAnswer(route, options.url, request, response);
   const acceptedWrite = WRITE_METHODS.has(options.method) && response.statusCode >= 200 && response.statusCode < 300;
-  if (!acceptedWrite) assert.deepEqual(await snapshot(env), before, `${request} → ${response.statusCode} must change nothing`);
+  if (!acceptedWrite)
+    assert.deepEqual(await snapshot(env), before, `${request} → ${response.statusCode} must change nothing`);
 }
 
 /**
@@ -167,7 +187,9 @@ async function holds<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncProp
   const details = await fc.check(property, { numRuns: NUM_RUNS, seed: SEED });
   if (!details.failed) return;
   const cause = details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-  assert.fail(`${fc.defaultReportMessage(details) ?? 'property failed'}\nFailure: ${cause}\nReplay with FC_SEED=${details.seed}`);
+  assert.fail(
+    `${fc.defaultReportMessage(details) ?? 'property failed'}\nFailure: ${cause}\nReplay with FC_SEED=${details.seed}`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -180,9 +202,51 @@ const shrinkBounded = <T>(arbitrary: fc.Arbitrary<T>): fc.Arbitrary<T> => fc.lim
 // joiners, line separators, non-characters, combining marks, astral code points, and the
 // characters with a meaning in URLs and JSON.
 const ODD_CHARACTERS = [
-  '\u0000', '\ud800', '\udbff', '\udc00', '\udfff', '\ufeff', '\u202e', '\u200d', '\u200b', '\u0085', '\u2028', '\u2029',
-  '\uffff', '\ufffe', '\ufffd', '\u00a0', '\u3000', 'é', 'e\u0301', 'İ', 'ß', '😀', '👩‍👩‍👧', '\u{10ffff}', '\u{e0001}',
-  '%', '+', '&', '=', '"', "'", '\\', '/', '.', '#', '?', ';', ',', ':', ' ', '\t', '\n', '\r', '\u001f', '\u007f',
+  '\u0000',
+  '\ud800',
+  '\udbff',
+  '\udc00',
+  '\udfff',
+  '\ufeff',
+  '\u202e',
+  '\u200d',
+  '\u200b',
+  '\u0085',
+  '\u2028',
+  '\u2029',
+  '\uffff',
+  '\ufffe',
+  '\ufffd',
+  '\u00a0',
+  '\u3000',
+  'é',
+  'e\u0301',
+  'İ',
+  'ß',
+  '😀',
+  '👩‍👩‍👧',
+  '\u{10ffff}',
+  '\u{e0001}',
+  '%',
+  '+',
+  '&',
+  '=',
+  '"',
+  "'",
+  '\\',
+  '/',
+  '.',
+  '#',
+  '?',
+  ';',
+  ',',
+  ':',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\u001f',
+  '\u007f',
 ];
 // The characters PostgreSQL cannot store, given their own weight so most runs meet one.
 const UNSTORABLE_CHARACTERS = ['\u0000', '\ud800', '\udfff'];
@@ -199,24 +263,82 @@ const oddString = fc.oneof(
 const veryLongString = fc.string({ unit: 'grapheme-ascii', minLength: 5000, maxLength: 12000 });
 
 // Number texts JSON.parse cannot keep exactly, and other spellings of numbers.
-const NUMBER_TEXTS = ['1e400', '-1e400', '12345678901234567890', '99999999999999999999', '1e-400', '-0', '0.1e1', '1E2', '2147483647', '2147483648', '-2147483649', '9007199254740993', '1.0', '3.14159'];
+const NUMBER_TEXTS = [
+  '1e400',
+  '-1e400',
+  '12345678901234567890',
+  '99999999999999999999',
+  '1e-400',
+  '-0',
+  '0.1e1',
+  '1E2',
+  '2147483647',
+  '2147483648',
+  '-2147483649',
+  '9007199254740993',
+  '1.0',
+  '3.14159',
+];
 
 const anyJsonValue = fc.jsonValue({ stringUnit: oddCharacter, maxDepth: 4 });
 const NOTEBOOK_FIELDS = ['title', 'content', 'text_content', 'version', 'deleted', '_create_in_folder'];
-const OTHER_FIELDS = ['personal_api_key', 'id', 'short_id', 'created_by', 'last_modified_by', 'created_at', 'visibility', 'team', 'user_access_level', '__proto__', 'constructor'];
+const OTHER_FIELDS = [
+  'personal_api_key',
+  'id',
+  'short_id',
+  'created_by',
+  'last_modified_by',
+  'created_at',
+  'visibility',
+  'team',
+  'user_access_level',
+  '__proto__',
+  'constructor',
+];
 
 /** One field value as JSON text: any JSON value, an inexact number, or a number inside content-like JSON. */
 const fieldValueText = fc.oneof(
   { weight: 3, arbitrary: anyJsonValue.map((value) => JSON.stringify(value)) },
   { weight: 3, arbitrary: oddString.map((value) => JSON.stringify(value)) },
   { weight: 1, arbitrary: fc.constantFrom(...NUMBER_TEXTS) },
-  { weight: 1, arbitrary: fc.constantFrom(...NUMBER_TEXTS).map((n) => `{"type": "doc", "content": [{"type": "ph-recording", "attrs": {"id": ${n}}}]}`) },
-  { weight: 1, arbitrary: fc.constantFrom('true', 'false', 'null', '"true"', '"no"', '""', '"  "', '[]', '{}', '"0"', '" 3 "', '"3.0"') },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(...NUMBER_TEXTS)
+      .map((n) => `{"type": "doc", "content": [{"type": "ph-recording", "attrs": {"id": ${n}}}]}`),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'true',
+      'false',
+      'null',
+      '"true"',
+      '"no"',
+      '""',
+      '"  "',
+      '[]',
+      '{}',
+      '"0"',
+      '" 3 "',
+      '"3.0"',
+    ),
+  },
 );
 
 /** A JSON object text with notebook field names (and others, repeated keys allowed) mapped to arbitrary values. */
 const notebookShapedText = fc
-  .array(fc.tuple(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...NOTEBOOK_FIELDS) }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_FIELDS) }, { weight: 1, arbitrary: oddString }), fieldValueText), { maxLength: 6 })
+  .array(
+    fc.tuple(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...NOTEBOOK_FIELDS) },
+        { weight: 1, arbitrary: fc.constantFrom(...OTHER_FIELDS) },
+        { weight: 1, arbitrary: oddString },
+      ),
+      fieldValueText,
+    ),
+    { maxLength: 6 },
+  )
   .map((pairs) => `{${pairs.map(([key, value]) => `${JSON.stringify(key)}: ${value}`).join(', ')}}`);
 
 /**
@@ -226,9 +348,15 @@ const notebookShapedText = fc
 const wellTypedNotebookText = fc
   .record(
     {
-      title: fc.option(oddString.map((text) => text.slice(0, 200)), { nil: null }),
+      title: fc.option(
+        oddString.map((text) => text.slice(0, 200)),
+        { nil: null },
+      ),
       text_content: fc.option(oddString, { nil: null }),
-      content: fc.oneof(anyJsonValue, oddString.map((text) => ({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] }))),
+      content: fc.oneof(
+        anyJsonValue,
+        oddString.map((text) => ({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] })),
+      ),
       version: fc.integer({ min: 0, max: 3 }),
       deleted: fc.boolean(),
       _create_in_folder: oddString,
@@ -274,11 +402,69 @@ function percentEncode(text: string, mode: 'strict' | 'raw'): string {
 
 const encodingMode = fc.constantFrom<'strict' | 'raw'>('strict', 'raw');
 
-const QUERY_NAMES = ['contains', 'search', 'order', 'created_by', 'last_modified_by', 'user', 'date_from', 'date_to', 'short_id', 'limit', 'offset', 'page', 'recording_id', 'personal_api_key', 'token', 'api_key', 'format'];
+const QUERY_NAMES = [
+  'contains',
+  'search',
+  'order',
+  'created_by',
+  'last_modified_by',
+  'user',
+  'date_from',
+  'date_to',
+  'short_id',
+  'limit',
+  'offset',
+  'page',
+  'recording_id',
+  'personal_api_key',
+  'token',
+  'api_key',
+  'format',
+];
 const QUERY_VALUES = [
-  '', '%', '%%', '%zz', '%00', '%ff', '%ED%A0%80', '+', '++', '1', '-1', '0', ' 2 ', '1_0', '1.0', '99999999999999999999', '1e400', 'NaN',
-  'recording:true', 'recording:false', 'recordings:x', 'notebook:1,recording:x', 'replay-timestamp:abc', 'query:', ':', ',,', 's:1',
-  'title', '-title', '--title', 'created_at', 'id', '@me', 'today', '-7d', '-1000000y', 'dStart', 'mStart', '2024-02-30', '2024-01-01T25:00', '0001-01-01', '9999-12-31T23:59:59+14:00', 'null',
+  '',
+  '%',
+  '%%',
+  '%zz',
+  '%00',
+  '%ff',
+  '%ED%A0%80',
+  '+',
+  '++',
+  '1',
+  '-1',
+  '0',
+  ' 2 ',
+  '1_0',
+  '1.0',
+  '99999999999999999999',
+  '1e400',
+  'NaN',
+  'recording:true',
+  'recording:false',
+  'recordings:x',
+  'notebook:1,recording:x',
+  'replay-timestamp:abc',
+  'query:',
+  ':',
+  ',,',
+  's:1',
+  'title',
+  '-title',
+  '--title',
+  'created_at',
+  'id',
+  '@me',
+  'today',
+  '-7d',
+  '-1000000y',
+  'dStart',
+  'mStart',
+  '2024-02-30',
+  '2024-01-01T25:00',
+  '0001-01-01',
+  '9999-12-31T23:59:59+14:00',
+  'null',
 ];
 const queryValue = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom(...QUERY_VALUES) },
@@ -289,32 +475,101 @@ const queryValue = fc.oneof(
 // Parameters whose value reaches the database as text or JSON.
 const STORED_QUERY_NAMES = ['search', 'contains', 'short_id', 'recording_id'];
 const queryPair = fc.oneof(
-  { weight: 3, arbitrary: fc.tuple(fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...QUERY_NAMES) }, { weight: 1, arbitrary: oddString }), queryValue, encodingMode) },
+  {
+    weight: 3,
+    arbitrary: fc.tuple(
+      fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...QUERY_NAMES) }, { weight: 1, arbitrary: oddString }),
+      queryValue,
+      encodingMode,
+    ),
+  },
   { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...STORED_QUERY_NAMES), oddString, encodingMode) },
 );
 const queryString = fc
   .array(queryPair, { maxLength: 6 })
-  .map((pairs) => pairs.map(([key, value, mode]) => `${percentEncode(key, mode)}=${percentEncode(value, mode)}`).join('&'));
+  .map((pairs) =>
+    pairs.map(([key, value, mode]) => `${percentEncode(key, mode)}=${percentEncode(value, mode)}`).join('&'),
+  );
 
 /** A path segment: a meaningful constant, generated text (encoded or raw), or one around the router's length limit. */
 function pathSegment(constants: readonly string[]) {
   return fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom(...constants) },
-    { weight: 3, arbitrary: fc.tuple(fc.string({ unit: oddCharacter, maxLength: 16 }), encodingMode).map(([text, mode]) => percentEncode(text, mode)) },
-    { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', minLength: 990, maxLength: 1010 }).map((text) => percentEncode(text, 'strict')) },
+    {
+      weight: 3,
+      arbitrary: fc
+        .tuple(fc.string({ unit: oddCharacter, maxLength: 16 }), encodingMode)
+        .map(([text, mode]) => percentEncode(text, mode)),
+    },
+    {
+      weight: 1,
+      arbitrary: fc
+        .string({ unit: 'grapheme-ascii', minLength: 990, maxLength: 1010 })
+        .map((text) => percentEncode(text, 'strict')),
+    },
   );
 }
 
-const AUTHORIZATION_FORMS = ['Bearer', 'Bearer ', 'Bearer x', 'Bearer  ', 'Basic abc', 'Basic dXNlcjpwYXNz', 'Bearer pha_unknown', 'Bearer phx_unknown', 'Token abc', 'bearer', 'Digest x=y', ' ', ''];
+const AUTHORIZATION_FORMS = [
+  'Bearer',
+  'Bearer ',
+  'Bearer x',
+  'Bearer  ',
+  'Basic abc',
+  'Basic dXNlcjpwYXNz',
+  'Bearer pha_unknown',
+  'Bearer phx_unknown',
+  'Token abc',
+  'bearer',
+  'Digest x=y',
+  ' ',
+  '',
+];
 // CURRENT stands for the target notebook's version at the time of the request.
 const CURRENT_VERSION = 'CURRENT';
-const IF_NONE_MATCH_FORMS = [CURRENT_VERSION, CURRENT_VERSION, '0', '1', '-1', '00', ' 0', '0 ', '"0"', 'W/"0"', '*', '0, 1', '2147483648', ''];
+const IF_NONE_MATCH_FORMS = [
+  CURRENT_VERSION,
+  CURRENT_VERSION,
+  '0',
+  '1',
+  '-1',
+  '00',
+  ' 0',
+  '0 ',
+  '"0"',
+  'W/"0"',
+  '*',
+  '0, 1',
+  '2147483648',
+  '',
+];
 const CONTENT_TYPES = [
-  'application/json', 'application/json; charset=utf-8', 'application/json;charset=UTF-8', 'application/JSON', 'Application/Json',
-  'application/json; charset=latin-1', 'application/json; charset=utf-16', 'application/json;', 'application/json; foo=bar', 'application/json; charset=',
-  'text/plain', 'text/html', 'text/json', 'multipart/form-data', 'multipart/form-data; boundary=x', 'application/x-www-form-urlencoded',
-  'application/x-www-form-urlencoded; charset=utf-8', 'application/vnd.api+json', 'application/merge-patch+json', 'application/octet-stream',
-  '*/*', '', ';', 'application/', '/json', 'application/json, text/plain',
+  'application/json',
+  'application/json; charset=utf-8',
+  'application/json;charset=UTF-8',
+  'application/JSON',
+  'Application/Json',
+  'application/json; charset=latin-1',
+  'application/json; charset=utf-16',
+  'application/json;',
+  'application/json; foo=bar',
+  'application/json; charset=',
+  'text/plain',
+  'text/html',
+  'text/json',
+  'multipart/form-data',
+  'multipart/form-data; boundary=x',
+  'application/x-www-form-urlencoded',
+  'application/x-www-form-urlencoded; charset=utf-8',
+  'application/vnd.api+json',
+  'application/merge-patch+json',
+  'application/octet-stream',
+  '*/*',
+  '',
+  ';',
+  'application/',
+  '/json',
+  'application/json, text/plain',
 ];
 const ACCEPT_FORMS = ['application/json', 'text/html', '*/*', 'application/xml', 'application/json; indent=4', ''];
 
@@ -322,8 +577,15 @@ const ACCEPT_FORMS = ['application/json', 'text/html', '*/*', 'application/xml',
 // Factories
 // ---------------------------------------------------------------------------------------------
 
-async function createNotebook(env: TestEnv, body: Record<string, unknown> = {}): Promise<{ short_id: string; version: number }> {
-  const response = await env.request({ method: 'POST', url: env.url(), payload: { title: 'Bad input target', ...body } });
+async function createNotebook(
+  env: TestEnv,
+  body: Record<string, unknown> = {},
+): Promise<{ short_id: string; version: number }> {
+  const response = await env.request({
+    method: 'POST',
+    url: env.url(),
+    payload: { title: 'Bad input target', ...body },
+  });
   assert.equal(response.statusCode, 201, response.body);
   return json<{ short_id: string; version: number }>(response);
 }
@@ -340,7 +602,13 @@ async function countRows(env: TestEnv): Promise<{ notebooks: number; activity: n
   return { notebooks: snap.notebooks.length, activity: snap.activity.length };
 }
 
-function jsonRequest(env: TestEnv, method: Method, url: string, payload: string | Buffer, key: string | null = env.owner.key) {
+function jsonRequest(
+  env: TestEnv,
+  method: Method,
+  url: string,
+  payload: string | Buffer,
+  key: string | null = env.owner.key,
+) {
   return env.request({ method, url, key, headers: { 'content-type': 'application/json' }, payload });
 }
 
@@ -352,55 +620,125 @@ describeEachEngine('bad input: generated requests', (env) => {
   let target = '';
 
   it('sets up a notebook for the generated requests to aim at', async () => {
-    target = (await createNotebook(env(), { content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'rec-1' } }] } })).short_id;
+    target = (
+      await createNotebook(env(), {
+        content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'rec-1' } }] },
+      })
+    ).short_id;
   });
 
   it('answers generated JSON bodies on every route without a 5xx, with a documented answer, and writes nothing when it refuses', async () => {
     const bodyRoutes = ROUTES.filter((route) => ['create', 'partial_update', 'update'].includes(route.name));
-    const route = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...bodyRoutes) }, { weight: 1, arbitrary: fc.constantFrom(...ROUTES) });
+    const route = fc.oneof(
+      { weight: 3, arbitrary: fc.constantFrom(...bodyRoutes) },
+      { weight: 1, arbitrary: fc.constantFrom(...ROUTES) },
+    );
     await holds(
-      fc.asyncProperty(route, shrinkBounded(bodyText), fc.constantFrom('target', 'unknown'), async (route, body, which) => {
-        await liveNotebook(env(), target);
-        const url = route.path(String(env().project.id), which === 'target' ? target : 'zzzzzzzz');
-        await sendAndCheck(env(), route, {
-          method: route.method,
-          url,
-          headers: { authorization: `Bearer ${env().owner.key}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
-          ...(body !== undefined && { payload: body }),
-        });
-      }),
+      fc.asyncProperty(
+        route,
+        shrinkBounded(bodyText),
+        fc.constantFrom('target', 'unknown'),
+        async (route, body, which) => {
+          await liveNotebook(env(), target);
+          const url = route.path(String(env().project.id), which === 'target' ? target : 'zzzzzzzz');
+          await sendAndCheck(env(), route, {
+            method: route.method,
+            url,
+            headers: {
+              authorization: `Bearer ${env().owner.key}`,
+              ...(body !== undefined && { 'content-type': 'application/json' }),
+            },
+            ...(body !== undefined && { payload: body }),
+          });
+        },
+      ),
     );
   });
 
   it('answers generated query strings on every route without a 5xx, with a documented answer, and writes nothing when it refuses', async () => {
-    const queryRoutes = ROUTES.filter((route) => ['list', 'all_activity', 'activity', 'recording_comments'].includes(route.name));
-    const route = fc.oneof({ weight: 2, arbitrary: fc.constantFrom(...queryRoutes) }, { weight: 1, arbitrary: fc.constantFrom(...ROUTES) });
+    const queryRoutes = ROUTES.filter((route) =>
+      ['list', 'all_activity', 'activity', 'recording_comments'].includes(route.name),
+    );
+    const route = fc.oneof(
+      { weight: 2, arbitrary: fc.constantFrom(...queryRoutes) },
+      { weight: 1, arbitrary: fc.constantFrom(...ROUTES) },
+    );
     await holds(
       fc.asyncProperty(route, shrinkBounded(queryString), async (route, query) => {
         await liveNotebook(env(), target);
         const url = `${route.path(String(env().project.id), target)}?${query}`;
-        await sendAndCheck(env(), route, { method: route.method, url, headers: { authorization: `Bearer ${env().owner.key}` } });
+        await sendAndCheck(env(), route, {
+          method: route.method,
+          url,
+          headers: { authorization: `Bearer ${env().owner.key}` },
+        });
       }),
     );
   });
 
   it('answers generated project_id and short_id path segments without a 5xx, with a documented answer, and writes nothing when it refuses', async () => {
     const projectId = String(env().project.id);
-    const projectSegments = [projectId, `${projectId}.0`, `+${projectId}`, `%20${projectId}`, `0${projectId}`, '@current', '@me', '0', '-1', '2147483648', '99999999999999999999', '1e3', '0x1', '%D9%A1', '%', '%zz', '%00', '..', '.', 'notebooks'];
-    const shortIdSegments = () => [target, target.toUpperCase(), target.toLowerCase(), `${target}%20`, `${target}.json`, 'activity', 'recording_comments', '%00', '%zz', '%ED%A0%80', 'a.b', '.', '..', '@me', '0'];
+    const projectSegments = [
+      projectId,
+      `${projectId}.0`,
+      `+${projectId}`,
+      `%20${projectId}`,
+      `0${projectId}`,
+      '@current',
+      '@me',
+      '0',
+      '-1',
+      '2147483648',
+      '99999999999999999999',
+      '1e3',
+      '0x1',
+      '%D9%A1',
+      '%',
+      '%zz',
+      '%00',
+      '..',
+      '.',
+      'notebooks',
+    ];
+    const shortIdSegments = () => [
+      target,
+      target.toUpperCase(),
+      target.toLowerCase(),
+      `${target}%20`,
+      `${target}.json`,
+      'activity',
+      'recording_comments',
+      '%00',
+      '%zz',
+      '%ED%A0%80',
+      'a.b',
+      '.',
+      '..',
+      '@me',
+      '0',
+    ];
     await holds(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), shrinkBounded(pathSegment(projectSegments)), shrinkBounded(pathSegment(shortIdSegments())), fc.boolean(), async (route, project, shortId, trailingSlash) => {
-        await liveNotebook(env(), target);
-        const path = route.path(project, shortId);
-        const url = trailingSlash ? path : path.replace(/\/$/, '');
-        const write = route.method !== 'GET';
-        await sendAndCheck(env(), route, {
-          method: route.method,
-          url,
-          headers: { authorization: `Bearer ${env().owner.key}`, ...(write && { 'content-type': 'application/json' }) },
-          ...(write && { payload: '{"title": "From a generated path"}' }),
-        });
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        shrinkBounded(pathSegment(projectSegments)),
+        shrinkBounded(pathSegment(shortIdSegments())),
+        fc.boolean(),
+        async (route, project, shortId, trailingSlash) => {
+          await liveNotebook(env(), target);
+          const path = route.path(project, shortId);
+          const url = trailingSlash ? path : path.replace(/\/$/, '');
+          const write = route.method !== 'GET';
+          await sendAndCheck(env(), route, {
+            method: route.method,
+            url,
+            headers: {
+              authorization: `Bearer ${env().owner.key}`,
+              ...(write && { 'content-type': 'application/json' }),
+            },
+            ...(write && { payload: '{"title": "From a generated path"}' }),
+          });
+        },
+      ),
     );
   });
 
@@ -408,36 +746,70 @@ describeEachEngine('bad input: generated requests', (env) => {
     const key = env().owner.key;
     const authorization = fc.oneof(
       { weight: 3, arbitrary: fc.constantFrom(`Bearer ${key}`, `Bearer   ${key}   `, `Bearer\t${key}`) },
-      { weight: 2, arbitrary: fc.constantFrom(`bearer ${key}`, `Token ${key}`, `Bearer ${key} extra`, `Bearer ${key}x`, ...AUTHORIZATION_FORMS) },
+      {
+        weight: 2,
+        arbitrary: fc.constantFrom(
+          `bearer ${key}`,
+          `Token ${key}`,
+          `Bearer ${key} extra`,
+          `Bearer ${key}x`,
+          ...AUTHORIZATION_FORMS,
+        ),
+      },
       { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 60 }) },
       { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 60 }).map((text) => `Bearer ${text}`) },
       { weight: 1, arbitrary: fc.constant(undefined) },
     );
-    const ifNoneMatch = fc.option(fc.oneof(fc.constantFrom(...IF_NONE_MATCH_FORMS), fc.string({ unit: 'grapheme-ascii', maxLength: 20 })), { nil: undefined });
-    const contentType = fc.option(fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...CONTENT_TYPES) }, { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 40 }) }), { nil: undefined });
+    const ifNoneMatch = fc.option(
+      fc.oneof(fc.constantFrom(...IF_NONE_MATCH_FORMS), fc.string({ unit: 'grapheme-ascii', maxLength: 20 })),
+      { nil: undefined },
+    );
+    const contentType = fc.option(
+      fc.oneof(
+        { weight: 4, arbitrary: fc.constantFrom(...CONTENT_TYPES) },
+        { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 40 }) },
+      ),
+      { nil: undefined },
+    );
     const accept = fc.option(fc.constantFrom(...ACCEPT_FORMS), { nil: undefined });
     const payload = fc.option(
       fc.oneof(
-        fc.constantFrom('{"title": "From generated headers"}', `{"personal_api_key": "${key}", "title": "Body key"}`, 'title=Form+title', `personal_api_key=${key}&title=Form`, '{', '', '--x--'),
+        fc.constantFrom(
+          '{"title": "From generated headers"}',
+          `{"personal_api_key": "${key}", "title": "Body key"}`,
+          'title=Form+title',
+          `personal_api_key=${key}&title=Form`,
+          '{',
+          '',
+          '--x--',
+        ),
         notebookShapedText,
       ),
       { nil: undefined },
     );
     await holds(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), shrinkBounded(authorization), ifNoneMatch, contentType, accept, shrinkBounded(payload), async (route, auth, etag, type, acceptHeader, body) => {
-        const version = await liveNotebook(env(), target);
-        const headers: Record<string, string> = {};
-        if (auth !== undefined) headers.authorization = auth;
-        if (etag !== undefined) headers['if-none-match'] = etag.replace(CURRENT_VERSION, String(version));
-        if (type !== undefined) headers['content-type'] = type;
-        if (acceptHeader !== undefined) headers.accept = acceptHeader;
-        await sendAndCheck(env(), route, {
-          method: route.method,
-          url: route.path(String(env().project.id), target),
-          headers,
-          ...(body !== undefined && { payload: body }),
-        });
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ROUTES),
+        shrinkBounded(authorization),
+        ifNoneMatch,
+        contentType,
+        accept,
+        shrinkBounded(payload),
+        async (route, auth, etag, type, acceptHeader, body) => {
+          const version = await liveNotebook(env(), target);
+          const headers: Record<string, string> = {};
+          if (auth !== undefined) headers.authorization = auth;
+          if (etag !== undefined) headers['if-none-match'] = etag.replace(CURRENT_VERSION, String(version));
+          if (type !== undefined) headers['content-type'] = type;
+          if (acceptHeader !== undefined) headers.accept = acceptHeader;
+          await sendAndCheck(env(), route, {
+            method: route.method,
+            url: route.path(String(env().project.id), target),
+            headers,
+            ...(body !== undefined && { payload: body }),
+          });
+        },
+      ),
     );
   });
 });
@@ -450,24 +822,54 @@ describeEachEngine('bad input: named cases', (env) => {
   it('answers malformed JSON with 400 parse_error in Python json wording, and writes nothing', async () => {
     const before = await countRows(env());
     const response = await jsonRequest(env(), 'POST', env().url(), '{"title": }');
-    assertError(response, 400, { type: 'invalid_request', code: 'parse_error', detail: 'JSON parse error - Expecting value: line 1 column 11 (char 10)', attr: null });
+    assertError(response, 400, {
+      type: 'invalid_request',
+      code: 'parse_error',
+      detail: 'JSON parse error - Expecting value: line 1 column 11 (char 10)',
+      attr: null,
+    });
     const truncated = await jsonRequest(env(), 'POST', env().url(), '{"title": "x"');
-    assertError(truncated, 400, { type: 'invalid_request', code: 'parse_error', detail: "JSON parse error - Expecting ',' delimiter: line 1 column 14 (char 13)", attr: null });
+    assertError(truncated, 400, {
+      type: 'invalid_request',
+      code: 'parse_error',
+      detail: "JSON parse error - Expecting ',' delimiter: line 1 column 14 (char 13)",
+      attr: null,
+    });
     assert.deepEqual(await countRows(env()), before);
   });
 
   it('answers malformed JSON on PATCH with 400 parse_error and leaves the notebook as it was', async () => {
     const notebook = await createNotebook(env());
     const before = await snapshot(env());
-    const response = await jsonRequest(env(), 'PATCH', env().url(`${notebook.short_id}/`), "{'title': 'single quotes'}");
-    assertError(response, 400, { type: 'invalid_request', code: 'parse_error', detail: 'JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)', attr: null });
+    const response = await jsonRequest(
+      env(),
+      'PATCH',
+      env().url(`${notebook.short_id}/`),
+      "{'title': 'single quotes'}",
+    );
+    assertError(response, 400, {
+      type: 'invalid_request',
+      code: 'parse_error',
+      detail: 'JSON parse error - Expecting property name enclosed in double quotes: line 1 column 2 (char 1)',
+      attr: null,
+    });
     assert.deepEqual(await snapshot(env()), before);
   });
 
   it('answers Content-Type text/plain with 415 unsupported_media_type naming the type, and writes nothing', async () => {
     const before = await countRows(env());
-    const response = await env().request({ method: 'POST', url: env().url(), headers: { 'content-type': 'text/plain' }, payload: '{"title": "plain"}' });
-    assertError(response, 415, { type: 'invalid_request', code: 'unsupported_media_type', detail: 'Unsupported media type "text/plain" in request.', attr: null });
+    const response = await env().request({
+      method: 'POST',
+      url: env().url(),
+      headers: { 'content-type': 'text/plain' },
+      payload: '{"title": "plain"}',
+    });
+    assertError(response, 415, {
+      type: 'invalid_request',
+      code: 'unsupported_media_type',
+      detail: 'Unsupported media type "text/plain" in request.',
+      attr: null,
+    });
     assert.deepEqual(await countRows(env()), before);
   });
 
@@ -498,7 +900,12 @@ describeEachEngine('bad input: named cases', (env) => {
     const created = await jsonRequest(env(), 'POST', env().url(), `{"content": ${deepest}}`);
     assert.equal(created.statusCode, 201, created.body.slice(0, 300));
     const { short_id: shortId } = json<{ short_id: string }>(created);
-    const updated = await jsonRequest(env(), 'PATCH', env().url(`${shortId}/`), `{"version": 0, "content": [${deepest}]}`);
+    const updated = await jsonRequest(
+      env(),
+      'PATCH',
+      env().url(`${shortId}/`),
+      `{"version": 0, "content": [${deepest}]}`,
+    );
     assert.equal(updated.statusCode, 200, updated.body.slice(0, 300));
     const retrieved = await env().request({ method: 'GET', url: env().url(`${shortId}/`) });
     assert.equal(retrieved.statusCode, 200);
@@ -511,8 +918,19 @@ describeEachEngine('bad input: named cases', (env) => {
     const before = await countRows(env());
     const invalid = Buffer.concat([Buffer.from('{"title": "'), Buffer.from([0xff]), Buffer.from('"}')]);
     const response = await jsonRequest(env(), 'POST', env().url(), invalid);
-    assertError(response, 400, { type: 'invalid_request', code: 'parse_error', detail: "JSON parse error - 'utf-8' codec can't decode byte 0xff in position 11: invalid start byte", attr: null });
-    for (const bytes of [[0xc3, 0x28], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xc0, 0xaf]]) {
+    assertError(response, 400, {
+      type: 'invalid_request',
+      code: 'parse_error',
+      detail: "JSON parse error - 'utf-8' codec can't decode byte 0xff in position 11: invalid start byte",
+      attr: null,
+    });
+    for (const bytes of [
+      [0xc3, 0x28],
+      [0xe2, 0x82],
+      [0xed, 0xa0, 0x80],
+      [0xf4, 0x90, 0x80, 0x80],
+      [0xc0, 0xaf],
+    ]) {
       const broken = Buffer.concat([Buffer.from('{"title": "'), Buffer.from(bytes), Buffer.from('"}')]);
       const answer = await jsonRequest(env(), 'POST', env().url(), broken);
       assert.equal(answer.statusCode, 400, `${bytes.join(',')}: ${answer.body}`);
@@ -525,11 +943,18 @@ describeEachEngine('bad input: named cases', (env) => {
     it(`refuses a NUL character in ${field} with 400 null_characters_not_allowed on create and update, and writes nothing`, async () => {
       const notebook = await createNotebook(env());
       const before = await snapshot(env());
-      const values = field === 'content' ? [{ text: 'a\u0000b' }, ['x', { deep: ['\u0000'] }], { 'key\u0000': 1 }, '\u0000'] : ['a\u0000b', '\u0000', '  \u0000  '];
+      const values =
+        field === 'content'
+          ? [{ text: 'a\u0000b' }, ['x', { deep: ['\u0000'] }], { 'key\u0000': 1 }, '\u0000']
+          : ['a\u0000b', '\u0000', '  \u0000  '];
       for (const value of values) {
         const created = await env().request({ method: 'POST', url: env().url(), payload: { [field]: value } });
         assertError(created, 400, nullCharacters(field));
-        const updated = await env().request({ method: 'PATCH', url: env().url(`${notebook.short_id}/`), payload: { [field]: value, version: notebook.version } });
+        const updated = await env().request({
+          method: 'PATCH',
+          url: env().url(`${notebook.short_id}/`),
+          payload: { [field]: value, version: notebook.version },
+        });
         assertError(updated, 400, nullCharacters(field));
       }
       assert.deepEqual(await snapshot(env()), before);
@@ -542,9 +967,22 @@ describeEachEngine('bad input: named cases', (env) => {
       const value = field === 'content' ? '{"doc": ["ok", "\\ud800"]}' : '"x\\udfffy"';
       const response = await jsonRequest(env(), 'POST', env().url(), `{"${field}": ${value}}`);
       const codePoint = field === 'content' ? 'D800' : 'DFFF';
-      assertError(response, 400, validationError(field, 'surrogate_characters_not_allowed', `Surrogate characters are not allowed: U+${codePoint}.`));
+      assertError(
+        response,
+        400,
+        validationError(
+          field,
+          'surrogate_characters_not_allowed',
+          `Surrogate characters are not allowed: U+${codePoint}.`,
+        ),
+      );
     }
-    const paired = await jsonRequest(env(), 'POST', env().url(), '{"title": "\\ud83d\\ude00", "content": {"\\ud83d\\ude00": "\\ud83d\\ude00"}}');
+    const paired = await jsonRequest(
+      env(),
+      'POST',
+      env().url(),
+      '{"title": "\\ud83d\\ude00", "content": {"\\ud83d\\ude00": "\\ud83d\\ude00"}}',
+    );
     assert.equal(paired.statusCode, 201, paired.body);
     assert.equal(json(paired).title, '😀');
     assert.deepEqual(await countRows(env()), { notebooks: before.notebooks + 1, activity: before.activity + 1 });
@@ -576,15 +1014,24 @@ describeEachEngine('bad input: named cases', (env) => {
     const cases: Array<[string, Envelope | { attr: string }]> = [
       ['{"version": 1e400}', validationError('version', 'invalid_input', 'A valid integer is required.')],
       ['{"version": -1e400}', validationError('version', 'invalid_input', 'A valid integer is required.')],
-      ['{"version": 99999999999999999999}', validationError('version', 'max_value', 'Ensure this value is less than or equal to 2147483647.')],
-      ['{"version": -99999999999999999999}', validationError('version', 'min_value', 'Ensure this value is greater than or equal to -2147483648.')],
+      [
+        '{"version": 99999999999999999999}',
+        validationError('version', 'max_value', 'Ensure this value is less than or equal to 2147483647.'),
+      ],
+      [
+        '{"version": -99999999999999999999}',
+        validationError('version', 'min_value', 'Ensure this value is greater than or equal to -2147483648.'),
+      ],
       ['{"content": {"n": 1e400}}', { attr: 'content' }],
       ['{"content": [-1e400]}', { attr: 'content' }],
       ['{"content": {"id": 12345678901234567890}}', { attr: 'content' }],
       ['{"content": 12345678901234567890, "version": 0}', { attr: 'content' }],
     ];
     for (const [payload, expected] of cases) {
-      for (const [method, url] of [['POST', env().url()], ['PATCH', env().url(`${notebook.short_id}/`)]] as const) {
+      for (const [method, url] of [
+        ['POST', env().url()],
+        ['PATCH', env().url(`${notebook.short_id}/`)],
+      ] as const) {
         const response = await jsonRequest(env(), method, url, payload);
         if ('type' in expected) {
           assertError(response, 400, expected);
@@ -606,7 +1053,10 @@ describeEachEngine('bad input: named cases', (env) => {
     assert.equal(response.statusCode, 200, response.body);
     assert.equal(json<{ results: unknown[] }>(response).results.length, 2);
     const wanted = await createNotebook(env());
-    const byShortId = await env().request({ method: 'GET', url: `${env().url()}?short_id=nothing&short_id=${wanted.short_id}` });
+    const byShortId = await env().request({
+      method: 'GET',
+      url: `${env().url()}?short_id=nothing&short_id=${wanted.short_id}`,
+    });
     assert.deepEqual(
       json<{ results: Array<{ short_id: string }> }>(byShortId).results.map((item) => item.short_id),
       [wanted.short_id],
@@ -614,14 +1064,24 @@ describeEachEngine('bad input: named cases', (env) => {
   });
 
   it('answers an unknown route with the 404 Endpoint not found envelope, with or without credentials', async () => {
-    for (const url of ['/api/nothing-here/', '/api/projects/1/notebooks/abc/unknown/', '/api/projects/1/dashboards/', '/nothing']) {
+    for (const url of [
+      '/api/nothing-here/',
+      '/api/projects/1/notebooks/abc/unknown/',
+      '/api/projects/1/dashboards/',
+      '/nothing',
+    ]) {
       assertError(await env().request({ method: 'GET', url }), 404, endpointNotFound);
       assertError(await env().request({ method: 'GET', url, key: null }), 404, endpointNotFound);
     }
   });
 
   it('answers an undecodable or over-long path segment with the 404 Endpoint not found envelope, not Fastify’s body', async () => {
-    for (const url of [env().url('%zz/'), '/api/projects/%E0%A4/notebooks/', env().url('%ED%A0%80/activity/'), env().url(`${'a'.repeat(1001)}/`)]) {
+    for (const url of [
+      env().url('%zz/'),
+      '/api/projects/%E0%A4/notebooks/',
+      env().url('%ED%A0%80/activity/'),
+      env().url(`${'a'.repeat(1001)}/`),
+    ]) {
       assertError(await env().request({ method: 'GET', url }), 404, endpointNotFound);
     }
   });
@@ -631,7 +1091,10 @@ describeEachEngine('bad input: named cases', (env) => {
       for (const url of [env().url(), env().url('abcdefgh/'), '/api/users/@me/']) {
         for (const key of [env().owner.key, null]) {
           const response = await env().request({ method, url, key });
-          assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${method} ${url}: ${response.statusCode}`);
+          assert.ok(
+            response.statusCode >= 400 && response.statusCode < 500,
+            `${method} ${url}: ${response.statusCode}`,
+          );
           assert.equal(response.headers['content-type'], 'application/json');
           assertEnvelope(response.statusCode, JSON.parse(response.body), `${method} ${url}`);
         }
@@ -644,7 +1107,11 @@ describeEachEngine('bad input: named cases', (env) => {
     const notebook = await createNotebook(env());
     const before = await snapshot(env());
     const created = await env().request({ method: 'POST', url: env().url(), payload: { text_content: words } });
-    const updated = await env().request({ method: 'PATCH', url: env().url(`${notebook.short_id}/`), payload: { text_content: words } });
+    const updated = await env().request({
+      method: 'PATCH',
+      url: env().url(`${notebook.short_id}/`),
+      payload: { text_content: words },
+    });
     if (env().engine === 'postgres') {
       for (const response of [created, updated]) {
         assert.equal(response.statusCode, 400, response.body.slice(0, 300));
@@ -665,9 +1132,25 @@ describeEachEngine(
   (env) => {
     it('answers a body over the limit with the 413 envelope and writes nothing', async () => {
       const before = await countRows(env());
-      const response = await jsonRequest(env(), 'POST', env().url(), JSON.stringify({ title: 'big', text_content: 'x'.repeat(2000) }));
-      assertError(response, 413, { type: 'invalid_request', code: 'payload_too_large', detail: 'Request body exceeds the limit of 1024 bytes.', attr: null });
-      const noKey = await jsonRequest(env(), 'POST', env().url(), JSON.stringify({ text_content: 'x'.repeat(2000) }), null);
+      const response = await jsonRequest(
+        env(),
+        'POST',
+        env().url(),
+        JSON.stringify({ title: 'big', text_content: 'x'.repeat(2000) }),
+      );
+      assertError(response, 413, {
+        type: 'invalid_request',
+        code: 'payload_too_large',
+        detail: 'Request body exceeds the limit of 1024 bytes.',
+        attr: null,
+      });
+      const noKey = await jsonRequest(
+        env(),
+        'POST',
+        env().url(),
+        JSON.stringify({ text_content: 'x'.repeat(2000) }),
+        null,
+      );
       assert.equal(noKey.statusCode, 413);
       assert.deepEqual(await countRows(env()), before);
     });

@@ -16,12 +16,28 @@ interface Envelope {
   attr: string | null;
 }
 
-const notAuthenticated: Envelope = { type: 'authentication_error', code: 'not_authenticated', detail: 'Authentication credentials were not provided.', attr: null };
-const authenticationFailed = (detail: string): Envelope => ({ type: 'authentication_error', code: 'authentication_failed', detail, attr: null });
-const permissionDenied = (detail: string): Envelope => ({ type: 'authentication_error', code: 'permission_denied', detail, attr: null });
+const notAuthenticated: Envelope = {
+  type: 'authentication_error',
+  code: 'not_authenticated',
+  detail: 'Authentication credentials were not provided.',
+  attr: null,
+};
+const authenticationFailed = (detail: string): Envelope => ({
+  type: 'authentication_error',
+  code: 'authentication_failed',
+  detail,
+  attr: null,
+});
+const permissionDenied = (detail: string): Envelope => ({
+  type: 'authentication_error',
+  code: 'permission_denied',
+  detail,
+  attr: null,
+});
 const notFound: Envelope = { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null };
 
-const invalidKeyIn = (source: 'Authorization header' | 'body' | 'query string') => authenticationFailed(`Personal API key found in request ${source} is invalid.`);
+const invalidKeyIn = (source: 'Authorization header' | 'body' | 'query string') =>
+  authenticationFailed(`Personal API key found in request ${source} is invalid.`);
 const noProjectAccess = permissionDenied("You don't have access to the project.");
 
 const SHARED_RECORDING = 'shared-recording-0001';
@@ -42,16 +58,67 @@ interface Route {
 
 const ROUTES: readonly Route[] = [
   { name: 'list', method: 'GET', url: (env) => env.url(), scope: 'notebook:read', projectScoped: true },
-  { name: 'create', method: 'POST', url: (env) => env.url(), scope: 'notebook:write', projectScoped: true, body: { title: 'Should never be written' } },
+  {
+    name: 'create',
+    method: 'POST',
+    url: (env) => env.url(),
+    scope: 'notebook:write',
+    projectScoped: true,
+    body: { title: 'Should never be written' },
+  },
   { name: 'retrieve', method: 'GET', url: (env, s) => env.url(`${s}/`), scope: 'notebook:read', projectScoped: true },
-  { name: 'partial_update', method: 'PATCH', url: (env, s) => env.url(`${s}/`), scope: 'notebook:write', projectScoped: true, body: { title: 'Should never be written' } },
-  { name: 'update', method: 'PUT', url: (env, s) => env.url(`${s}/`), scope: 'notebook:write', projectScoped: true, body: { title: 'Should never be written' } },
-  { name: 'destroy', method: 'DELETE', url: (env, s) => env.url(`${s}/`), scope: 'notebook:write', projectScoped: true },
-  { name: 'all_activity', method: 'GET', url: (env) => env.url('activity/'), scope: 'activity_log:read', projectScoped: true },
-  { name: 'activity', method: 'GET', url: (env, s) => env.url(`${s}/activity/`), scope: 'activity_log:read', projectScoped: true },
-  { name: 'recording_comments', method: 'GET', url: (env) => env.url(`recording_comments/?recording_id=${SHARED_RECORDING}`), scope: 'notebook:read', projectScoped: true },
+  {
+    name: 'partial_update',
+    method: 'PATCH',
+    url: (env, s) => env.url(`${s}/`),
+    scope: 'notebook:write',
+    projectScoped: true,
+    body: { title: 'Should never be written' },
+  },
+  {
+    name: 'update',
+    method: 'PUT',
+    url: (env, s) => env.url(`${s}/`),
+    scope: 'notebook:write',
+    projectScoped: true,
+    body: { title: 'Should never be written' },
+  },
+  {
+    name: 'destroy',
+    method: 'DELETE',
+    url: (env, s) => env.url(`${s}/`),
+    scope: 'notebook:write',
+    projectScoped: true,
+  },
+  {
+    name: 'all_activity',
+    method: 'GET',
+    url: (env) => env.url('activity/'),
+    scope: 'activity_log:read',
+    projectScoped: true,
+  },
+  {
+    name: 'activity',
+    method: 'GET',
+    url: (env, s) => env.url(`${s}/activity/`),
+    scope: 'activity_log:read',
+    projectScoped: true,
+  },
+  {
+    name: 'recording_comments',
+    method: 'GET',
+    url: (env) => env.url(`recording_comments/?recording_id=${SHARED_RECORDING}`),
+    scope: 'notebook:read',
+    projectScoped: true,
+  },
   { name: 'projects', method: 'GET', url: () => '/api/projects/', scope: 'project:read', projectScoped: false },
-  { name: 'project', method: 'GET', url: (env) => `/api/projects/${env.project.id}/`, scope: 'project:read', projectScoped: true },
+  {
+    name: 'project',
+    method: 'GET',
+    url: (env) => `/api/projects/${env.project.id}/`,
+    scope: 'project:read',
+    projectScoped: true,
+  },
   { name: 'me', method: 'GET', url: () => '/api/users/@me/', scope: 'user:read', projectScoped: false },
 ];
 
@@ -93,7 +160,8 @@ function assertExact(response: LightMyRequestResponse, status: number, body: Env
 }
 
 function assertNoneOf(response: LightMyRequestResponse, markers: readonly string[], where: string): void {
-  for (const marker of markers) assert.ok(!response.body.includes(marker), `${where} leaked "${marker}": ${response.body.slice(0, 500)}`);
+  for (const marker of markers)
+    assert.ok(!response.body.includes(marker), `${where} leaked "${marker}": ${response.body.slice(0, 500)}`);
 }
 
 /** A TipTap document that embeds the shared recording and comments on it. */
@@ -102,7 +170,13 @@ function recordingDocument(comment: string) {
     type: 'doc',
     content: [
       { type: 'ph-recording', attrs: { id: SHARED_RECORDING } },
-      { type: 'paragraph', content: [{ type: 'ph-replay-timestamp', attrs: { sessionRecordingId: SHARED_RECORDING, playbackTime: 42 } }, { type: 'text', text: comment }] },
+      {
+        type: 'paragraph',
+        content: [
+          { type: 'ph-replay-timestamp', attrs: { sessionRecordingId: SHARED_RECORDING, playbackTime: 42 } },
+          { type: 'text', text: comment },
+        ],
+      },
     ],
   };
 }
@@ -120,23 +194,42 @@ async function seedProject(env: TestEnv, project: Project, key: string, tag: str
     assert.equal(response.statusCode, 201, response.body);
     return json<{ short_id: string; version: number }>(response);
   };
-  const first = await create({ title: `Title${unique} notebook`, text_content: `Text${unique} body`, content: recordingDocument(`Comment${unique}`) });
+  const first = await create({
+    title: `Title${unique} notebook`,
+    text_content: `Text${unique} body`,
+    content: recordingDocument(`Comment${unique}`),
+  });
   const second = await create({ title: `Second${unique}` });
   const patch = async (shortId: string, body: Record<string, unknown>) => {
-    const response = await env.request({ method: 'PATCH', url: env.url(`${shortId}/`, project.id), key, payload: body });
+    const response = await env.request({
+      method: 'PATCH',
+      url: env.url(`${shortId}/`, project.id),
+      key,
+      payload: body,
+    });
     assert.equal(response.statusCode, 200, response.body);
   };
   await patch(first.short_id, { title: `Renamed${unique} Title${unique} notebook` });
   await patch(second.short_id, { deleted: true });
   await patch(second.short_id, { deleted: false });
-  return { project, shortIds: [first.short_id, second.short_id], markers: [...markers, first.short_id, second.short_id] };
+  return {
+    project,
+    shortIds: [first.short_id, second.short_id],
+    markers: [...markers, first.short_id, second.short_id],
+  };
 }
 
 async function buildWorld(env: TestEnv): Promise<World> {
-  const sameOrgProject = await env.accounts.createProject({ name: 'Same organization project', organizationId: env.org.id });
+  const sameOrgProject = await env.accounts.createProject({
+    name: 'Same organization project',
+    organizationId: env.org.id,
+  });
   const otherOrgName = `Other organization ${randomBytes(3).toString('hex')}`;
   const otherOrg = await env.accounts.createOrganization(otherOrgName);
-  const otherOrgProject = await env.accounts.createProject({ name: `Project of ${otherOrgName}`, organizationId: otherOrg.id });
+  const otherOrgProject = await env.accounts.createProject({
+    name: `Project of ${otherOrgName}`,
+    organizationId: otherOrg.id,
+  });
   const otherOrgMember = await env.createUser({ org: otherOrg.id });
 
   const home = await seedProject(env, env.project, env.owner.key, 'Home');
@@ -168,40 +261,84 @@ async function buildWorld(env: TestEnv): Promise<World> {
 function credentials(env: TestEnv, world: World): Credential[] {
   const bearer = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
   const unknownKey = `phx_${randomBytes(24).toString('hex')}`;
-  const projectError = (route: Route, error: Envelope): Expected => (route.projectScoped ? { status: 403, body: error } : { status: 200 });
+  const projectError = (route: Route, error: Envelope): Expected =>
+    route.projectScoped ? { status: 403, body: error } : { status: 200 };
   return [
     { name: 'no credentials', apply: () => ({ headers: {} }), expect: () => ({ status: 401, body: notAuthenticated }) },
-    { name: 'Authorization "Bearer" with nothing after it', apply: () => ({ headers: { authorization: 'Bearer' } }), expect: () => ({ status: 401, body: notAuthenticated }) },
-    { name: 'Authorization "Bearer x" (too short to be a key)', apply: () => ({ headers: { authorization: 'Bearer x' } }), expect: () => ({ status: 401, body: notAuthenticated }) },
-    { name: 'Authorization "Basic abc"', apply: () => ({ headers: { authorization: 'Basic abc' } }), expect: () => ({ status: 401, body: notAuthenticated }) },
-    { name: 'an unknown key in the Authorization header', apply: () => bearer(unknownKey), expect: () => ({ status: 401, body: invalidKeyIn('Authorization header') }) },
-    { name: 'an unknown key in the query string', apply: () => ({ headers: {}, query: `personal_api_key=${unknownKey}` }), expect: () => ({ status: 401, body: invalidKeyIn('query string') }) },
+    {
+      name: 'Authorization "Bearer" with nothing after it',
+      apply: () => ({ headers: { authorization: 'Bearer' } }),
+      expect: () => ({ status: 401, body: notAuthenticated }),
+    },
+    {
+      name: 'Authorization "Bearer x" (too short to be a key)',
+      apply: () => ({ headers: { authorization: 'Bearer x' } }),
+      expect: () => ({ status: 401, body: notAuthenticated }),
+    },
+    {
+      name: 'Authorization "Basic abc"',
+      apply: () => ({ headers: { authorization: 'Basic abc' } }),
+      expect: () => ({ status: 401, body: notAuthenticated }),
+    },
+    {
+      name: 'an unknown key in the Authorization header',
+      apply: () => bearer(unknownKey),
+      expect: () => ({ status: 401, body: invalidKeyIn('Authorization header') }),
+    },
+    {
+      name: 'an unknown key in the query string',
+      apply: () => ({ headers: {}, query: `personal_api_key=${unknownKey}` }),
+      expect: () => ({ status: 401, body: invalidKeyIn('query string') }),
+    },
     {
       name: 'an unknown key in the body',
       needsBody: true,
       apply: (route) => ({ headers: {}, body: { ...route.body, personal_api_key: unknownKey } }),
       expect: () => ({ status: 401, body: invalidKeyIn('body') }),
     },
-    { name: 'an OAuth access token (pha_)', apply: () => bearer('pha_not_a_token_we_know'), expect: () => ({ status: 401, body: authenticationFailed('Invalid access token.') }) },
-    { name: 'the key of a deactivated user', apply: () => bearer(world.deactivatedKey), expect: () => ({ status: 401, body: invalidKeyIn('Authorization header') }) },
+    {
+      name: 'an OAuth access token (pha_)',
+      apply: () => bearer('pha_not_a_token_we_know'),
+      expect: () => ({ status: 401, body: authenticationFailed('Invalid access token.') }),
+    },
+    {
+      name: 'the key of a deactivated user',
+      apply: () => bearer(world.deactivatedKey),
+      expect: () => ({ status: 401, body: invalidKeyIn('Authorization header') }),
+    },
     {
       name: 'a key without the needed scope',
       apply: () => bearer(world.noScopeKey),
       expect: (route) => ({ status: 403, body: permissionDenied(`API key missing required scope '${route.scope}'`) }),
     },
-    { name: 'a key of another organization', apply: () => bearer(world.otherOrgMember.key), expect: (route) => projectError(route, noProjectAccess) },
+    {
+      name: 'a key of another organization',
+      apply: () => bearer(world.otherOrgMember.key),
+      expect: (route) => projectError(route, noProjectAccess),
+    },
     {
       name: 'a key limited to another project',
       apply: () => bearer(world.sameOrgOnlyKey),
       expect: (route) => {
-        if (route.name === 'projects') return { status: 403, body: permissionDenied('API keys with scoped projects are only supported on project-based endpoints.') };
-        return projectError(route, permissionDenied(`API key does not have access to the requested project: ID ${env.project.id}.`));
+        if (route.name === 'projects')
+          return {
+            status: 403,
+            body: permissionDenied('API keys with scoped projects are only supported on project-based endpoints.'),
+          };
+        return projectError(
+          route,
+          permissionDenied(`API key does not have access to the requested project: ID ${env.project.id}.`),
+        );
       },
     },
     {
       name: 'a key limited to another organization',
       apply: () => bearer(world.otherOrgLimitedKey),
-      expect: (route) => projectError(route, permissionDenied(`API key does not have access to the requested organization: ID ${env.org.id}.`)),
+      expect: (route) =>
+        projectError(
+          route,
+          permissionDenied(`API key does not have access to the requested organization: ID ${env.org.id}.`),
+        ),
     },
   ];
 }
@@ -230,7 +367,13 @@ describeEachEngine('isolation: who may ask, and what they see', (env) => {
         const base = route.url(env(), homeNotebook);
         const url = carried.query === undefined ? base : `${base}${base.includes('?') ? '&' : '?'}${carried.query}`;
         const payload = carried.body ?? route.body;
-        const response = await env().request({ method: route.method, url, key: null, headers: carried.headers, ...(payload !== undefined && { payload }) });
+        const response = await env().request({
+          method: route.method,
+          url,
+          key: null,
+          headers: carried.headers,
+          ...(payload !== undefined && { payload }),
+        });
         const where = `${credential.name} → ${route.method} ${route.name}`;
         const expected = credential.expect(route);
         if ('body' in expected) assertExact(response, expected.status, expected.body, where);
@@ -252,28 +395,59 @@ describeEachEngine('isolation: who may ask, and what they see', (env) => {
     const writer = await env().createUser({ scopes: ['notebook:write'] });
     const shortId = world.home.shortIds[0];
     for (const route of ROUTES.filter((r) => r.projectScoped && r.name !== 'project')) {
-      const options = { method: route.method, url: route.url(env(), shortId), ...(route.body !== undefined && { payload: route.body }) };
+      const options = {
+        method: route.method,
+        url: route.url(env(), shortId),
+        ...(route.body !== undefined && { payload: route.body }),
+      };
       const asReader = await env().request({ ...options, key: reader.key });
       if (route.scope === 'notebook:read') assert.equal(asReader.statusCode, 200, `${route.name}: ${asReader.body}`);
-      else assertExact(asReader, 403, permissionDenied(`API key missing required scope '${route.scope}'`), `notebook:read → ${route.name}`);
+      else
+        assertExact(
+          asReader,
+          403,
+          permissionDenied(`API key missing required scope '${route.scope}'`),
+          `notebook:read → ${route.name}`,
+        );
       if (route.scope === 'activity_log:read') {
-        assertExact(await env().request({ ...options, key: writer.key }), 403, permissionDenied("API key missing required scope 'activity_log:read'"), `notebook:write → ${route.name}`);
+        assertExact(
+          await env().request({ ...options, key: writer.key }),
+          403,
+          permissionDenied("API key missing required scope 'activity_log:read'"),
+          `notebook:write → ${route.name}`,
+        );
       }
     }
   });
 
   /** Every read a caller can make on one project, including the other projects' short_ids and names. */
-  function readsOn(projectId: number, own: SeededProject, others: SeededProject[]): Array<{ name: string; url: string; ownMarker?: string }> {
+  function readsOn(
+    projectId: number,
+    own: SeededProject,
+    others: SeededProject[],
+  ): Array<{ name: string; url: string; ownMarker?: string }> {
     const base = env().url('', projectId);
     const reads: Array<{ name: string; url: string; ownMarker?: string }> = [
       { name: 'list', url: `${base}?limit=1000`, ownMarker: own.markers[3] },
       { name: 'list ordered by title', url: `${base}?order=title&limit=1000`, ownMarker: own.markers[3] },
-      { name: 'list of notebooks with the shared recording', url: `${base}?contains=recording:${SHARED_RECORDING}`, ownMarker: own.markers[3] },
-      { name: 'list of notebooks with any recording', url: `${base}?contains=recording:true`, ownMarker: own.markers[3] },
+      {
+        name: 'list of notebooks with the shared recording',
+        url: `${base}?contains=recording:${SHARED_RECORDING}`,
+        ownMarker: own.markers[3],
+      },
+      {
+        name: 'list of notebooks with any recording',
+        url: `${base}?contains=recording:true`,
+        ownMarker: own.markers[3],
+      },
       { name: 'retrieve own', url: env().url(`${own.shortIds[0]}/`, projectId), ownMarker: own.markers[1] },
       { name: 'own activity', url: env().url(`${own.shortIds[0]}/activity/`, projectId), ownMarker: own.markers[3] },
       { name: 'project activity', url: `${env().url('activity/', projectId)}?limit=1000`, ownMarker: own.markers[3] },
-      { name: 'recording comments', url: `${env().url('recording_comments/', projectId)}?recording_id=${SHARED_RECORDING}`, ownMarker: own.markers[2] },
+      {
+        name: 'recording comments',
+        url: `${env().url('recording_comments/', projectId)}?recording_id=${SHARED_RECORDING}`,
+        ownMarker: own.markers[2],
+      },
       { name: 'project', url: `/api/projects/${projectId}/` },
     ];
     for (const other of others) {
@@ -294,7 +468,11 @@ describeEachEngine('isolation: who may ask, and what they see', (env) => {
       const response = await env().request({ method: 'GET', url: read.url, key });
       assert.equal(response.statusCode, 200, `${read.name}: ${response.body}`);
       assertNoneOf(response, otherMarkers, read.name);
-      if (read.ownMarker !== undefined) assert.ok(response.body.includes(read.ownMarker), `${read.name} shows the project's own data (${read.ownMarker}): ${response.body.slice(0, 300)}`);
+      if (read.ownMarker !== undefined)
+        assert.ok(
+          response.body.includes(read.ownMarker),
+          `${read.name} shows the project's own data (${read.ownMarker}): ${response.body.slice(0, 300)}`,
+        );
     }
     for (const other of others) {
       for (const shortId of other.shortIds) {
@@ -304,8 +482,18 @@ describeEachEngine('isolation: who may ask, and what they see', (env) => {
         }
         const before = await tableSnapshot(env());
         for (const method of ['PATCH', 'PUT'] as const) {
-          const response = await env().request({ method, url: env().url(`${shortId}/`, own.project.id), key, payload: { title: 'Hijacked', deleted: true } });
-          assertExact(response, 404, notFound, `${method} another project's ${shortId} through project ${own.project.id}`);
+          const response = await env().request({
+            method,
+            url: env().url(`${shortId}/`, own.project.id),
+            key,
+            payload: { title: 'Hijacked', deleted: true },
+          });
+          assertExact(
+            response,
+            404,
+            notFound,
+            `${method} another project's ${shortId} through project ${own.project.id}`,
+          );
         }
         assert.deepEqual(await tableSnapshot(env()), before, 'a write aimed at another project changes nothing');
       }
@@ -331,14 +519,33 @@ describeEachEngine('isolation: who may ask, and what they see', (env) => {
   it('lists only the caller’s organization’s projects, and names only the caller in /api/users/@me/', async () => {
     const asOwner = await env().request({ method: 'GET', url: '/api/projects/?limit=1000' });
     assert.equal(asOwner.statusCode, 200, asOwner.body);
-    assertNoneOf(asOwner, [world.otherOrgName, world.otherOrg.project.name, world.otherOrg.project.apiToken], 'owner /api/projects/');
+    assertNoneOf(
+      asOwner,
+      [world.otherOrgName, world.otherOrg.project.name, world.otherOrg.project.apiToken],
+      'owner /api/projects/',
+    );
     assert.ok(asOwner.body.includes(world.sameOrg.project.name));
-    const asOther = await env().request({ method: 'GET', url: '/api/projects/?limit=1000', key: world.otherOrgMember.key });
+    const asOther = await env().request({
+      method: 'GET',
+      url: '/api/projects/?limit=1000',
+      key: world.otherOrgMember.key,
+    });
     assert.equal(asOther.statusCode, 200, asOther.body);
-    assertNoneOf(asOther, [env().project.name, world.sameOrg.project.name, env().org.id], 'other organization /api/projects/');
-    const limited = await env().request({ method: 'GET', url: '/api/projects/?limit=1000', key: world.otherOrgLimitedKey });
+    assertNoneOf(
+      asOther,
+      [env().project.name, world.sameOrg.project.name, env().org.id],
+      'other organization /api/projects/',
+    );
+    const limited = await env().request({
+      method: 'GET',
+      url: '/api/projects/?limit=1000',
+      key: world.otherOrgLimitedKey,
+    });
     assert.equal(limited.statusCode, 200, limited.body);
-    assert.deepEqual(json<{ results: Array<{ id: number }> }>(limited).results.map((project) => project.id), [world.otherOrg.project.id]);
+    assert.deepEqual(
+      json<{ results: Array<{ id: number }> }>(limited).results.map((project) => project.id),
+      [world.otherOrg.project.id],
+    );
     for (const [key, own, others] of [
       [env().owner.key, env().owner.email, [world.otherOrgMember.email, world.otherOrgName]],
       [world.otherOrgMember.key, world.otherOrgMember.email, [env().owner.email, env().project.name, env().org.id]],

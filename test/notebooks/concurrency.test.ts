@@ -51,7 +51,12 @@ async function storedNotebook(env: TestEnv, shortId: string) {
     .where('team_id', '=', env.project.id)
     .where('short_id', '=', shortId)
     .executeTakeFirstOrThrow();
-  return { title: row.title, content: env.db.dialect.readJson(row.content), version: row.version, deleted: env.db.dialect.readBoolean(row.deleted) };
+  return {
+    title: row.title,
+    content: env.db.dialect.readJson(row.content),
+    version: row.version,
+    deleted: env.db.dialect.readBoolean(row.deleted),
+  };
 }
 
 /** The project's notebook activity for some items, newest first, as the API lists it. */
@@ -61,13 +66,19 @@ async function activityOf(env: TestEnv, shortIds: ReadonlySet<string>): Promise<
   return json<{ results: ActivityItem[] }>(response).results.filter((item) => shortIds.has(item.item_id));
 }
 
-const changeOf = (item: ActivityItem, field: string): Change | undefined => item.detail.changes?.find((change) => change.field === field);
+const changeOf = (item: ActivityItem, field: string): Change | undefined =>
+  item.detail.changes?.find((change) => change.field === field);
 
 describeEachEngine('concurrent notebook writes', (env) => {
   describe(`${WRITERS} PATCHes with the same version and new content`, () => {
-    it('lets exactly one win with 200, answers the rest 409, moves the version by one and logs one update', { timeout: 60_000 }, async () => {
+    it('lets exactly one win with 200, answers the rest 409, moves the version by one and logs one update', {
+      timeout: 60_000,
+    }, async () => {
       const notebook = await createNotebook(env(), { title: 'Contended', content: doc('original') });
-      const bodies = Array.from({ length: WRITERS }, (_, writer) => ({ content: doc(`writer ${writer}`), version: notebook.version }));
+      const bodies = Array.from({ length: WRITERS }, (_, writer) => ({
+        content: doc(`writer ${writer}`),
+        version: notebook.version,
+      }));
       const responses = await Promise.all(bodies.map((body) => patch(env(), notebook.short_id, body)));
 
       const winners = responses.flatMap((response, writer) => (response.statusCode === 200 ? [writer] : []));
@@ -84,23 +95,38 @@ describeEachEngine('concurrent notebook writes', (env) => {
       assert.deepEqual(stored.content, bodies[winner].content);
 
       const activity = await activityOf(env(), new Set([notebook.short_id]));
-      assert.deepEqual(activity.map((item) => item.activity), ['updated', 'created']);
-      assert.deepEqual(changeOf(activity[0], 'version'), { type: 'Notebook', action: 'changed', field: 'version', before: notebook.version, after: notebook.version + 1 });
+      assert.deepEqual(
+        activity.map((item) => item.activity),
+        ['updated', 'created'],
+      );
+      assert.deepEqual(changeOf(activity[0], 'version'), {
+        type: 'Notebook',
+        action: 'changed',
+        field: 'version',
+        before: notebook.version,
+        after: notebook.version + 1,
+      });
       assert.deepEqual(changeOf(activity[0], 'content')?.after, bodies[winner].content);
     });
   });
 
   describe(`${WRITERS} concurrent creates`, () => {
-    it('answers every one 201 with its own short_id, stores every row and logs every creation', { timeout: 60_000 }, async () => {
+    it('answers every one 201 with its own short_id, stores every row and logs every creation', {
+      timeout: 60_000,
+    }, async () => {
       const batch = `batch-${Date.now()}`;
       const responses = await Promise.all(
         Array.from({ length: WRITERS }, (_, writer) =>
-          env().request({ method: 'POST', url: env().url(), payload: { title: `${batch} ${writer}`, content: doc(`created by writer ${writer}`) } }),
+          env().request({
+            method: 'POST',
+            url: env().url(),
+            payload: { title: `${batch} ${writer}`, content: doc(`created by writer ${writer}`) },
+          }),
         ),
       );
       for (const response of responses) assert.equal(response.statusCode, 201, response.body);
       const created = responses.map((response) => json<NotebookDetail>(response));
-      created.forEach((notebook, writer) => assert.equal(notebook.title, `${batch} ${writer}`));
+      for (const [writer, notebook] of created.entries()) assert.equal(notebook.title, `${batch} ${writer}`);
       const shortIds = new Set(created.map((notebook) => notebook.short_id));
       assert.equal(shortIds.size, WRITERS, 'distinct short_ids');
       assert.equal(new Set(created.map((notebook) => notebook.id)).size, WRITERS, 'distinct ids');
@@ -127,7 +153,9 @@ describeEachEngine('concurrent notebook writes', (env) => {
   });
 
   describe('interleaved soft-delete and restore PATCHes', () => {
-    it('answers every one 200 and logs one deleted/restored item per real change, alternating and ending at the stored state', { timeout: 60_000 }, async () => {
+    it('answers every one 200 and logs one deleted/restored item per real change, alternating and ending at the stored state', {
+      timeout: 60_000,
+    }, async () => {
       const notebook = await createNotebook(env(), { title: 'Toggled' });
       const wanted = Array.from({ length: WRITERS }, (_, writer) => writer % 2 === 0);
       const responses = await Promise.all(wanted.map((deleted) => patch(env(), notebook.short_id, { deleted })));
@@ -137,25 +165,38 @@ describeEachEngine('concurrent notebook writes', (env) => {
       });
 
       const stored = await storedNotebook(env(), notebook.short_id);
-      const transitions = (await activityOf(env(), new Set([notebook.short_id]))).filter((item) => item.activity !== 'created');
+      const transitions = (await activityOf(env(), new Set([notebook.short_id]))).filter(
+        (item) => item.activity !== 'created',
+      );
       assert.ok(transitions.length >= 1, 'the first soft delete is a real change');
       assert.ok(transitions.length <= WRITERS);
       let state = stored.deleted;
       for (const item of transitions) {
         // Newest first: each item must lead to the state the next-newer one started from.
         assert.equal(item.activity, state ? 'deleted' : 'restored', JSON.stringify(transitions.map((t) => t.activity)));
-        assert.deepEqual(changeOf(item, 'deleted'), { type: 'Notebook', action: 'changed', field: 'deleted', before: !state, after: state });
+        assert.deepEqual(changeOf(item, 'deleted'), {
+          type: 'Notebook',
+          action: 'changed',
+          field: 'deleted',
+          before: !state,
+          after: state,
+        });
         state = !state;
       }
       assert.equal(state, false, 'the oldest change starts from the notebook as created (not deleted)');
       assert.equal(stored.version, notebook.version, 'a soft delete does not move the version');
     });
 
-    it('keeps the last committed write: stored title and deleted come from the same write, and the log replays every write once in commit order', { timeout: 60_000 }, async () => {
+    it('keeps the last committed write: stored title and deleted come from the same write, and the log replays every write once in commit order', {
+      timeout: 60_000,
+    }, async () => {
       const initialTitle = 'Replayed 0 (initial)';
       const notebook = await createNotebook(env(), { title: initialTitle });
       // A pattern with runs, so some writes change the state and some do not.
-      const writes = Array.from({ length: WRITERS }, (_, writer) => ({ title: `Replayed write ${writer}`, deleted: [true, true, false, true, false, false, false][writer % 7] }));
+      const writes = Array.from({ length: WRITERS }, (_, writer) => ({
+        title: `Replayed write ${writer}`,
+        deleted: [true, true, false, true, false, false, false][writer % 7],
+      }));
       const responses = await Promise.all(writes.map((write) => patch(env(), notebook.short_id, write)));
       responses.forEach((response, writer) => {
         assert.equal(response.statusCode, 200, response.body);
@@ -181,7 +222,8 @@ describeEachEngine('concurrent notebook writes', (env) => {
         assert.ok(writer >= 0, `${String(titleChange.after)} is one of the writes`);
         assert.ok(!seen.has(writes[writer].title), 'no write appears twice');
         seen.add(writes[writer].title);
-        const expected: string = writes[writer].deleted === deleted ? 'updated' : writes[writer].deleted ? 'deleted' : 'restored';
+        const expected: string =
+          writes[writer].deleted === deleted ? 'updated' : writes[writer].deleted ? 'deleted' : 'restored';
         assert.equal(item.activity, expected, `write ${writer} after deleted=${deleted}`);
         assert.equal(changeOf(item, 'deleted') !== undefined, expected !== 'updated');
         title = writes[writer].title;

@@ -1,22 +1,27 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { after, describe, test, type TestContext } from 'node:test';
-import pg from 'pg';
+import { after, describe, type TestContext, test } from 'node:test';
 import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, sql } from 'kysely';
-import { notebookStorageFor } from '../../src/notebooks/storage/notebook-storage.ts';
-import { CONTENT_FACTS_EXPRESSION } from '../../src/db/migrations/0002-postgres-search-vectors.ts';
-import { openDatabase } from '../../src/db/database.ts';
-import { migrateDatabase } from '../../src/services.ts';
+import pg from 'pg';
 import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
-import { createTestDatabase } from '../support/harness.ts';
 import { pythonNumberRepr, pythonStr } from '../../src/compat/python-repr.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import { CONTENT_FACTS_EXPRESSION } from '../../src/db/migrations/0002-postgres-search-vectors.ts';
 import type { JsonValue } from '../../src/json/json-value.ts';
 import { compareJsonbKeys, toJsonbOrder, toJsonbText } from '../../src/json/jsonb-text.ts';
 import { parseJsonKeepingNumberText } from '../../src/json/number-texts.ts';
-import { HAS_CONTENT_FACT, containsFacts, containsMatches, containsTestFacts } from '../../src/notebooks/contains/contains-facts.ts';
-import { depluralize, parseContains, type ContainsTest } from '../../src/notebooks/contains/contains-grammar.ts';
+import {
+  containsFacts,
+  containsMatches,
+  containsTestFacts,
+  HAS_CONTENT_FACT,
+} from '../../src/notebooks/contains/contains-facts.ts';
+import { type ContainsTest, depluralize, parseContains } from '../../src/notebooks/contains/contains-grammar.ts';
 import { recordingComments } from '../../src/notebooks/recording-comments.ts';
+import { notebookStorageFor } from '../../src/notebooks/storage/notebook-storage.ts';
+import { migrateDatabase } from '../../src/services.ts';
+import { createTestDatabase } from '../support/harness.ts';
 import { jsonbContains } from '../support/jsonb-contains.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -59,8 +64,41 @@ function objectOf(entries: [string, JsonValue][]): JsonValue {
   return Object.fromEntries(entries);
 }
 
-const STRINGS = ['a', 'b', '', '1', 'é', '😀', 'a"b', "a'b", 'back\\slash', 'tab\t', '\u0001', '\u007f', '\u2028', 'ph-recording'];
-const KEYS = ['a', 'b', 'B', 'aa', 'ab', 'é', '😀', '\uff01', 'a b', 'type', 'content', 'attrs', 'id', '__proto__', 'constructor', '01', '-1'];
+const STRINGS = [
+  'a',
+  'b',
+  '',
+  '1',
+  'é',
+  '😀',
+  'a"b',
+  "a'b",
+  'back\\slash',
+  'tab\t',
+  '\u0001',
+  '\u007f',
+  '\u2028',
+  'ph-recording',
+];
+const KEYS = [
+  'a',
+  'b',
+  'B',
+  'aa',
+  'ab',
+  'é',
+  '😀',
+  '\uff01',
+  'a b',
+  'type',
+  'content',
+  'attrs',
+  'id',
+  '__proto__',
+  'constructor',
+  '01',
+  '-1',
+];
 const INTEGER_LIKE_KEYS = ['1', '9', '10', '0'];
 const NUMBERS = [0, 1, 2, -1, 1.5, 0.1, 100];
 /** Ways to write each number of NUMBERS in JSON; PostgreSQL and JSON.parse read them as equal. */
@@ -167,7 +205,8 @@ function matchOf(test: ContainsTest): JsonValue | undefined {
   if (attrs !== undefined && isObject(attrs.query)) return attrs.query.shortId;
   if (attrs !== undefined) return attrs.id;
   const children = node.content;
-  if (Array.isArray(children) && isObject(children[0]) && isObject(children[0].attrs)) return children[0].attrs.sessionRecordingId;
+  if (Array.isArray(children) && isObject(children[0]) && isObject(children[0].attrs))
+    return children[0].attrs.sessionRecordingId;
   return undefined;
 }
 
@@ -188,17 +227,27 @@ describe('parseContains', () => {
     const presence = [{ type: 'ph-recording' }];
     assert.deepEqual(parseContains('recording'), [{ kind: 'present', presence, id: null }]);
     assert.deepEqual(parseContains('recordings:true'), [{ kind: 'present', presence, id: null }]);
-    assert.deepEqual(parseContains('ph-recording:true'), [{ kind: 'present', presence: [{ type: 'ph-ph-recording' }], id: null }]);
+    assert.deepEqual(parseContains('ph-recording:true'), [
+      { kind: 'present', presence: [{ type: 'ph-ph-recording' }], id: null },
+    ]);
   });
 
   test(':false tests absence', () => {
-    assert.deepEqual(parseContains('recording:false'), [{ kind: 'absent', presence: [{ type: 'ph-recording' }], id: null }]);
+    assert.deepEqual(parseContains('recording:false'), [
+      { kind: 'absent', presence: [{ type: 'ph-recording' }], id: null },
+    ]);
   });
 
   test('any other match tests presence and the id, and True is just an id', () => {
-    assert.deepEqual(parseContains('recording:abc'), [{ kind: 'match', presence: [{ type: 'ph-recording' }], id: [{ attrs: { id: 'abc' } }] }]);
-    assert.deepEqual(parseContains('recording:True'), [{ kind: 'match', presence: [{ type: 'ph-recording' }], id: [{ attrs: { id: 'True' } }] }]);
-    assert.deepEqual(parseContains('recording:'), [{ kind: 'match', presence: [{ type: 'ph-recording' }], id: [{ attrs: { id: '' } }] }]);
+    assert.deepEqual(parseContains('recording:abc'), [
+      { kind: 'match', presence: [{ type: 'ph-recording' }], id: [{ attrs: { id: 'abc' } }] },
+    ]);
+    assert.deepEqual(parseContains('recording:True'), [
+      { kind: 'match', presence: [{ type: 'ph-recording' }], id: [{ attrs: { id: 'True' } }] },
+    ]);
+    assert.deepEqual(parseContains('recording:'), [
+      { kind: 'match', presence: [{ type: 'ph-recording' }], id: [{ attrs: { id: '' } }] },
+    ]);
   });
 
   test('replay-timestamp looks one level down and query matches a SavedInsightNode shortId', () => {
@@ -210,7 +259,11 @@ describe('parseContains', () => {
       },
     ]);
     assert.deepEqual(parseContains('queries:abc'), [
-      { kind: 'match', presence: [{ type: 'ph-query' }], id: [{ attrs: { query: { kind: 'SavedInsightNode', shortId: 'abc' } } }] },
+      {
+        kind: 'match',
+        presence: [{ type: 'ph-query' }],
+        id: [{ attrs: { query: { kind: 'SavedInsightNode', shortId: 'abc' } } }],
+      },
     ]);
   });
 
@@ -259,7 +312,23 @@ describe('parseContains', () => {
   });
 
   test('matches that Python int() rejects stay strings', () => {
-    for (const match of ['1__0', '_1', '1_', '+_1', '0x1', '1.0', '1e3', '+', '-', '²', '\u001c7', '7\u001f', '1\u0000', '1\u200b', '٫']) {
+    for (const match of [
+      '1__0',
+      '_1',
+      '1_',
+      '+_1',
+      '0x1',
+      '1.0',
+      '1e3',
+      '+',
+      '-',
+      '²',
+      '\u001c7',
+      '7\u001f',
+      '1\u0000',
+      '1\u200b',
+      '٫',
+    ]) {
       assert.equal(matchOf(parseContains(`feature-flag:${match}`)[0]), match, JSON.stringify(match));
     }
   });
@@ -342,7 +411,11 @@ describe('jsonbContains', () => {
     );
     let trueCount = 0;
     rows.forEach((row, i) => {
-      assert.equal(jsonbContains(JSON.parse(lefts[i]), JSON.parse(rights[i])), row.contained, `${lefts[i]} @> ${rights[i]}`);
+      assert.equal(
+        jsonbContains(JSON.parse(lefts[i]), JSON.parse(rights[i])),
+        row.contained,
+        `${lefts[i]} @> ${rights[i]}`,
+      );
       if (row.contained) trueCount += 1;
     });
     assert.ok(trueCount > 150 && trueCount < 450, `a useful mix of outcomes (${trueCount} of 600 contained)`);
@@ -353,10 +426,45 @@ describe('jsonbContains', () => {
 // Containment facts
 // ---------------------------------------------------------------------------------------------
 
-const NODE_TYPES: JsonValue[] = ['ph-recording', 'ph-person', 'ph-query', 'ph-replay-timestamp', 'paragraph', 'ph-recording-playlist', 'ph-feature-flag', 'text', 1, null];
+const NODE_TYPES: JsonValue[] = [
+  'ph-recording',
+  'ph-person',
+  'ph-query',
+  'ph-replay-timestamp',
+  'paragraph',
+  'ph-recording-playlist',
+  'ph-feature-flag',
+  'text',
+  1,
+  null,
+];
 const IDS: JsonValue[] = ['a', 'b', '1', '', 'True', 1, 2, 0, -0, 1.5, null, true, ['a'], [1], { id: 'a' }];
-const CONTAINS_TARGETS = ['recording', 'recordings', 'person', 'query', 'queries', 'replay-timestamp', 'replay-timestamps', 'feature-flag', 'recording-playlist'];
-const CONTAINS_MATCHES: (string | null)[] = [null, 'true', 'false', 'a', 'b', '1', '+1', '2', '0', '-0', '', 'True', '1.5'];
+const CONTAINS_TARGETS = [
+  'recording',
+  'recordings',
+  'person',
+  'query',
+  'queries',
+  'replay-timestamp',
+  'replay-timestamps',
+  'feature-flag',
+  'recording-playlist',
+];
+const CONTAINS_MATCHES: (string | null)[] = [
+  null,
+  'true',
+  'false',
+  'a',
+  'b',
+  '1',
+  '+1',
+  '2',
+  '0',
+  '-0',
+  '',
+  'True',
+  '1.5',
+];
 
 function randomAttrs(random: Random): JsonValue {
   if (random.chance(0.1)) return random.pick<JsonValue>([null, 'attrs', ['a'], []]);
@@ -365,7 +473,8 @@ function randomAttrs(random: Random): JsonValue {
   if (random.chance(0.3)) entries.push(['sessionRecordingId', random.pick(IDS)]);
   if (random.chance(0.3)) {
     const query: [string, JsonValue][] = [];
-    if (random.chance(0.8)) query.push(['kind', random.pick<JsonValue>(['SavedInsightNode', 'SavedInsightNode', 'InsightVizNode', 1])]);
+    if (random.chance(0.8))
+      query.push(['kind', random.pick<JsonValue>(['SavedInsightNode', 'SavedInsightNode', 'InsightVizNode', 1])]);
     if (random.chance(0.8)) query.push(['shortId', random.pick(IDS)]);
     entries.push(['query', random.chance(0.9) ? objectOf(query) : [objectOf(query)]]);
   }
@@ -381,7 +490,10 @@ function randomNode(random: Random, depth: number): JsonValue {
   if (depth < 3 && random.chance(0.5)) {
     const children = Array.from({ length: random.int(4) }, () => randomNode(random, depth + 1));
     const shape = random.int(10);
-    entries.push(['content', shape === 0 ? objectOf([['type', 'ph-replay-timestamp']]) : shape === 1 ? 'text' : children]);
+    entries.push([
+      'content',
+      shape === 0 ? objectOf([['type', 'ph-replay-timestamp']]) : shape === 1 ? 'text' : children,
+    ]);
   }
   if (random.chance(0.2)) entries.push(['text', random.pick(STRINGS)]);
   return objectOf(entries);
@@ -396,7 +508,10 @@ function randomDocument(random: Random): JsonValue {
   let inner: JsonValue = nodes;
   if (shape === 3) inner = nodes.length > 0 ? nodes[0] : null;
   if (shape === 4) inner = random.pick<JsonValue>(['ph-recording', 0, null, [nodes]]);
-  return objectOf([['type', 'doc'], ['content', inner]]);
+  return objectOf([
+    ['type', 'doc'],
+    ['content', inner],
+  ]);
 }
 
 /** Targets and matches taken from the document itself, so that many tests hold. */
@@ -408,7 +523,10 @@ function documentVocabulary(document: JsonValue): { targets: string[]; matches: 
     if (!isObject(value)) return;
     for (const [key, member] of Object.entries(value)) {
       if (key === 'type' && typeof member === 'string' && member.startsWith('ph-')) targets.push(member.slice(3));
-      if (['id', 'shortId', 'sessionRecordingId'].includes(key) && (typeof member === 'string' || typeof member === 'number')) {
+      if (
+        ['id', 'shortId', 'sessionRecordingId'].includes(key) &&
+        (typeof member === 'string' || typeof member === 'number')
+      ) {
         matches.push(String(member));
       }
       walk(member);
@@ -421,8 +539,14 @@ function documentVocabulary(document: JsonValue): { targets: string[]; matches: 
 function randomContainsTests(random: Random, document: JsonValue): ContainsTest[] {
   const vocabulary = documentVocabulary(document);
   const tokens = Array.from({ length: 1 + random.int(2) }, () => {
-    const target = vocabulary.targets.length > 0 && random.chance(0.5) ? random.pick(vocabulary.targets) : random.pick(CONTAINS_TARGETS);
-    const match = vocabulary.matches.length > 0 && random.chance(0.4) ? random.pick(vocabulary.matches) : random.pick(CONTAINS_MATCHES);
+    const target =
+      vocabulary.targets.length > 0 && random.chance(0.5)
+        ? random.pick(vocabulary.targets)
+        : random.pick(CONTAINS_TARGETS);
+    const match =
+      vocabulary.matches.length > 0 && random.chance(0.4)
+        ? random.pick(vocabulary.matches)
+        : random.pick(CONTAINS_MATCHES);
     return match === null ? target : `${target}:${match}`;
   });
   return parseContains(tokens.join(random.pick([',', ' '])));
@@ -445,34 +569,41 @@ describe('containsFacts', () => {
         { type: 'ph-feature-flag', attrs: { id: 1.0 } },
         { type: 'ph-query', attrs: { query: { kind: 'SavedInsightNode', shortId: 'abc' } } },
         { type: 'ph-query', attrs: { query: { kind: 'InsightVizNode', shortId: 'nope' } } },
-        { type: 'paragraph', content: [{ type: 'ph-replay-timestamp', attrs: { sessionRecordingId: 'rec-1', playbackTime: 42 } }, { type: 'text', text: 'hi' }] },
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'ph-replay-timestamp', attrs: { sessionRecordingId: 'rec-1', playbackTime: 42 } },
+            { type: 'text', text: 'hi' },
+          ],
+        },
         { type: 'ph-person', attrs: { id: ['array ids never match'] }, content: { type: 'not-an-array' } },
         'not a node',
       ],
     };
-    assert.deepEqual(new Set(containsFacts(document)), new Set([
-      HAS_CONTENT_FACT,
-      't:ph-recording',
-      'i:s:rec-1',
-      't:ph-feature-flag',
-      'i:n:1',
-      't:ph-query',
-      'q:s:abc',
-      't:paragraph',
-      'ct:ph-replay-timestamp',
-      'cr:s:rec-1',
-      'ct:text',
-      't:ph-person',
-    ]));
+    assert.deepEqual(
+      new Set(containsFacts(document)),
+      new Set([
+        HAS_CONTENT_FACT,
+        't:ph-recording',
+        'i:s:rec-1',
+        't:ph-feature-flag',
+        'i:n:1',
+        't:ph-query',
+        'q:s:abc',
+        't:paragraph',
+        'ct:ph-replay-timestamp',
+        'cr:s:rec-1',
+        'ct:text',
+        't:ph-person',
+      ]),
+    );
   });
 
   test('numbers are facts by value and differ from digit strings', () => {
-    assert.deepEqual(containsFacts(JSON.parse('{"content":[{"attrs":{"id":1e0}},{"attrs":{"id":-0.0}},{"attrs":{"id":"2"}}]}')), [
-      HAS_CONTENT_FACT,
-      'i:n:1',
-      'i:n:0',
-      'i:s:2',
-    ]);
+    assert.deepEqual(
+      containsFacts(JSON.parse('{"content":[{"attrs":{"id":1e0}},{"attrs":{"id":-0.0}},{"attrs":{"id":"2"}}]}')),
+      [HAS_CONTENT_FACT, 'i:n:1', 'i:n:0', 'i:s:2'],
+    );
   });
 
   test('content without nodes has only has-content, and NULL or key-less content has no facts', () => {
@@ -512,7 +643,10 @@ describe('containsMatches', () => {
   });
 
   test(':false drops content with the type and non-null content without a content key', () => {
-    assert.equal(containsMatches(new Set(containsFacts({ content: [{ type: 'ph-recording' }] })), false, absent), false);
+    assert.equal(
+      containsMatches(new Set(containsFacts({ content: [{ type: 'ph-recording' }] })), false, absent),
+      false,
+    );
     assert.equal(containsMatches(new Set(containsFacts({ type: 'doc' })), false, absent), false);
   });
 
@@ -522,7 +656,9 @@ describe('containsMatches', () => {
   });
 
   test('presence and id may be satisfied by different nodes', () => {
-    const facts = new Set(containsFacts({ content: [{ type: 'ph-recording' }, { type: 'ph-person', attrs: { id: 'x' } }] }));
+    const facts = new Set(
+      containsFacts({ content: [{ type: 'ph-recording' }, { type: 'ph-person', attrs: { id: 'x' } }] }),
+    );
     assert.equal(containsMatches(facts, false, parseContains('recording:x')[0]), true);
   });
 
@@ -548,7 +684,7 @@ describe('containsMatches', () => {
     }
   });
 
-  test('agrees with PostgreSQL filtering on content->\'content\' @> structure', async (t) => {
+  test("agrees with PostgreSQL filtering on content->'content' @> structure", async (t) => {
     const client = await postgresOrSkip(t);
     if (client === null) return;
     const random = seededRandom(7);
@@ -599,7 +735,7 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
   });
   const postgres = notebookStorageFor('postgres');
 
-  test('the contains filter on content_facts keeps exactly the rows PostHog\'s content->\'content\' @> keeps', async (t) => {
+  test("the contains filter on content_facts keeps exactly the rows PostHog's content->'content' @> keeps", async (t) => {
     const client = await postgresOrSkip(t);
     if (client === null) return;
     const generated = sql`create temp table contains_documents (
@@ -611,9 +747,10 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
     try {
       const random = seededRandom(11);
       const documents = Array.from({ length: 5000 }, () => randomDocument(random));
-      await client.query('insert into contains_documents (n, content) select n - 1, d::jsonb from unnest($1::text[]) with ordinality as p(d, n)', [
-        documents.map((document) => (document === null ? null : JSON.stringify(document))),
-      ]);
+      await client.query(
+        'insert into contains_documents (n, content) select n - 1, d::jsonb from unnest($1::text[]) with ordinality as p(d, n)',
+        [documents.map((document) => (document === null ? null : JSON.stringify(document)))],
+      );
       const outcomes = new Map<string, [number, number]>();
       for (const [n, document] of documents.entries()) {
         for (const test of randomContainsTests(random, document)) {
@@ -624,16 +761,23 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
               : test.kind === 'match'
                 ? sql`content -> 'content' @> ${presence} and content -> 'content' @> ${JSON.stringify(test.id)}::jsonb`
                 : sql`not (content -> 'content' @> ${presence} and content is not null)`;
-          const query = sql`select coalesce(${postgres.containsFilter(test, 1)}, false) as ours, coalesce(${posthog}, false) as posthog
+          const query =
+            sql`select coalesce(${postgres.containsFilter(test, 1)}, false) as ours, coalesce(${posthog}, false) as posthog
             from contains_documents where n = ${n}`.compile(compiler);
-          const [row] = (await client.query(query.sql, [...query.parameters])).rows as { ours: boolean; posthog: boolean }[];
+          const [row] = (await client.query(query.sql, [...query.parameters])).rows as {
+            ours: boolean;
+            posthog: boolean;
+          }[];
           assert.equal(row.ours, row.posthog, `${JSON.stringify(document)}\n${JSON.stringify(test)}`);
           const [falses, trues] = outcomes.get(test.kind) ?? [0, 0];
           outcomes.set(test.kind, row.posthog ? [falses, trues + 1] : [falses + 1, trues]);
         }
       }
       for (const [kind, [falses, trues]] of outcomes) {
-        assert.ok(falses > 100 && trues > 100, `both outcomes are exercised for ${kind}: ${trues} true, ${falses} false`);
+        assert.ok(
+          falses > 100 && trues > 100,
+          `both outcomes are exercised for ${kind}: ${trues} true, ${falses} false`,
+        );
       }
     } finally {
       await client.query('drop table contains_documents');
@@ -648,7 +792,10 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
       await migrateDatabase(db);
       const accounts = new AccountsService(db, new AccountsRepository(db.kysely, db.dialect));
       const org = await accounts.createOrganization('Facts');
-      const [teamId, otherTeamId] = [(await accounts.createProject({ name: 'A', organizationId: org.id })).id, (await accounts.createProject({ name: 'B', organizationId: org.id })).id];
+      const [teamId, otherTeamId] = [
+        (await accounts.createProject({ name: 'A', organizationId: org.id })).id,
+        (await accounts.createProject({ name: 'B', organizationId: org.id })).id,
+      ];
       const random = seededRandom(23);
       const documents = Array.from({ length: 1200 }, () => randomDocument(random));
       const ids = documents.map(() => crypto.randomUUID());
@@ -682,7 +829,14 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
           if (tests.length === 0) continue;
           const fromRows = await postgres.listedContainsCount(db.kysely, teamId, tests);
           const filtered = await tests
-            .reduce((query, test) => query.where(postgres.containsFilter(test, teamId)), db.kysely.selectFrom('notebooks').where('team_id', '=', teamId).where('deleted', '=', false).where('visibility', '=', 'default'))
+            .reduce(
+              (query, test) => query.where(postgres.containsFilter(test, teamId)),
+              db.kysely
+                .selectFrom('notebooks')
+                .where('team_id', '=', teamId)
+                .where('deleted', '=', false)
+                .where('visibility', '=', 'default'),
+            )
             .select((eb) => eb.fn.countAll<number>().as('n'))
             .executeTakeFirstOrThrow();
           assert.equal(fromRows, Number(filtered.n), `${label}: ${JSON.stringify(tests)}`);
@@ -692,12 +846,22 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
       };
       await compare('inserted');
       for (const [n, id] of ids.entries()) {
-        if (n % 3 === 0) await db.kysely.updateTable('notebooks').set({ deleted: sql<boolean>`not deleted` }).where('id', '=', id).execute();
+        if (n % 3 === 0)
+          await db.kysely
+            .updateTable('notebooks')
+            .set({ deleted: sql<boolean>`not deleted` })
+            .where('id', '=', id)
+            .execute();
         if (n % 7 === 0) {
           documents[n] = randomDocument(random);
-          await db.kysely.updateTable('notebooks').set({ content: documents[n] === null ? null : JSON.stringify(documents[n]) }).where('id', '=', id).execute();
+          await db.kysely
+            .updateTable('notebooks')
+            .set({ content: documents[n] === null ? null : JSON.stringify(documents[n]) })
+            .where('id', '=', id)
+            .execute();
         }
-        if (n % 11 === 0) await db.kysely.updateTable('notebooks').set({ title: 'only the title' }).where('id', '=', id).execute();
+        if (n % 11 === 0)
+          await db.kysely.updateTable('notebooks').set({ title: 'only the title' }).where('id', '=', id).execute();
       }
       await compare('edited');
     } finally {
@@ -713,7 +877,7 @@ describe('PostgreSQL content_facts (migration 0002)', () => {
 
 describe('toJsonbOrder', () => {
   test('orders keys by UTF-8 length, then bytes, at every depth', () => {
-    const ordered = toJsonbOrder({ bb: 1, a: { zz: 1, é: 2, y: 3 }, 'é': [{ b: 1, a: 2 }], ab: 0, '😀': 1, '\uff01': 2 });
+    const ordered = toJsonbOrder({ bb: 1, a: { zz: 1, é: 2, y: 3 }, é: [{ b: 1, a: 2 }], ab: 0, '😀': 1, '\uff01': 2 });
     assert.equal(JSON.stringify(ordered), '{"a":{"y":3,"zz":1,"é":2},"ab":0,"bb":1,"é":[{"a":2,"b":1}],"！":2,"😀":1}');
   });
 
@@ -731,10 +895,26 @@ describe('toJsonbOrder', () => {
     const client = await postgresOrSkip(t);
     if (client === null) return;
     const random = seededRandom(99);
-    const texts = Array.from({ length: 300 }, () => writeJson(objectOf([[random.pick(KEYS), randomJson(random, 0, KEYS)], [random.pick(KEYS), randomJson(random, 0, KEYS)]]), random));
-    const rows = await queryRows<{ stored: string }>(client, 'SELECT v::jsonb::text AS stored FROM unnest($1::text[]) WITH ORDINALITY AS p(v, n) ORDER BY n', [texts]);
+    const texts = Array.from({ length: 300 }, () =>
+      writeJson(
+        objectOf([
+          [random.pick(KEYS), randomJson(random, 0, KEYS)],
+          [random.pick(KEYS), randomJson(random, 0, KEYS)],
+        ]),
+        random,
+      ),
+    );
+    const rows = await queryRows<{ stored: string }>(
+      client,
+      'SELECT v::jsonb::text AS stored FROM unnest($1::text[]) WITH ORDINALITY AS p(v, n) ORDER BY n',
+      [texts],
+    );
     rows.forEach((row, i) => {
-      assert.equal(JSON.stringify(toJsonbOrder(JSON.parse(texts[i]))), JSON.stringify(JSON.parse(row.stored)), texts[i]);
+      assert.equal(
+        JSON.stringify(toJsonbOrder(JSON.parse(texts[i]))),
+        JSON.stringify(JSON.parse(row.stored)),
+        texts[i],
+      );
     });
   });
 });
@@ -745,16 +925,23 @@ describe('compareJsonbKeys', () => {
     if (client === null) return;
     const keys = [...KEYS, ...INTEGER_LIKE_KEYS];
     const object = Object.fromEntries(keys.map((key, i) => [key, i]));
-    const rows = await queryRows<{ key: string }>(client, 'SELECT k AS key FROM jsonb_object_keys($1::jsonb) WITH ORDINALITY AS p(k, n) ORDER BY n', [
-      JSON.stringify(object),
-    ]);
-    assert.deepEqual([...keys].sort(compareJsonbKeys), rows.map((row) => row.key));
+    const rows = await queryRows<{ key: string }>(
+      client,
+      'SELECT k AS key FROM jsonb_object_keys($1::jsonb) WITH ORDINALITY AS p(k, n) ORDER BY n',
+      [JSON.stringify(object)],
+    );
+    assert.deepEqual(
+      [...keys].sort(compareJsonbKeys),
+      rows.map((row) => row.key),
+    );
   });
 });
 
 describe('toJsonbText', () => {
   test('writes what PostgreSQL prints for jsonb', () => {
-    const { value, numberTexts } = parseJsonKeepingNumberText('{"b": [1E5, 4.20e1, -0.0], "10": {}, "a": "\\u001f\\"", "9": []}');
+    const { value, numberTexts } = parseJsonKeepingNumberText(
+      '{"b": [1E5, 4.20e1, -0.0], "10": {}, "a": "\\u001f\\"", "9": []}',
+    );
     assert.equal(toJsonbText(value, numberTexts), '{"9": [], "a": "\\u001f\\"", "b": [100000, 42.0, 0.0], "10": {}}');
     assert.equal(toJsonbText(value), '{"9": [], "a": "\\u001f\\"", "b": [100000, 42, 0], "10": {}}');
     assert.equal(toJsonbText(1e21), '1000000000000000000000');
@@ -769,7 +956,7 @@ describe('toJsonbText', () => {
     assert.throws(() => toJsonbText(tooPrecise.value, tooPrecise.numberTexts), RangeError);
   });
 
-  test('is byte for byte PostgreSQL\'s jsonb::text, from source text or from parsed values', async (t) => {
+  test("is byte for byte PostgreSQL's jsonb::text, from source text or from parsed values", async (t) => {
     const client = await postgresOrSkip(t);
     if (client === null) return;
     const random = seededRandom(5);
@@ -803,17 +990,47 @@ describe('parseJsonKeepingNumberText', () => {
   });
 
   test('rejects what JSON.parse rejects', () => {
-    for (const text of ['', ' ', '01', '[1,]', '{"a":1,}', '"\u0001"', '[1 2]', 'tru', '{"a" 1}', '"abc', '1.', '.5', '-', '+1', '[]]', "'a'", '"\\x"', 'NaN', '{1:2}', '[', '{"a":1']) {
+    for (const text of [
+      '',
+      ' ',
+      '01',
+      '[1,]',
+      '{"a":1,}',
+      '"\u0001"',
+      '[1 2]',
+      'tru',
+      '{"a" 1}',
+      '"abc',
+      '1.',
+      '.5',
+      '-',
+      '+1',
+      '[]]',
+      "'a'",
+      '"\\x"',
+      'NaN',
+      '{1:2}',
+      '[',
+      '{"a":1',
+    ]) {
       assert.throws(() => JSON.parse(text), SyntaxError, text);
       assert.throws(() => parseJsonKeepingNumberText(text), SyntaxError, text);
     }
   });
 
   test('records how each number was written, the last duplicate winning', () => {
-    const { value, numberTexts } = parseJsonKeepingNumberText('{"a": 42.0, "b": [1E5, "x", 7], "a": 4.20e1, "c": {"d": 1.50}}');
+    const { value, numberTexts } = parseJsonKeepingNumberText(
+      '{"a": 42.0, "b": [1E5, "x", 7], "a": 4.20e1, "c": {"d": 1.50}}',
+    );
     assert.ok(isObject(value));
     assert.deepEqual(numberTexts.get(value), new Map([['a', '4.20e1']]));
-    assert.deepEqual(numberTexts.get(value.b as object), new Map([['0', '1E5'], ['2', '7']]));
+    assert.deepEqual(
+      numberTexts.get(value.b as object),
+      new Map([
+        ['0', '1E5'],
+        ['2', '7'],
+      ]),
+    );
     assert.deepEqual(numberTexts.get(value.c as object), new Map([['d', '1.50']]));
   });
 });
@@ -823,7 +1040,7 @@ describe('parseJsonKeepingNumberText', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('pythonNumberRepr', () => {
-  test('prints what PostHog\'s Python reads back from jsonb', () => {
+  test("prints what PostHog's Python reads back from jsonb", () => {
     const cases: [string, string][] = [
       ['42', '42'],
       ['-7', '-7'],
@@ -886,8 +1103,14 @@ describe('pythonStr', () => {
       [["it's"], '["it\'s"]'],
       [['say "hi"'], '[\'say "hi"\']'],
       [['it\'s "x"'], "['it\\'s \"x\"']"],
-      [['back\\slash', 'tab\t', 'nl\n', 'cr\r', '\u0001', '\u007f'], "['back\\\\slash', 'tab\\t', 'nl\\n', 'cr\\r', '\\x01', '\\x7f']"],
-      [['é', '😀', '\u00a0', '\u00ad', '\u2028', '\u{e0001}', '\ud800'], "['é', '😀', '\\xa0', '\\xad', '\\u2028', '\\U000e0001', '\\ud800']"],
+      [
+        ['back\\slash', 'tab\t', 'nl\n', 'cr\r', '\u0001', '\u007f'],
+        "['back\\\\slash', 'tab\\t', 'nl\\n', 'cr\\r', '\\x01', '\\x7f']",
+      ],
+      [
+        ['é', '😀', '\u00a0', '\u00ad', '\u2028', '\u{e0001}', '\ud800'],
+        "['é', '😀', '\\xa0', '\\xad', '\\u2028', '\\U000e0001', '\\ud800']",
+      ],
       [{ 10: 1, 9: 2, a: 3 }, "{'9': 2, 'a': 3, '10': 1}"],
     ];
     for (const [value, expected] of cases) assert.equal(pythonStr(value), expected, JSON.stringify(value));
@@ -908,7 +1131,11 @@ function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
-function commentNode(recordingId: JsonValue, playbackTime: JsonValue | undefined, text: JsonValue | undefined): JsonValue {
+function commentNode(
+  recordingId: JsonValue,
+  playbackTime: JsonValue | undefined,
+  text: JsonValue | undefined,
+): JsonValue {
   const attrs: { [key: string]: JsonValue } = { sessionRecordingId: recordingId };
   if (playbackTime !== undefined) attrs.playbackTime = playbackTime;
   const second: { [key: string]: JsonValue } = { type: 'text' };
@@ -917,15 +1144,34 @@ function commentNode(recordingId: JsonValue, playbackTime: JsonValue | undefined
 }
 
 describe('recordingComments', () => {
-  const notebook = (content: JsonValue | undefined, title: string | null = 'Another notebook') => ({ shortId: 'abc', title, content });
+  const notebook = (content: JsonValue | undefined, title: string | null = 'Another notebook') => ({
+    shortId: 'abc',
+    title,
+    content,
+  });
 
   test('hashes the spec example and keeps the key order', () => {
-    const content = { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'r1' } }, commentNode('r1', 42, 'a]comment')] };
+    const content = {
+      type: 'doc',
+      content: [{ type: 'ph-recording', attrs: { id: 'r1' } }, commentNode('r1', 42, 'a]comment')],
+    };
     const comments = recordingComments(notebook(content), 'r1');
     assert.deepEqual(comments, [
-      { timeInRecording: 42, comment: 'a]comment', notebookShortId: 'abc', notebookTitle: 'Another notebook', id: sha256('abc-Another notebook-a]comment-42') },
+      {
+        timeInRecording: 42,
+        comment: 'a]comment',
+        notebookShortId: 'abc',
+        notebookTitle: 'Another notebook',
+        id: sha256('abc-Another notebook-a]comment-42'),
+      },
     ]);
-    assert.deepEqual(Object.keys(comments[0]), ['timeInRecording', 'comment', 'notebookShortId', 'notebookTitle', 'id']);
+    assert.deepEqual(Object.keys(comments[0]), [
+      'timeInRecording',
+      'comment',
+      'notebookShortId',
+      'notebookTitle',
+      'id',
+    ]);
   });
 
   test('returns comments in node order and skips nodes that do not qualify', () => {
@@ -936,9 +1182,18 @@ describe('recordingComments', () => {
         commentNode(1, 5, 'numeric id never equals the string'),
         commentNode('r1', null, 'null playbackTime'),
         commentNode('r1', undefined, 'no playbackTime'),
-        { type: 'heading', content: [{ attrs: { sessionRecordingId: 'r1', playbackTime: 1 } }, { text: 'not a paragraph' }] },
-        { type: 'paragraph', content: [{ attrs: { sessionRecordingId: 'r1', playbackTime: 1 } }, { text: 'three' }, { text: 'children' }] },
-        { type: 'paragraph', content: [{ attrs: { sessionRecordingId: 'r2', playbackTime: 1 } }, 'second child not inspected'] },
+        {
+          type: 'heading',
+          content: [{ attrs: { sessionRecordingId: 'r1', playbackTime: 1 } }, { text: 'not a paragraph' }],
+        },
+        {
+          type: 'paragraph',
+          content: [{ attrs: { sessionRecordingId: 'r1', playbackTime: 1 } }, { text: 'three' }, { text: 'children' }],
+        },
+        {
+          type: 'paragraph',
+          content: [{ attrs: { sessionRecordingId: 'r2', playbackTime: 1 } }, 'second child not inspected'],
+        },
         { type: 'paragraph', content: 'abc' },
         { type: 'paragraph' },
         { type: 'paragraph', content: [{ attrs: { sessionRecordingId: 'r1', playbackTime: 2.5 } }, { type: 'text' }] },
@@ -963,7 +1218,8 @@ describe('recordingComments', () => {
   });
 
   test('hashes a float-written playbackTime as Python does when given the content text', () => {
-    const contentText = '{"content": [{"type": "paragraph", "content": [{"attrs": {"sessionRecordingId": "r1", "playbackTime": 42.0}}, {"text": [1E5, 2.50]}]}]}';
+    const contentText =
+      '{"content": [{"type": "paragraph", "content": [{"attrs": {"sessionRecordingId": "r1", "playbackTime": 42.0}}, {"text": [1E5, 2.50]}]}]}';
     const withText = recordingComments({ ...notebook(null), contentText }, 'r1');
     assert.equal(withText[0].id, sha256('abc-Another notebook-[100000, 2.5]-42.0'));
     assert.equal(withText[0].timeInRecording, 42);
@@ -994,7 +1250,9 @@ describe('recordingComments', () => {
       { content: [{ type: 'paragraph', content: ['first', {}] }] },
       { content: [{ type: 'paragraph', content: [{ attrs: null }, {}] }] },
       { content: [{ type: 'paragraph', content: [{ attrs: ['x'] }, {}] }] },
-      { content: [{ type: 'paragraph', content: [{ attrs: { sessionRecordingId: 'r1', playbackTime: 1 } }, 'second'] }] },
+      {
+        content: [{ type: 'paragraph', content: [{ attrs: { sessionRecordingId: 'r1', playbackTime: 1 } }, 'second'] }],
+      },
     ];
     for (const content of malformed) {
       assert.throws(() => recordingComments(notebook(content), 'r1'), /malformed content/, JSON.stringify(content));
@@ -1002,6 +1260,9 @@ describe('recordingComments', () => {
   });
 
   test('throws on a lone surrogate, which Python cannot encode for the hash', () => {
-    assert.throws(() => recordingComments(notebook({ content: [commentNode('r1', 1, 'bad \ud800')] }), 'r1'), /lone UTF-16 surrogate/);
+    assert.throws(
+      () => recordingComments(notebook({ content: [commentNode('r1', 1, 'bad \ud800')] }), 'r1'),
+      /lone UTF-16 surrogate/,
+    );
   });
 });

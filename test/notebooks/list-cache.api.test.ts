@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, it, mock } from 'node:test';
-import pg from 'pg';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 import { statementsDuring } from '../support/statements.ts';
 
@@ -31,7 +31,12 @@ async function create(e: TestEnv, title: string, key?: string): Promise<string> 
 }
 
 async function list(e: TestEnv, query = '', options: { key?: string; host?: string } = {}) {
-  const response = await e.request({ method: 'GET', url: e.url(query === '' ? '' : `?${query}`), key: options.key, headers: options.host ? { host: options.host } : {} });
+  const response = await e.request({
+    method: 'GET',
+    url: e.url(query === '' ? '' : `?${query}`),
+    key: options.key,
+    headers: options.host ? { host: options.host } : {},
+  });
   assert.equal(response.statusCode, 200, response.body);
   assert.equal(response.headers['content-type'], 'application/json');
   return { body: response.body, page: json<Page>(response) };
@@ -94,7 +99,11 @@ describeEachEngine(
       const created = await list(e);
       assert.equal(created.page.count, before.page.count + 1);
       assert.equal(created.page.results[0].short_id, shortId);
-      const patched = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: { title: 'renamed arrival' } });
+      const patched = await e.request({
+        method: 'PATCH',
+        url: e.url(`${shortId}/`),
+        payload: { title: 'renamed arrival' },
+      });
       assert.equal(patched.statusCode, 200, patched.body);
       assert.equal((await list(e)).page.results[0].title, 'renamed arrival');
       const deleted = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: { deleted: true } });
@@ -108,7 +117,11 @@ describeEachEngine(
       const e = env();
       const shortId = await create(e, 'stays put');
       const before = await list(e);
-      const stale = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: { content: { type: 'doc' }, version: 99 } });
+      const stale = await e.request({
+        method: 'PATCH',
+        url: e.url(`${shortId}/`),
+        payload: { content: { type: 'doc' }, version: 99 },
+      });
       assert.equal(stale.statusCode, 409, stale.body);
       assert.equal((await list(e)).body, before.body);
     });
@@ -168,7 +181,10 @@ describeEachEngine(
       await create(e, 'never cached');
       const { first, second, statements } = await listTwice(e);
       assert.equal(second, first);
-      assert.ok(statements.some((text) => /from "?notebooks/.test(text)), statements.join(' | '));
+      assert.ok(
+        statements.some((text) => /from "?notebooks/.test(text)),
+        statements.join(' | '),
+      );
       assert.ok(!statements.some((text) => COMMIT_STATE.test(text)), 'no commit state is read');
     });
   },

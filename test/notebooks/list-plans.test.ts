@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { sql } from 'kysely';
-import { describeEachEngine, json, shortIdsOf } from '../support/harness.ts';
-import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
+import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
+import { describeEachEngine, json, shortIdsOf } from '../support/harness.ts';
 
 // SQLite answers a search or contains list in one of two ways, by the number of matches: it
 // fetches and sorts the matches (few), or walks the ordered list index and probes each row
@@ -12,14 +12,32 @@ import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.t
 describeEachEngine('list query plans', (env) => {
   const recording = (id: string) => ({ type: 'ph-recording', attrs: { id } });
   const paragraph = (text: string) => ({ type: 'paragraph', content: [{ type: 'text', text }] });
-  const timestamp = (id: string) => ({ type: 'paragraph', content: [{ type: 'ph-replay-timestamp', attrs: { sessionRecordingId: id, playbackTime: 1 } }, { type: 'text', text: 'seen' }] });
+  const timestamp = (id: string) => ({
+    type: 'paragraph',
+    content: [
+      { type: 'ph-replay-timestamp', attrs: { sessionRecordingId: id, playbackTime: 1 } },
+      { type: 'text', text: 'seen' },
+    ],
+  });
 
   it('gives the same counts and pages whether the matches are sorted or the list index is walked', async () => {
     const e = env();
     const shortIds: string[] = [];
     for (let i = 0; i < 36; i++) {
-      const nodes = [paragraph(i % 3 === 0 ? 'quokkas jumping' : 'plain words'), ...(i % 2 === 0 ? [recording(`rec-${i % 4}`)] : []), ...(i % 5 === 0 ? [timestamp(`rec-${i % 4}`)] : [])];
-      const response = await e.request({ method: 'POST', url: e.url(), payload: { title: i % 4 === 0 ? `Quokka ${i}` : `Note ${i}`, content: { type: 'doc', content: nodes }, text_content: i % 3 === 0 ? 'quokkas jumping' : 'plain words' } });
+      const nodes = [
+        paragraph(i % 3 === 0 ? 'quokkas jumping' : 'plain words'),
+        ...(i % 2 === 0 ? [recording(`rec-${i % 4}`)] : []),
+        ...(i % 5 === 0 ? [timestamp(`rec-${i % 4}`)] : []),
+      ];
+      const response = await e.request({
+        method: 'POST',
+        url: e.url(),
+        payload: {
+          title: i % 4 === 0 ? `Quokka ${i}` : `Note ${i}`,
+          content: { type: 'doc', content: nodes },
+          text_content: i % 3 === 0 ? 'quokkas jumping' : 'plain words',
+        },
+      });
       assert.equal(response.statusCode, 201, response.body);
       shortIds.push(json<{ short_id: string }>(response).short_id);
     }
@@ -52,9 +70,15 @@ describeEachEngine('list query plans', (env) => {
         const sorted = await sorting.list(e.project.id, filters, order, page, e.owner.id);
         const walked = await walking.list(e.project.id, filters, order, page, e.owner.id);
         assert.deepEqual(walked, sorted, `${query} offset ${offset}`);
-        const http = json<{ count: number; results: Array<{ short_id: string }> }>(await e.request({ method: 'GET', url: e.url(`?${query}&limit=4&offset=${offset}`) }));
+        const http = json<{ count: number; results: Array<{ short_id: string }> }>(
+          await e.request({ method: 'GET', url: e.url(`?${query}&limit=4&offset=${offset}`) }),
+        );
         assert.equal(sorted.count, http.count, query);
-        assert.deepEqual(shortIdsOf(sorted.items), http.results.map((item) => item.short_id), `${query} offset ${offset}`);
+        assert.deepEqual(
+          shortIdsOf(sorted.items),
+          http.results.map((item) => item.short_id),
+          `${query} offset ${offset}`,
+        );
         if (sorted.items.length > 0) nonEmpty += 1;
       }
     }
@@ -63,9 +87,25 @@ describeEachEngine('list query plans', (env) => {
       // The per-fact counts the triggers keep (migration 0006) equal a recount of the facts,
       // after creates, content edits, soft deletes and restores.
       await e.request({ method: 'PATCH', url: e.url(`${shortIds[6]}/`), payload: { deleted: false } });
-      await e.request({ method: 'PATCH', url: e.url(`${shortIds[2]}/`), payload: { content: { type: 'doc', content: [paragraph('no recording')] }, version: 0 } });
-      const kept = await sql<{ team_id: number; fact: string; listed: number }>`select team_id, fact, listed from notebook_fact_counts where listed <> 0 order by team_id, fact`.execute(e.db.kysely);
-      const recount = await sql<{ team_id: number; fact: string; listed: number }>`select team_id, fact, count(*) as listed from notebook_content_facts where listed = 1 group by team_id, fact order by team_id, fact`.execute(e.db.kysely);
+      await e.request({
+        method: 'PATCH',
+        url: e.url(`${shortIds[2]}/`),
+        payload: { content: { type: 'doc', content: [paragraph('no recording')] }, version: 0 },
+      });
+      const kept = await sql<{
+        team_id: number;
+        fact: string;
+        listed: number;
+      }>`select team_id, fact, listed from notebook_fact_counts where listed <> 0 order by team_id, fact`.execute(
+        e.db.kysely,
+      );
+      const recount = await sql<{
+        team_id: number;
+        fact: string;
+        listed: number;
+      }>`select team_id, fact, count(*) as listed from notebook_content_facts where listed = 1 group by team_id, fact order by team_id, fact`.execute(
+        e.db.kysely,
+      );
       assert.ok(recount.rows.length > 3);
       assert.deepEqual(kept.rows, recount.rows);
     }

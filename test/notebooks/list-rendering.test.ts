@@ -2,24 +2,32 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { CompiledQuery, sql } from 'kysely';
 import { formatIsoTimestamp } from '../../src/http/datetime.ts';
-import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
+import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
+import { notebookStorageFor } from '../../src/notebooks/storage/notebook-storage.ts';
 import { createTestEnv, describeEachEngine, json, postgresAvailable, type TestEnv } from '../support/harness.ts';
 import { statementsDuring } from '../support/statements.ts';
-import { notebookStorageFor } from '../../src/notebooks/storage/notebook-storage.ts';
 
 // The database renders each list item's own fields as JSON (NotebookStorage.listItemHead and
 // listItemMid); the presenter only splices the users in. These tests hold that rendering to
 // what JSON.stringify and formatIsoTimestamp would write.
 
 /** Renders (title, created_at, last_modified_at) with the engine's list-item expressions. */
-async function render(e: TestEnv, title: string | null, createdAt: string, lastModifiedAt: string): Promise<{ head: string; mid: string }> {
+async function render(
+  e: TestEnv,
+  title: string | null,
+  createdAt: string,
+  lastModifiedAt: string,
+): Promise<{ head: string; mid: string }> {
   const d = notebookStorageFor(e.engine);
   const row =
     e.engine === 'postgres'
       ? sql`(select '0190b2a6-0000-7000-8000-000000000001'::uuid as id, 'AbC123xy'::text as short_id, ${title}::text as title, false as deleted, ${createdAt}::timestamptz as created_at, ${lastModifiedAt}::timestamptz as last_modified_at) as n`
       : sql`(select '0190b2a6-0000-7000-8000-000000000001' as id, 'AbC123xy' as short_id, ${title} as title, 0 as deleted, ${createdAt} as created_at, ${lastModifiedAt} as last_modified_at) as n`;
-  const result = await sql<{ head: string; mid: string }>`select ${d.listItemHead} as head, ${d.listItemMid} as mid from ${row}`.execute(e.db.kysely);
+  const result = await sql<{
+    head: string;
+    mid: string;
+  }>`select ${d.listItemHead} as head, ${d.listItemMid} as mid from ${row}`.execute(e.db.kysely);
   return result.rows[0];
 }
 
@@ -37,7 +45,9 @@ describeEachEngine('list items rendered by the database', (env) => {
       const title = String.fromCodePoint(...codePoints.slice(i, i + 4096));
       const { head } = await render(e, title, stamp, stamp);
       if (head !== expectedHead(title, stamp)) {
-        const wrong = codePoints.slice(i, i + 4096).find((c) => !head.includes(JSON.stringify(String.fromCodePoint(c)).slice(1, -1)));
+        const wrong = codePoints
+          .slice(i, i + 4096)
+          .find((c) => !head.includes(JSON.stringify(String.fromCodePoint(c)).slice(1, -1)));
         assert.fail(`title chunk at U+${codePoints[i].toString(16)}: U+${wrong?.toString(16)} is rendered differently`);
       }
     }
@@ -53,17 +63,41 @@ describeEachEngine('list items rendered by the database', (env) => {
       assert.equal(head, expectedHead(null, createdAt));
       assert.equal(mid, `,"last_modified_at":"${formatIsoTimestamp(lastModifiedAt)}","last_modified_by":`);
     }
-    assert.equal((await render(e, 'x', '2024-05-01T10:11:12.000Z', '2024-05-01T10:11:12.000Z')).mid, ',"last_modified_at":"2024-05-01T10:11:12Z","last_modified_by":');
+    assert.equal(
+      (await render(e, 'x', '2024-05-01T10:11:12.000Z', '2024-05-01T10:11:12.000Z')).mid,
+      ',"last_modified_at":"2024-05-01T10:11:12Z","last_modified_by":',
+    );
   });
 
   it('lists each notebook as its own fields render, byte for byte, through every list plan', async () => {
     const e = env();
-    const titles = ['Plain', 'Quote " and \\ backslash', 'Tab\tnew\nline\r\u0001\u001f\u007f', 'Ünïcödé ✓ 🦔 \u2028\u2029', '', null, 'quokka one', 'quokka two'];
+    const titles = [
+      'Plain',
+      'Quote " and \\ backslash',
+      'Tab\tnew\nline\r\u0001\u001f\u007f',
+      'Ünïcödé ✓ 🦔 \u2028\u2029',
+      '',
+      null,
+      'quokka one',
+      'quokka two',
+    ];
     for (const title of titles) {
-      const response = await e.request({ method: 'POST', url: e.url(), payload: { title, content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'r1' } }] } } });
+      const response = await e.request({
+        method: 'POST',
+        url: e.url(),
+        payload: { title, content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'r1' } }] } },
+      });
       assert.equal(response.statusCode, 201, response.body);
     }
-    for (const query of ['', '?order=title', '?order=-created_at', '?search=quokka', '?contains=recording:r1', '?contains=recording:true&order=created_at', '?limit=3&offset=2']) {
+    for (const query of [
+      '',
+      '?order=title',
+      '?order=-created_at',
+      '?search=quokka',
+      '?contains=recording:r1',
+      '?contains=recording:true&order=created_at',
+      '?limit=3&offset=2',
+    ]) {
       const response = await e.request({ method: 'GET', url: e.url(query) });
       assert.equal(response.statusCode, 200, response.body);
       const page = json<{ results: Array<Record<string, unknown>> }>(response);
@@ -71,8 +105,22 @@ describeEachEngine('list items rendered by the database', (env) => {
       assert.equal(response.body, JSON.stringify(page), query);
       assert.ok(page.results.length > 0, query);
       for (const item of page.results) {
-        const detail = json<Record<string, unknown>>(await e.request({ method: 'GET', url: e.url(`${item.short_id as string}/`) }));
-        const expected = Object.fromEntries(['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by', 'last_modified_at', 'last_modified_by', 'user_access_level'].map((key) => [key, detail[key]]));
+        const detail = json<Record<string, unknown>>(
+          await e.request({ method: 'GET', url: e.url(`${item.short_id as string}/`) }),
+        );
+        const expected = Object.fromEntries(
+          [
+            'id',
+            'short_id',
+            'title',
+            'deleted',
+            'created_at',
+            'created_by',
+            'last_modified_at',
+            'last_modified_by',
+            'user_access_level',
+          ].map((key) => [key, detail[key]]),
+        );
         assert.equal(JSON.stringify(item), JSON.stringify(expected), `${query}: ${String(item.short_id)}`);
       }
     }
@@ -82,10 +130,23 @@ describeEachEngine('list items rendered by the database', (env) => {
 describeEachEngine('a retrieve rendered by the database', (env) => {
   it('answers text_content byte for byte as the create did (JavaScript rendering), whatever it holds', async () => {
     const e = env();
-    for (const text of ['Quote " and \\ backslash', 'Tab\tnew\nline\r\u0001\u001f\u007f', 'Ünïcödé ✓ 🦔 \u2028\u2029', '', null]) {
-      const created = await e.request({ method: 'POST', url: e.url(), payload: { title: 'Text', text_content: text, content: { type: 'doc', content: [] } } });
+    for (const text of [
+      'Quote " and \\ backslash',
+      'Tab\tnew\nline\r\u0001\u001f\u007f',
+      'Ünïcödé ✓ 🦔 \u2028\u2029',
+      '',
+      null,
+    ]) {
+      const created = await e.request({
+        method: 'POST',
+        url: e.url(),
+        payload: { title: 'Text', text_content: text, content: { type: 'doc', content: [] } },
+      });
       assert.equal(created.statusCode, 201, created.body);
-      const response = await e.request({ method: 'GET', url: e.url(`${json<{ short_id: string }>(created).short_id}/`) });
+      const response = await e.request({
+        method: 'GET',
+        url: e.url(`${json<{ short_id: string }>(created).short_id}/`),
+      });
       assert.equal(response.statusCode, 200, response.body);
       const body = json<{ text_content: string | null }>(response);
       // DRF trims the text fields (U+2028 and U+2029 are whitespace to Python).
@@ -101,7 +162,14 @@ describe('the SQLite list page plans [sqlite]', () => {
     const e = await createTestEnv('sqlite');
     after(() => e.close());
     for (let i = 0; i < 3; i++) {
-      const response = await e.request({ method: 'POST', url: e.url(), payload: { title: `Quokka ${i}`, content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'r1' } }] } } });
+      const response = await e.request({
+        method: 'POST',
+        url: e.url(),
+        payload: {
+          title: `Quokka ${i}`,
+          content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'r1' } }] },
+        },
+      });
       assert.equal(response.statusCode, 201, response.body);
     }
     // The statements the repository sends, as SQLite receives them, explained by SQLite.
@@ -109,7 +177,13 @@ describe('the SQLite list page plans [sqlite]', () => {
       const params = new URLSearchParams(query);
       let items: unknown[] = [];
       const sent = await statementsDuring(async () => {
-        ({ items } = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(e.project.id, parseListFilters(params, 'UTC'), parseOrder(params), { limit: 100, offset: 0 }, e.owner.id));
+        ({ items } = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(
+          e.project.id,
+          parseListFilters(params, 'UTC'),
+          parseOrder(params),
+          { limit: 100, offset: 0 },
+          e.owner.id,
+        ));
       });
       assert.equal(items.length, 3, query);
       const page = sent.map((statement) => statement.text).findLast((text) => / order by /.test(text));
@@ -121,19 +195,31 @@ describe('the SQLite list page plans [sqlite]', () => {
     // A search's matches are looked up by list key, a contains's by row key; both indexes
     // render the item too.
     assert.match(await plans('search=quokka'), /SEARCH notebooks USING COVERING INDEX notebooks_by_list_key/);
-    assert.match(await plans('search=quokka&order=title'), /SEARCH notebooks USING COVERING INDEX notebooks_by_list_key/);
+    assert.match(
+      await plans('search=quokka&order=title'),
+      /SEARCH notebooks USING COVERING INDEX notebooks_by_list_key/,
+    );
     assert.match(await plans('contains=recording:r1'), /SEARCH notebooks USING COVERING INDEX notebooks_by_seq/);
   });
 });
 
-describe('the PostgreSQL search plan [postgres]', { skip: (await postgresAvailable()) ? false : 'PostgreSQL not reachable' }, () => {
+describe('the PostgreSQL search plan [postgres]', {
+  skip: (await postgresAvailable()) ? false : 'PostgreSQL not reachable',
+}, () => {
   it("reads a search's matches from the search indexes together with the project, not from a bitmap of the whole project", async () => {
     const e = await createTestEnv('postgres');
     after(() => e.close());
     const other = await e.accounts.createProject({ name: 'Other project', organizationId: e.org.id });
     for (let i = 0; i < 40; i++) {
       const projectId = i % 2 === 0 ? e.project.id : other.id;
-      const response = await e.request({ method: 'POST', url: e.url('', projectId), payload: { title: i % 5 === 0 ? `Quokka ${i}` : `Note ${i}`, text_content: i % 3 === 0 ? 'quokkas jumping' : 'plain words' } });
+      const response = await e.request({
+        method: 'POST',
+        url: e.url('', projectId),
+        payload: {
+          title: i % 5 === 0 ? `Quokka ${i}` : `Note ${i}`,
+          text_content: i % 3 === 0 ? 'quokkas jumping' : 'plain words',
+        },
+      });
       assert.equal(response.statusCode, 201, response.body);
     }
     // Enough rows that an index is worth reading: 3,000 more per project without the word,
@@ -148,16 +234,32 @@ describe('the PostgreSQL search plan [postgres]', { skip: (await postgresAvailab
     // The statements the repository sends, as PostgreSQL receives them, explained by PostgreSQL.
     let found: Awaited<ReturnType<NotebooksRepository['list']>> | undefined;
     const sent = await statementsDuring(async () => {
-      found = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(e.project.id, parseListFilters(new URLSearchParams('search=quokka'), 'UTC'), parseOrder(new URLSearchParams()), { limit: 100, offset: 0 }, e.owner.id);
+      found = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(
+        e.project.id,
+        parseListFilters(new URLSearchParams('search=quokka'), 'UTC'),
+        parseOrder(new URLSearchParams()),
+        { limit: 100, offset: 0 },
+        e.owner.id,
+      );
     });
     // i = 0, 6, 10, 12, 18, 20, 24, 30, 36 in the first project: a title or a text with the word.
     assert.equal(found?.count, 9);
     const page = sent.findLast((statement) => / order by /.test(statement.text));
     assert.ok(page, `no page query among ${JSON.stringify(sent.map((statement) => statement.text))}`);
-    const explained = await e.db.kysely.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${page.text}`, page.values));
+    const explained = await e.db.kysely.executeQuery<{ 'QUERY PLAN': string }>(
+      CompiledQuery.raw(`explain ${page.text}`, page.values),
+    );
     const plan = explained.rows.map((row) => row['QUERY PLAN']).join('\n');
-    assert.match(plan, /Bitmap Index Scan on notebooks_search_title .*\n\s+Index Cond: \(\(search_title @@ .*\) AND \(ARRAY\[team_id\] @> /, plan);
-    assert.match(plan, /Bitmap Index Scan on notebooks_search_text .*\n\s+Index Cond: \(\(search_text @@ .*\) AND \(ARRAY\[team_id\] @> /, plan);
+    assert.match(
+      plan,
+      /Bitmap Index Scan on notebooks_search_title .*\n\s+Index Cond: \(\(search_title @@ .*\) AND \(ARRAY\[team_id\] @> /,
+      plan,
+    );
+    assert.match(
+      plan,
+      /Bitmap Index Scan on notebooks_search_text .*\n\s+Index Cond: \(\(search_text @@ .*\) AND \(ARRAY\[team_id\] @> /,
+      plan,
+    );
     assert.doesNotMatch(plan, /notebooks_team_short_id|BitmapAnd/, plan);
   });
 });

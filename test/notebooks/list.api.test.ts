@@ -54,14 +54,28 @@ interface Created {
   title: string | null;
 }
 
-const LIST_ITEM_KEYS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by', 'last_modified_at', 'last_modified_by', 'user_access_level'];
+const LIST_ITEM_KEYS = [
+  'id',
+  'short_id',
+  'title',
+  'deleted',
+  'created_at',
+  'created_by',
+  'last_modified_at',
+  'last_modified_by',
+  'user_access_level',
+];
 
 let projectCounter = 0;
 
 /** A project of its own in the test organization (the owner reaches every project of it). */
 async function freshProject(env: TestEnv, timezone?: string) {
   projectCounter += 1;
-  const project = await env.accounts.createProject({ name: `List project ${projectCounter}`, organizationId: env.org.id, timezone });
+  const project = await env.accounts.createProject({
+    name: `List project ${projectCounter}`,
+    organizationId: env.org.id,
+    timezone,
+  });
   return notebooksOf(env, project.id);
 }
 
@@ -229,7 +243,12 @@ const SEARCH_EXPECTATIONS: ReadonlyArray<readonly [string, ReadonlyArray<string>
 
 /** Today's 00:00 in America/New_York, as an instant. */
 function newYorkMidnightToday(): Date {
-  const day = new Intl.DateTimeFormat('en-CA', { timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  const day = new Intl.DateTimeFormat('en-CA', {
+    timeZone: 'America/New_York',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(new Date());
   const hour = new Intl.DateTimeFormat('en-GB', { timeZone: 'America/New_York', hour: '2-digit', hourCycle: 'h23' });
   for (const offset of ['-05:00', '-04:00']) {
     const candidate = new Date(`${day}T00:00:00${offset}`);
@@ -255,7 +274,11 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
 
     it('lists each notebook with exactly the minimal serializer fields, in order, and never its content', async () => {
       const notebooks = await freshProject(env());
-      const created = await notebooks.create({ title: 'Minimal', content: { type: 'doc', content: [] }, text_content: 'secret text' });
+      const created = await notebooks.create({
+        title: 'Minimal',
+        content: { type: 'doc', content: [] },
+        text_content: 'secret text',
+      });
       const page = await notebooks.list();
       assert.equal(page.count, 1);
       const [item] = page.results;
@@ -279,7 +302,10 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       await notebooks.patch(deletedLater.short_id, { deleted: true });
       const page = await notebooks.list();
       assert.equal(page.count, 1);
-      assert.deepEqual(page.results.map((item) => item.title), ['kept']);
+      assert.deepEqual(
+        page.results.map((item) => item.title),
+        ['kept'],
+      );
 
       await notebooks.patch(deletedLater.short_id, { deleted: false });
       assert.deepEqual(await notebooks.titleSet(), ['deleted later', 'kept']);
@@ -290,9 +316,18 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       const middle = await notebooks.create({ title: 'middle' });
       const newest = await notebooks.create({ title: 'newest' });
       const oldest = await notebooks.create({ title: 'oldest' });
-      await notebooks.setTimes(oldest.short_id, { lastModifiedAt: at('2024-01-01T00:00:00Z'), createdAt: at('2024-03-01T00:00:00Z') });
-      await notebooks.setTimes(middle.short_id, { lastModifiedAt: at('2024-02-01T00:00:00Z'), createdAt: at('2024-01-01T00:00:00Z') });
-      await notebooks.setTimes(newest.short_id, { lastModifiedAt: at('2024-03-01T00:00:00Z'), createdAt: at('2024-02-01T00:00:00Z') });
+      await notebooks.setTimes(oldest.short_id, {
+        lastModifiedAt: at('2024-01-01T00:00:00Z'),
+        createdAt: at('2024-03-01T00:00:00Z'),
+      });
+      await notebooks.setTimes(middle.short_id, {
+        lastModifiedAt: at('2024-02-01T00:00:00Z'),
+        createdAt: at('2024-01-01T00:00:00Z'),
+      });
+      await notebooks.setTimes(newest.short_id, {
+        lastModifiedAt: at('2024-03-01T00:00:00Z'),
+        createdAt: at('2024-02-01T00:00:00Z'),
+      });
       assert.deepEqual(await notebooks.titles(), ['newest', 'middle', 'oldest']);
     });
 
@@ -310,10 +345,21 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       const recording = { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'shared-recording' } }] };
       await here.create({ title: 'here pony', content: recording, text_content: 'pony' });
       await elsewhere.create({ title: 'elsewhere pony', content: recording, text_content: 'pony' });
-      for (const query of ['', '?user', '?search=pony', '?contains=recording:shared-recording', `?created_by=${env().owner.uuid}`, '?date_from=-1d']) {
+      for (const query of [
+        '',
+        '?user',
+        '?search=pony',
+        '?contains=recording:shared-recording',
+        `?created_by=${env().owner.uuid}`,
+        '?date_from=-1d',
+      ]) {
         const page = await here.list(query);
         assert.equal(page.count, 1, query);
-        assert.deepEqual(page.results.map((item) => item.title), ['here pony'], query);
+        assert.deepEqual(
+          page.results.map((item) => item.title),
+          ['here pony'],
+          query,
+        );
       }
       assert.deepEqual(await elsewhere.titles(), ['elsewhere pony']);
     });
@@ -389,12 +435,23 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
 
       const first = await notebooks.list('?search=pony%20ride&limit=2&contains=recording:true&zeta=last&alpha=first');
       assert.equal(first.count, 5);
-      assert.equal(first.next, notebooks.link('?alpha=first&contains=recording%3Atrue&limit=2&offset=2&search=pony+ride&zeta=last'));
+      assert.equal(
+        first.next,
+        notebooks.link('?alpha=first&contains=recording%3Atrue&limit=2&offset=2&search=pony+ride&zeta=last'),
+      );
       assert.equal(first.previous, null);
 
-      const second = await notebooks.list('?search=pony+ride&offset=2&limit=2&contains=recording%3Atrue&zeta=last&alpha=first');
-      assert.equal(second.next, notebooks.link('?alpha=first&contains=recording%3Atrue&limit=2&offset=4&search=pony+ride&zeta=last'));
-      assert.equal(second.previous, notebooks.link('?alpha=first&contains=recording%3Atrue&limit=2&search=pony+ride&zeta=last'));
+      const second = await notebooks.list(
+        '?search=pony+ride&offset=2&limit=2&contains=recording%3Atrue&zeta=last&alpha=first',
+      );
+      assert.equal(
+        second.next,
+        notebooks.link('?alpha=first&contains=recording%3Atrue&limit=2&offset=4&search=pony+ride&zeta=last'),
+      );
+      assert.equal(
+        second.previous,
+        notebooks.link('?alpha=first&contains=recording%3Atrue&limit=2&search=pony+ride&zeta=last'),
+      );
     });
 
     it('follows the platform.md example: search=x carried, offset removed from previous', async () => {
@@ -446,7 +503,7 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       return { notebooks, member, mine, theirs };
     }
 
-    it('lists only the caller\'s notebooks when user is present, whatever its value', async () => {
+    it("lists only the caller's notebooks when user is present, whatever its value", async () => {
       const { notebooks, member } = await twoAuthors();
       assert.deepEqual(await notebooks.titleSet(), ['mine', 'theirs']);
       for (const query of ['?user', '?user=', '?user=true', '?user=false', `?user=${member.uuid}`]) {
@@ -455,20 +512,25 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       }
     });
 
-    it('filters on the creator\'s uuid with created_by', async () => {
+    it("filters on the creator's uuid with created_by", async () => {
       const { notebooks, member } = await twoAuthors();
       assert.deepEqual(await notebooks.titles(`?created_by=${member.uuid}`), ['theirs']);
       assert.deepEqual(await notebooks.titles(`?created_by=${env().owner.uuid}`), ['mine']);
       assert.deepEqual(await notebooks.titles('?created_by=00000000-0000-0000-0000-000000000000'), []);
     });
 
-    it('filters on the last editor\'s uuid with last_modified_by', async () => {
+    it("filters on the last editor's uuid with last_modified_by", async () => {
       const { notebooks, member, mine } = await twoAuthors();
       await notebooks.create({ title: 'untouched' });
       await notebooks.patch(mine.short_id, { title: 'mine, edited by the member' }, member.key);
-      assert.deepEqual(await notebooks.titleSet(`?last_modified_by=${member.uuid}`), ['mine, edited by the member', 'theirs']);
+      assert.deepEqual(await notebooks.titleSet(`?last_modified_by=${member.uuid}`), [
+        'mine, edited by the member',
+        'theirs',
+      ]);
       assert.deepEqual(await notebooks.titles(`?last_modified_by=${env().owner.uuid}`), ['untouched']);
-      assert.deepEqual(await notebooks.titles(`?created_by=${env().owner.uuid}&last_modified_by=${member.uuid}`), ['mine, edited by the member']);
+      assert.deepEqual(await notebooks.titles(`?created_by=${env().owner.uuid}&last_modified_by=${member.uuid}`), [
+        'mine, edited by the member',
+      ]);
     });
 
     it('accepts a uuid without hyphens, in braces or in upper case', async () => {
@@ -502,7 +564,10 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       const days = ['2024-01-01', '2024-01-02', '2024-01-03'];
       for (const [index, day] of days.entries()) {
         const created = await notebooks.create({ title: day });
-        await notebooks.setTimes(created.short_id, { lastModifiedAt: at(`${day}T00:00:00Z`), createdAt: at(`${days[2 - index]}T00:00:00Z`) });
+        await notebooks.setTimes(created.short_id, {
+          lastModifiedAt: at(`${day}T00:00:00Z`),
+          createdAt: at(`${days[2 - index]}T00:00:00Z`),
+        });
       }
       return notebooks;
     }
@@ -536,7 +601,11 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
 
     it('understands relative dates such as -7d', async () => {
       const notebooks = await freshProject(env());
-      for (const [title, hours] of [['eight days ago', 192], ['six days ago', 144], ['an hour ago', 1]] as const) {
+      for (const [title, hours] of [
+        ['eight days ago', 192],
+        ['six days ago', 144],
+        ['an hour ago', 1],
+      ] as const) {
         const created = await notebooks.create({ title });
         await notebooks.setTimes(created.short_id, { lastModifiedAt: hoursAgo(hours) });
       }
@@ -549,10 +618,24 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
     it('understands -1mStart as the first of last month at the current time of day', async () => {
       const notebooks = await freshProject(env());
       const now = new Date();
-      const bound = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1, now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds()));
-      for (const [title, offsetHours] of [['just before', -1], ['just after', 1]] as const) {
+      const bound = new Date(
+        Date.UTC(
+          now.getUTCFullYear(),
+          now.getUTCMonth() - 1,
+          1,
+          now.getUTCHours(),
+          now.getUTCMinutes(),
+          now.getUTCSeconds(),
+        ),
+      );
+      for (const [title, offsetHours] of [
+        ['just before', -1],
+        ['just after', 1],
+      ] as const) {
         const created = await notebooks.create({ title });
-        await notebooks.setTimes(created.short_id, { lastModifiedAt: new Date(bound.getTime() + offsetHours * 3_600_000) });
+        await notebooks.setTimes(created.short_id, {
+          lastModifiedAt: new Date(bound.getTime() + offsetHours * 3_600_000),
+        });
       }
       assert.deepEqual(await notebooks.titles('?date_from=-1mStart'), ['just after']);
       assert.deepEqual(await notebooks.titles('?date_to=-1mStart'), ['just before']);
@@ -569,25 +652,41 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       const newYork = await freshProject(env(), 'America/New_York');
       const utc = await freshProject(env());
       for (const notebooks of [newYork, utc]) {
-        for (const [title, iso] of [['late on new year\'s eve in New York', '2024-01-01T03:00:00Z'], ['early on new year\'s day in New York', '2024-01-01T06:00:00Z']] as const) {
+        for (const [title, iso] of [
+          ["late on new year's eve in New York", '2024-01-01T03:00:00Z'],
+          ["early on new year's day in New York", '2024-01-01T06:00:00Z'],
+        ] as const) {
           const created = await notebooks.create({ title });
           await notebooks.setTimes(created.short_id, { lastModifiedAt: at(iso) });
         }
       }
-      assert.deepEqual(await newYork.titles('?date_from=2024-01-01'), ['early on new year\'s day in New York']);
-      assert.deepEqual(await newYork.titles('?date_to=2024-01-01'), ['late on new year\'s eve in New York']);
-      assert.deepEqual(await newYork.titles('?date_from=2024-01-01T00:00:00Z'), ['early on new year\'s day in New York', 'late on new year\'s eve in New York']);
-      assert.deepEqual(await newYork.titles('?date_from=2024-01-01T04:00:00%2B00:00'), ['early on new year\'s day in New York']);
-      assert.deepEqual(await utc.titles('?date_from=2024-01-01'), ['early on new year\'s day in New York', 'late on new year\'s eve in New York']);
+      assert.deepEqual(await newYork.titles('?date_from=2024-01-01'), ["early on new year's day in New York"]);
+      assert.deepEqual(await newYork.titles('?date_to=2024-01-01'), ["late on new year's eve in New York"]);
+      assert.deepEqual(await newYork.titles('?date_from=2024-01-01T00:00:00Z'), [
+        "early on new year's day in New York",
+        "late on new year's eve in New York",
+      ]);
+      assert.deepEqual(await newYork.titles('?date_from=2024-01-01T04:00:00%2B00:00'), [
+        "early on new year's day in New York",
+      ]);
+      assert.deepEqual(await utc.titles('?date_from=2024-01-01'), [
+        "early on new year's day in New York",
+        "late on new year's eve in New York",
+      ]);
       assert.deepEqual(await utc.titles('?date_to=2024-01-01'), []);
     });
 
-    it('computes relative dates on the project\'s wall clock (dStart is midnight in New York)', async () => {
+    it("computes relative dates on the project's wall clock (dStart is midnight in New York)", async () => {
       const notebooks = await freshProject(env(), 'America/New_York');
       const midnight = newYorkMidnightToday();
-      for (const [title, offsetHours] of [['before midnight in New York', -2], ['after midnight in New York', 2]] as const) {
+      for (const [title, offsetHours] of [
+        ['before midnight in New York', -2],
+        ['after midnight in New York', 2],
+      ] as const) {
         const created = await notebooks.create({ title });
-        await notebooks.setTimes(created.short_id, { lastModifiedAt: new Date(midnight.getTime() + offsetHours * 3_600_000) });
+        await notebooks.setTimes(created.short_id, {
+          lastModifiedAt: new Date(midnight.getTime() + offsetHours * 3_600_000),
+        });
       }
       assert.deepEqual(await notebooks.titles('?date_from=dStart'), ['after midnight in New York']);
       assert.deepEqual(await notebooks.titles('?date_to=dStart'), ['before midnight in New York']);
@@ -612,7 +711,11 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       const first = await notebooks.list('?search=pony&limit=2');
       const second = await notebooks.list('?search=pony&limit=2&offset=2');
       assert.deepEqual([first.count, first.results.length, second.count, second.results.length], [3, 2, 3, 1]);
-      assert.deepEqual([...first.results, ...second.results].map((n) => n.title).sort(), ['pony one', 'pony three', 'pony two']);
+      assert.deepEqual([...first.results, ...second.results].map((n) => n.title).sort(), [
+        'pony one',
+        'pony three',
+        'pony two',
+      ]);
       for (const offset of [3, 10]) {
         const past = await notebooks.list(`?search=pony&limit=2&offset=${offset}`);
         assert.deepEqual([past.count, past.results], [3, []], `offset ${offset}`);
@@ -642,7 +745,7 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       await notebooks.create({ title: 'one', text_content: 'the' });
       await notebooks.create({ title: 'two' });
       await notebooks.create({});
-      for (const search of ['', 'the', 'the%20a%20is', 'don\'t', '%20', '!!!']) {
+      for (const search of ['', 'the', 'the%20a%20is', "don't", '%20', '!!!']) {
         const page = await notebooks.list(`?search=${search}`);
         assert.equal(page.count, 3, `search=${search}`);
       }
@@ -652,7 +755,11 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       const notebooks = await freshProject(env());
       await notebooks.create({
         title: 'Plain',
-        content: { type: 'doc', text_content: 'zebra', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'zebra' }] }] },
+        content: {
+          type: 'doc',
+          text_content: 'zebra',
+          content: [{ type: 'paragraph', content: [{ type: 'text', text: 'zebra' }] }],
+        },
         text_content: 'nothing striped',
       });
       assert.deepEqual(await notebooks.titles('?search=zebra'), []);
@@ -696,15 +803,28 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
 
     /** One project holding every shape of document the grammar distinguishes, by title. */
     const FIXTURES: ReadonlyArray<readonly [string, JsonValue]> = [
-      ['recording one', doc({ type: 'heading', content: [{ type: 'text', text: 'Recording one' }] }, recordingNode('recording-one'), timestampParagraph('recording-one', 42, 'a comment'))],
+      [
+        'recording one',
+        doc(
+          { type: 'heading', content: [{ type: 'text', text: 'Recording one' }] },
+          recordingNode('recording-one'),
+          timestampParagraph('recording-one', 42, 'a comment'),
+        ),
+      ],
       ['recording two', doc(recordingNode('recording-two'), paragraph('notes'))],
-      ['recording and person', doc(recordingNode('recording-zzz'), { type: 'ph-person', attrs: { id: 'recording-x' } })],
+      [
+        'recording and person',
+        doc(recordingNode('recording-zzz'), { type: 'ph-person', attrs: { id: 'recording-x' } }),
+      ],
       ['numeric recording id', doc(recordingNode(12345))],
       ['digit string recording id', doc(recordingNode('67890'))],
       ['playlist', doc({ type: 'ph-recording-playlist', attrs: { id: 'recording-one' } })],
       ['timestamp only', doc(timestampParagraph('recording-one', 7, 'seen in the replay'))],
       ['nested recording', doc({ type: 'blockquote', content: [recordingNode('recording-one')] })],
-      ['saved insight', doc({ type: 'ph-query', attrs: { id: 'node-1', query: { kind: 'SavedInsightNode', shortId: 'abc123' } } })],
+      [
+        'saved insight',
+        doc({ type: 'ph-query', attrs: { id: 'node-1', query: { kind: 'SavedInsightNode', shortId: 'abc123' } } }),
+      ],
       ['data table query', doc({ type: 'ph-query', attrs: { query: { kind: 'DataTableNode', shortId: 'abc123' } } })],
       ['numeric flag', doc({ type: 'ph-feature-flag', attrs: { id: 1 } })],
       ['string flag', doc({ type: 'ph-feature-flag', attrs: { id: '1' } })],
@@ -715,7 +835,13 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       ['null content', null],
     ];
     const ALL = FIXTURES.map(([title]) => title);
-    const WITH_RECORDING = ['recording one', 'recording two', 'recording and person', 'numeric recording id', 'digit string recording id'];
+    const WITH_RECORDING = [
+      'recording one',
+      'recording two',
+      'recording and person',
+      'numeric recording id',
+      'digit string recording id',
+    ];
     const without = (...titles: string[]) => ALL.filter((title) => !titles.includes(title));
 
     let fixtures: ReturnType<typeof notebooksOf> | undefined;
@@ -726,10 +852,12 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       }
       return fixtures.titleSet(`?contains=${value}`);
     }
-    const expect = async (value: string, titles: string[]) => assert.deepEqual(await contains(value), sortTitles(titles), `contains=${value}`);
+    const expect = async (value: string, titles: string[]) =>
+      assert.deepEqual(await contains(value), sortTitles(titles), `contains=${value}`);
 
     it('keeps notebooks with a top-level ph-recording node for a bare target or :true, plural or not', async () => {
-      for (const value of ['recording', 'recording:true', 'recordings', 'recordings:true']) await expect(value, WITH_RECORDING);
+      for (const value of ['recording', 'recording:true', 'recordings', 'recordings:true'])
+        await expect(value, WITH_RECORDING);
     });
 
     it('matches the node type exactly: ph-recording-playlist is not a recording, and has its own target', async () => {
@@ -824,7 +952,9 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       await notebooks.create({ title: 'member recording', content }, member.key);
       await notebooks.create({ title: 'owner text' });
       assert.deepEqual(await notebooks.titles('?contains=recording:shared&user'), ['owner recording']);
-      assert.deepEqual(await notebooks.titles(`?contains=recording:false&created_by=${env().owner.uuid}`), ['owner text']);
+      assert.deepEqual(await notebooks.titles(`?contains=recording:false&created_by=${env().owner.uuid}`), [
+        'owner text',
+      ]);
     });
 
     it('follows updates of the content', async () => {
@@ -838,8 +968,14 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
 
     it('counts only listed notebooks: a soft delete leaves the count and a restore, with new content or not, comes back', async () => {
       const notebooks = await freshProject(env());
-      const kept = await notebooks.create({ title: 'kept', content: doc(recordingNode('shared'), timestampParagraph('shared', 1, 'seen')) });
-      const gone = await notebooks.create({ title: 'gone', content: doc(recordingNode('shared'), timestampParagraph('shared', 2, 'seen')) });
+      const kept = await notebooks.create({
+        title: 'kept',
+        content: doc(recordingNode('shared'), timestampParagraph('shared', 1, 'seen')),
+      });
+      const gone = await notebooks.create({
+        title: 'gone',
+        content: doc(recordingNode('shared'), timestampParagraph('shared', 2, 'seen')),
+      });
       await notebooks.create({ title: 'other', content: doc(recordingNode('other')) });
       const page = async (query: string) => {
         const body = await notebooks.list(query);
@@ -888,7 +1024,8 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
         ['last_modified_at', ['a', 'c', 'b']],
         ['-last_modified_at', ['b', 'c', 'a']],
       ];
-      for (const [order, titles] of expectations) assert.deepEqual(await notebooks.titles(`?order=${order}`), titles, `order=${order}`);
+      for (const [order, titles] of expectations)
+        assert.deepEqual(await notebooks.titles(`?order=${order}`), titles, `order=${order}`);
     });
 
     it('uses the default -last_modified_at order for an empty order', async () => {
@@ -899,7 +1036,10 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
     it('uses the order for paging too', async () => {
       const notebooks = await threeTitles();
       const page = await notebooks.list('?order=title&limit=1&offset=1');
-      assert.deepEqual(page.results.map((item) => item.title), ['b']);
+      assert.deepEqual(
+        page.results.map((item) => item.title),
+        ['b'],
+      );
       assert.equal(page.next, notebooks.link('?limit=1&offset=2&order=title'));
       assert.equal(page.previous, notebooks.link('?limit=1&order=title'));
     });
@@ -913,7 +1053,19 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
 
     it('answers 400 validation_error with attr order for anything outside the allow-list (Deviation 3)', async () => {
       const notebooks = await threeTitles();
-      for (const order of ['foo', '-id', 'id', 'deleted', 'short_id', '--title', 'Title', 'title,created_at', '?', 'created_by__email', '-']) {
+      for (const order of [
+        'foo',
+        '-id',
+        'id',
+        'deleted',
+        'short_id',
+        '--title',
+        'Title',
+        'title,created_at',
+        '?',
+        'created_by__email',
+        '-',
+      ]) {
         const body = await notebooks.error(`?order=${encodeURIComponent(order)}`);
         assert.equal(body.type, 'validation_error', `order=${order}`);
         assert.equal(body.attr, 'order', `order=${order}`);

@@ -64,8 +64,28 @@ const DETAIL_KEYS = [
   'last_modified_by',
   'user_access_level',
 ];
-const LIST_ITEM_KEYS = ['id', 'short_id', 'title', 'deleted', 'created_at', 'created_by', 'last_modified_at', 'last_modified_by', 'user_access_level'];
-const USER_KEYS = ['id', 'uuid', 'distinct_id', 'first_name', 'last_name', 'email', 'is_email_verified', 'hedgehog_config', 'role_at_organization'];
+const LIST_ITEM_KEYS = [
+  'id',
+  'short_id',
+  'title',
+  'deleted',
+  'created_at',
+  'created_by',
+  'last_modified_at',
+  'last_modified_by',
+  'user_access_level',
+];
+const USER_KEYS = [
+  'id',
+  'uuid',
+  'distinct_id',
+  'first_name',
+  'last_name',
+  'email',
+  'is_email_verified',
+  'hedgehog_config',
+  'role_at_organization',
+];
 const ENVELOPE_KEYS = ['type', 'code', 'detail', 'attr'];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -73,10 +93,20 @@ const SHORT_ID = /^[A-Za-z0-9]{8}$/;
 // Python isoformat in UTC with "Z": six fractional digits, and only when they are not all zero.
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.(?!0{6})\d{6})?Z$/;
 
-const CONFLICT: ErrorEnvelope = { type: 'server_error', code: 'conflict', detail: 'Someone else edited the Notebook', attr: null };
+const CONFLICT: ErrorEnvelope = {
+  type: 'server_error',
+  code: 'conflict',
+  detail: 'Someone else edited the Notebook',
+  attr: null,
+};
 const NOT_FOUND: ErrorEnvelope = { type: 'invalid_request', code: 'not_found', detail: 'Not found.', attr: null };
 
-const invalid = (attr: string | null, detail: string, code = 'invalid_input'): ErrorEnvelope => ({ type: 'validation_error', code, detail, attr });
+const invalid = (attr: string | null, detail: string, code = 'invalid_input'): ErrorEnvelope => ({
+  type: 'validation_error',
+  code,
+  detail,
+  attr,
+});
 
 /** A small TipTap document whose paragraph says `text`. */
 const doc = (text: string) => ({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
@@ -97,21 +127,37 @@ function assertEmptyBody(response: LightMyRequestResponse, status: number): void
 function assertConformsTo(operationId: string, response: LightMyRequestResponse): void {
   const schema = postHogResponseSchema(operationId, response.statusCode);
   assert.ok(schema, `PostHog documents a body for ${operationId} ${response.statusCode}`);
-  assert.deepEqual(validatePostHog(schema, json(response)), [], `${operationId} ${response.statusCode} conforms to ${schema}`);
+  assert.deepEqual(
+    validatePostHog(schema, json(response)),
+    [],
+    `${operationId} ${response.statusCode} conforms to ${schema}`,
+  );
 }
 
 /** The notebook as the database holds it (raw row: engine-specific scalar types). */
 async function storedRow(env: TestEnv, shortId: string) {
   return env.db.kysely
     .selectFrom('notebooks')
-    .select(['title', 'text_content', 'version', 'deleted', 'visibility', 'team_id', 'last_modified_at', 'last_modified_by_id'])
+    .select([
+      'title',
+      'text_content',
+      'version',
+      'deleted',
+      'visibility',
+      'team_id',
+      'last_modified_at',
+      'last_modified_by_id',
+    ])
     .select((eb) => eb('content', 'is', null).as('content_is_sql_null'))
     .where('short_id', '=', shortId)
     .executeTakeFirstOrThrow();
 }
 
 async function countNotebooks(env: TestEnv): Promise<number> {
-  const row = await env.db.kysely.selectFrom('notebooks').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await env.db.kysely
+    .selectFrom('notebooks')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -125,7 +171,11 @@ async function countActivity(env: TestEnv, shortId: string, activity?: string): 
   return Number(row.n);
 }
 
-async function createNotebook(env: TestEnv, payload: Record<string, unknown> = {}, key?: string): Promise<NotebookDetail> {
+async function createNotebook(
+  env: TestEnv,
+  payload: Record<string, unknown> = {},
+  key?: string,
+): Promise<NotebookDetail> {
   const response = await env.request({ method: 'POST', url: env.url(), payload, key });
   assert.equal(response.statusCode, 201, response.body);
   return json<NotebookDetail>(response);
@@ -134,7 +184,8 @@ async function createNotebook(env: TestEnv, payload: Record<string, unknown> = {
 const patch = (env: TestEnv, shortId: string, payload: unknown, key?: string) =>
   env.request({ method: 'PATCH', url: env.url(`${shortId}/`), payload: payload as Record<string, unknown>, key });
 
-const retrieve = (env: TestEnv, shortId: string, headers: Record<string, string> = {}) => env.request({ method: 'GET', url: env.url(`${shortId}/`), headers });
+const retrieve = (env: TestEnv, shortId: string, headers: Record<string, string> = {}) =>
+  env.request({ method: 'GET', url: env.url(`${shortId}/`), headers });
 
 async function retrieveNotebook(env: TestEnv, shortId: string): Promise<NotebookDetail> {
   const response = await retrieve(env, shortId);
@@ -203,12 +254,25 @@ describeEachEngine('notebooks API', (env) => {
       assert.equal(notebook.deleted, false);
       assert.equal(notebook.user_access_level, 'manager');
       const row = await storedRow(env(), notebook.short_id);
-      assert.equal(row.content_is_sql_null, env().engine === 'postgres' ? true : 1, 'absent content is stored as SQL NULL');
+      assert.equal(
+        row.content_is_sql_null,
+        env().engine === 'postgres' ? true : 1,
+        'absent content is stored as SQL NULL',
+      );
     });
 
     it('echoes the content, text_content, version and deleted it was given', async () => {
-      const content = { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'rec-1', height: 300 } }, { type: 'paragraph' }] };
-      const notebook = await createNotebook(env(), { title: 'Echo', content, text_content: 'plain words', version: 7, deleted: false });
+      const content = {
+        type: 'doc',
+        content: [{ type: 'ph-recording', attrs: { id: 'rec-1', height: 300 } }, { type: 'paragraph' }],
+      };
+      const notebook = await createNotebook(env(), {
+        title: 'Echo',
+        content,
+        text_content: 'plain words',
+        version: 7,
+        deleted: false,
+      });
       assert.equal(notebook.title, 'Echo');
       assert.deepEqual(notebook.content, content);
       assert.equal(notebook.text_content, 'plain words');
@@ -220,7 +284,11 @@ describeEachEngine('notebooks API', (env) => {
     });
 
     it('accepts _create_in_folder and never echoes it', async () => {
-      const response = await env().request({ method: 'POST', url: env().url(), payload: { title: 'In a folder', _create_in_folder: 'Notebooks/Special Team Folder' } });
+      const response = await env().request({
+        method: 'POST',
+        url: env().url(),
+        payload: { title: 'In a folder', _create_in_folder: 'Notebooks/Special Team Folder' },
+      });
       assert.equal(response.statusCode, 201, response.body);
       const body = json(response);
       assert.equal('_create_in_folder' in body, false);
@@ -252,7 +320,12 @@ describeEachEngine('notebooks API', (env) => {
 
     it('silently ignores unknown keys such as visibility and team', async () => {
       const other = await env().accounts.createProject({ name: 'Ignored team', organizationId: env().org.id });
-      const notebook = await createNotebook(env(), { title: 'Unknown keys', visibility: 'internal', team: other.id, unexpected: [1, 2] });
+      const notebook = await createNotebook(env(), {
+        title: 'Unknown keys',
+        visibility: 'internal',
+        team: other.id,
+        unexpected: [1, 2],
+      });
       assert.equal('visibility' in notebook, false);
       assert.equal('team' in notebook, false);
       const row = await storedRow(env(), notebook.short_id);
@@ -281,7 +354,11 @@ describeEachEngine('notebooks API', (env) => {
       const response = await env().request({ method: 'GET', url: env().url(`${notebook.short_id}/`), key: member.key });
       assert.equal(response.statusCode, 200, response.body);
       assert.equal(json<NotebookDetail>(response).user_access_level, 'editor');
-      const listed = await env().request({ method: 'GET', url: env().url(`?short_id=${notebook.short_id}`), key: member.key });
+      const listed = await env().request({
+        method: 'GET',
+        url: env().url(`?short_id=${notebook.short_id}`),
+        key: member.key,
+      });
       assert.equal(json<{ results: NotebookDetail[] }>(listed).results[0].user_access_level, 'editor');
     });
 
@@ -301,7 +378,11 @@ describeEachEngine('notebooks API', (env) => {
 
   describe("conforming to PostHog's published schemas", () => {
     it('validates the create response against Notebook', async () => {
-      const response = await env().request({ method: 'POST', url: env().url(), payload: { title: 'Contract', content: doc('x'), text_content: 'x' } });
+      const response = await env().request({
+        method: 'POST',
+        url: env().url(),
+        payload: { title: 'Contract', content: doc('x'), text_content: 'x' },
+      });
       assertConformsTo('notebooks_create', response);
       const empty = await env().request({ method: 'POST', url: env().url(), payload: {} });
       assertConformsTo('notebooks_create', empty);
@@ -315,8 +396,14 @@ describeEachEngine('notebooks API', (env) => {
     it('validates PATCH and PUT responses against Notebook', async () => {
       const notebook = await createNotebook(env(), { title: 'Before' });
       const member = await env().createUser();
-      assertConformsTo('notebooks_partial_update', await patch(env(), notebook.short_id, { title: 'After', content: doc('v1'), version: 0 }, member.key));
-      assertConformsTo('notebooks_update', await env().request({ method: 'PUT', url: env().url(`${notebook.short_id}/`), payload: { deleted: true } }));
+      assertConformsTo(
+        'notebooks_partial_update',
+        await patch(env(), notebook.short_id, { title: 'After', content: doc('v1'), version: 0 }, member.key),
+      );
+      assertConformsTo(
+        'notebooks_update',
+        await env().request({ method: 'PUT', url: env().url(`${notebook.short_id}/`), payload: { deleted: true } }),
+      );
     });
 
     it('validates the list response against PaginatedNotebookMinimalList, items in NotebookMinimal order', async () => {
@@ -340,7 +427,11 @@ describeEachEngine('notebooks API', (env) => {
   describe('validating the body', () => {
     const expectInvalid = async (payload: unknown, expected: ErrorEnvelope) => {
       const before = await countNotebooks(env());
-      assertEnvelope(await env().request({ method: 'POST', url: env().url(), payload: payload as Record<string, unknown> }), 400, expected);
+      assertEnvelope(
+        await env().request({ method: 'POST', url: env().url(), payload: payload as Record<string, unknown> }),
+        400,
+        expected,
+      );
       assert.equal(await countNotebooks(env()), before, 'nothing was written');
     };
     // The spec fixes the status, type and attr of a NUL in content, not its code or wording.
@@ -356,7 +447,10 @@ describeEachEngine('notebooks API', (env) => {
     };
 
     it('rejects a title longer than 256 characters after trimming', async () => {
-      await expectInvalid({ title: 'x'.repeat(257) }, invalid('title', 'Ensure this field has no more than 256 characters.', 'max_length'));
+      await expectInvalid(
+        { title: 'x'.repeat(257) },
+        invalid('title', 'Ensure this field has no more than 256 characters.', 'max_length'),
+      );
     });
 
     it('accepts 256 characters surrounded by whitespace, and counts characters, not UTF-16 units', async () => {
@@ -400,8 +494,14 @@ describeEachEngine('notebooks API', (env) => {
     });
 
     it('rejects a version beyond a 32-bit integer', async () => {
-      await expectInvalid({ version: 2147483648 }, invalid('version', 'Ensure this value is less than or equal to 2147483647.', 'max_value'));
-      await expectInvalid({ version: -2147483649 }, invalid('version', 'Ensure this value is greater than or equal to -2147483648.', 'min_value'));
+      await expectInvalid(
+        { version: 2147483648 },
+        invalid('version', 'Ensure this value is less than or equal to 2147483647.', 'max_value'),
+      );
+      await expectInvalid(
+        { version: -2147483649 },
+        invalid('version', 'Ensure this value is greater than or equal to -2147483648.', 'min_value'),
+      );
       const largest = await createNotebook(env(), { version: 2147483647 });
       assert.equal(largest.version, 2147483647);
     });
@@ -421,33 +521,63 @@ describeEachEngine('notebooks API', (env) => {
     });
 
     it('reports only the first error, in serializer field order rather than body order', async () => {
-      await expectInvalid({ deleted: 'maybe', version: 'abc', text_content: true, title: 'x'.repeat(300) }, invalid('title', 'Ensure this field has no more than 256 characters.', 'max_length'));
+      await expectInvalid(
+        { deleted: 'maybe', version: 'abc', text_content: true, title: 'x'.repeat(300) },
+        invalid('title', 'Ensure this field has no more than 256 characters.', 'max_length'),
+      );
       await expectInvalidField({ version: 'abc', text_content: { a: 1 }, content: 'nul \u0000' }, 'content');
-      await expectInvalid({ deleted: 'maybe', version: 'abc', text_content: ['x'] }, invalid('text_content', 'Not a valid string.'));
+      await expectInvalid(
+        { deleted: 'maybe', version: 'abc', text_content: ['x'] },
+        invalid('text_content', 'Not a valid string.'),
+      );
       await expectInvalid({ deleted: 'maybe', version: 'abc' }, invalid('version', 'A valid integer is required.'));
     });
 
     it('rejects a JSON array body as not a dictionary', async () => {
-      await expectInvalid([{ title: 'in a list' }], invalid(null, 'Invalid data. Expected a dictionary, but got list.'));
+      await expectInvalid(
+        [{ title: 'in a list' }],
+        invalid(null, 'Invalid data. Expected a dictionary, but got list.'),
+      );
     });
 
     it('answers malformed JSON with a parse error', async () => {
       const before = await countNotebooks(env());
-      const response = await env().request({ method: 'POST', url: env().url(), payload: 'not json', headers: { 'content-type': 'application/json' } });
-      assertEnvelope(response, 400, { type: 'invalid_request', code: 'parse_error', detail: 'JSON parse error - Expecting value: line 1 column 1 (char 0)', attr: null });
+      const response = await env().request({
+        method: 'POST',
+        url: env().url(),
+        payload: 'not json',
+        headers: { 'content-type': 'application/json' },
+      });
+      assertEnvelope(response, 400, {
+        type: 'invalid_request',
+        code: 'parse_error',
+        detail: 'JSON parse error - Expecting value: line 1 column 1 (char 0)',
+        attr: null,
+      });
       assert.equal(await countNotebooks(env()), before);
     });
 
     it('rejects a NUL character in title, text_content or content and writes nothing', async () => {
-      await expectInvalid({ title: 'a\u0000b' }, invalid('title', 'Null characters are not allowed.', 'null_characters_not_allowed'));
-      await expectInvalid({ text_content: 'a\u0000b' }, invalid('text_content', 'Null characters are not allowed.', 'null_characters_not_allowed'));
-      for (const content of ['a\u0000b', doc('a\u0000b'), { ['key\u0000']: 1 }]) await expectInvalidField({ content }, 'content');
+      await expectInvalid(
+        { title: 'a\u0000b' },
+        invalid('title', 'Null characters are not allowed.', 'null_characters_not_allowed'),
+      );
+      await expectInvalid(
+        { text_content: 'a\u0000b' },
+        invalid('text_content', 'Null characters are not allowed.', 'null_characters_not_allowed'),
+      );
+      for (const content of ['a\u0000b', doc('a\u0000b'), { 'key\u0000': 1 }])
+        await expectInvalidField({ content }, 'content');
     });
 
     it('rejects a NUL character on update and leaves the notebook as it was', async () => {
       const notebook = await createNotebook(env(), { title: 'Clean', text_content: 'clean', content: doc('clean') });
       const activityBefore = await countActivity(env(), notebook.short_id);
-      for (const payload of [{ title: 'dirty\u0000' }, { text_content: 'dirty\u0000' }, { content: doc('dirty\u0000'), version: 0 }]) {
+      for (const payload of [
+        { title: 'dirty\u0000' },
+        { text_content: 'dirty\u0000' },
+        { content: doc('dirty\u0000'), version: 0 },
+      ]) {
         const response = await patch(env(), notebook.short_id, payload);
         assert.equal(response.statusCode, 400, response.body);
       }
@@ -457,9 +587,21 @@ describeEachEngine('notebooks API', (env) => {
 
     it('validates update bodies with the same envelopes', async () => {
       const notebook = await createNotebook(env(), { title: 'Validated on update' });
-      assertEnvelope(await patch(env(), notebook.short_id, { version: 'abc' }), 400, invalid('version', 'A valid integer is required.'));
-      assertEnvelope(await patch(env(), notebook.short_id, { deleted: null }), 400, invalid('deleted', 'This field may not be null.', 'null'));
-      assertEnvelope(await patch(env(), notebook.short_id, [1]), 400, invalid(null, 'Invalid data. Expected a dictionary, but got list.'));
+      assertEnvelope(
+        await patch(env(), notebook.short_id, { version: 'abc' }),
+        400,
+        invalid('version', 'A valid integer is required.'),
+      );
+      assertEnvelope(
+        await patch(env(), notebook.short_id, { deleted: null }),
+        400,
+        invalid('deleted', 'This field may not be null.', 'null'),
+      );
+      assertEnvelope(
+        await patch(env(), notebook.short_id, [1]),
+        400,
+        invalid(null, 'Invalid data. Expected a dictionary, but got list.'),
+      );
       assert.equal((await retrieveNotebook(env(), notebook.short_id)).last_modified_at, notebook.last_modified_at);
     });
   });
@@ -486,10 +628,17 @@ describeEachEngine('notebooks API', (env) => {
 
     it("answers 404 for another project's notebook, on retrieve and on update", async () => {
       const other = await env().accounts.createProject({ name: 'Second project', organizationId: env().org.id });
-      const response = await env().request({ method: 'POST', url: env().url('', other.id), payload: { title: 'Elsewhere' } });
+      const response = await env().request({
+        method: 'POST',
+        url: env().url('', other.id),
+        payload: { title: 'Elsewhere' },
+      });
       assert.equal(response.statusCode, 201, response.body);
       const elsewhere = json<NotebookDetail>(response);
-      assert.equal((await env().request({ method: 'GET', url: env().url(`${elsewhere.short_id}/`, other.id) })).statusCode, 200);
+      assert.equal(
+        (await env().request({ method: 'GET', url: env().url(`${elsewhere.short_id}/`, other.id) })).statusCode,
+        200,
+      );
       assertEnvelope(await retrieve(env(), elsewhere.short_id), 404, NOT_FOUND);
       assertEnvelope(await patch(env(), elsewhere.short_id, { title: 'Hijacked' }), 404, NOT_FOUND);
       assert.equal((await storedRow(env(), elsewhere.short_id)).title, 'Elsewhere');
@@ -533,8 +682,17 @@ describeEachEngine('notebooks API', (env) => {
     });
 
     it('treats PUT like PATCH: no field is reset', async () => {
-      const notebook = await createNotebook(env(), { title: 'Put me', content: doc('kept'), text_content: 'kept', version: 4 });
-      const response = await env().request({ method: 'PUT', url: env().url(`${notebook.short_id}/`), payload: { title: 'Put' } });
+      const notebook = await createNotebook(env(), {
+        title: 'Put me',
+        content: doc('kept'),
+        text_content: 'kept',
+        version: 4,
+      });
+      const response = await env().request({
+        method: 'PUT',
+        url: env().url(`${notebook.short_id}/`),
+        payload: { title: 'Put' },
+      });
       assert.equal(response.statusCode, 200, response.body);
       const updated = json<NotebookDetail>(response);
       assert.equal(updated.title, 'Put');
@@ -542,14 +700,26 @@ describeEachEngine('notebooks API', (env) => {
       assert.equal(updated.text_content, 'kept');
       assert.equal(updated.version, 4);
       assert.equal(updated.deleted, false);
-      assertEnvelope(await env().request({ method: 'PUT', url: env().url(`${notebook.short_id}/`), payload: { content: doc('no version') } }), 409, CONFLICT);
+      assertEnvelope(
+        await env().request({
+          method: 'PUT',
+          url: env().url(`${notebook.short_id}/`),
+          payload: { content: doc('no version') },
+        }),
+        409,
+        CONFLICT,
+      );
     });
 
     it('answers 409 for content without a version, and writes nothing', async () => {
       const notebook = await createNotebook(env(), { title: 'Guarded', content: doc('original') });
       const activityBefore = await countActivity(env(), notebook.short_id);
       await sleep(5);
-      assertEnvelope(await patch(env(), notebook.short_id, { title: 'Must not stick', content: doc('sneaky') }), 409, CONFLICT);
+      assertEnvelope(
+        await patch(env(), notebook.short_id, { title: 'Must not stick', content: doc('sneaky') }),
+        409,
+        CONFLICT,
+      );
       const after = await retrieveNotebook(env(), notebook.short_id);
       assert.deepEqual(after, notebook);
       assert.equal(await countActivity(env(), notebook.short_id), activityBefore);
@@ -569,7 +739,9 @@ describeEachEngine('notebooks API', (env) => {
       const notebook = await createNotebook(env(), { content: doc('same') });
       const first = json<NotebookDetail>(await patch(env(), notebook.short_id, { content: doc('same'), version: 0 }));
       assert.equal(first.version, 1);
-      const second = json<NotebookDetail>(await patch(env(), notebook.short_id, { content: doc('same'), version: '1' }));
+      const second = json<NotebookDetail>(
+        await patch(env(), notebook.short_id, { content: doc('same'), version: '1' }),
+      );
       assert.equal(second.version, 2);
       assert.equal((await storedRow(env(), notebook.short_id)).version, 2);
     });
@@ -600,7 +772,10 @@ describeEachEngine('notebooks API', (env) => {
     it('stores null content as SQL NULL', async () => {
       const notebook = await createNotebook(env(), { content: doc('to be cleared') });
       assert.equal((await patch(env(), notebook.short_id, { content: null })).statusCode, 200);
-      assert.equal((await storedRow(env(), notebook.short_id)).content_is_sql_null, env().engine === 'postgres' ? true : 1);
+      assert.equal(
+        (await storedRow(env(), notebook.short_id)).content_is_sql_null,
+        env().engine === 'postgres' ? true : 1,
+      );
     });
 
     it('keeps notebooks without content in contains=recording:false, as SQL NULL content is kept by PostHog', async () => {
@@ -628,10 +803,19 @@ describeEachEngine('notebooks API', (env) => {
       const member = await env().createUser();
       const activityBefore = await countActivity(env(), notebook.short_id);
       await sleep(5);
-      const payloads: Array<Record<string, unknown>> = [{}, { short_id: 'x' }, { id: 'x', created_at: '2001-01-01T00:00:00Z', visibility: 'internal', team: 1 }];
+      const payloads: Array<Record<string, unknown>> = [
+        {},
+        { short_id: 'x' },
+        { id: 'x', created_at: '2001-01-01T00:00:00Z', visibility: 'internal', team: 1 },
+      ];
       for (const payload of payloads) {
         for (const method of ['PATCH', 'PUT'] as const) {
-          const response = await env().request({ method, url: env().url(`${notebook.short_id}/`), payload, key: member.key });
+          const response = await env().request({
+            method,
+            url: env().url(`${notebook.short_id}/`),
+            payload,
+            key: member.key,
+          });
           assert.equal(response.statusCode, 200, `${method} ${JSON.stringify(payload)}: ${response.body}`);
           const body = json<NotebookDetail>(response);
           assert.equal(body.short_id, notebook.short_id);
@@ -715,12 +899,16 @@ describeEachEngine('notebooks API', (env) => {
   describe('concurrent updates', () => {
     it('lets exactly one of 20 concurrent PATCHes with the same version win', async () => {
       const notebook = await createNotebook(env(), { content: doc('contended') });
-      const writers = Array.from({ length: 20 }, (_, writer) => patch(env(), notebook.short_id, { content: doc(`writer ${writer}`), version: 0 }));
+      const writers = Array.from({ length: 20 }, (_, writer) =>
+        patch(env(), notebook.short_id, { content: doc(`writer ${writer}`), version: 0 }),
+      );
       const responses = await Promise.all(writers);
       const statuses = responses.map((response) => response.statusCode).sort();
       assert.deepEqual(statuses, [200, ...Array.from({ length: 19 }, () => 409)]);
       for (const response of responses.filter((r) => r.statusCode === 409)) assert.deepEqual(json(response), CONFLICT);
-      const winner = json<NotebookDetail>(responses.find((response) => response.statusCode === 200) as LightMyRequestResponse);
+      const winner = json<NotebookDetail>(
+        responses.find((response) => response.statusCode === 200) as LightMyRequestResponse,
+      );
       assert.equal(winner.version, 1);
       const stored = await retrieveNotebook(env(), notebook.short_id);
       assert.equal(stored.version, 1);
@@ -743,7 +931,12 @@ describeEachEngine('notebooks API', (env) => {
     it('answers 403 to a key without notebook:write before the 405', async () => {
       const reader = await env().createUser({ scopes: ['notebook:read'] });
       const response = await env().request({ method: 'DELETE', url: env().url('anything/'), key: reader.key });
-      assertEnvelope(response, 403, { type: 'authentication_error', code: 'permission_denied', detail: "API key missing required scope 'notebook:write'", attr: null });
+      assertEnvelope(response, 403, {
+        type: 'authentication_error',
+        code: 'permission_denied',
+        detail: "API key missing required scope 'notebook:write'",
+        attr: null,
+      });
     });
 
     it('answers PUT and DELETE on the collection with 403 for a personal API key', async () => {
@@ -764,7 +957,13 @@ describeEachEngine('notebooks API', (env) => {
     it('serves every route with and without the trailing slash, without redirecting', async () => {
       const notebook = await createNotebook(env(), { title: 'Slashes', content: doc('s') });
       const s = notebook.short_id;
-      const routes: Array<{ method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'; path: string; query?: string; payload?: Record<string, unknown>; status: number }> = [
+      const routes: Array<{
+        method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+        path: string;
+        query?: string;
+        payload?: Record<string, unknown>;
+        status: number;
+      }> = [
         { method: 'GET', path: '', status: 200 },
         { method: 'POST', path: '', payload: { title: 'Slash create' }, status: 201 },
         { method: 'GET', path: s, status: 200 },

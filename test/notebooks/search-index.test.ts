@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { LIST_KEY_SLOTS, listKeyBucket } from '../../src/notebooks/storage/sqlite-notebook-storage.ts';
-import { createTestEnv, describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 import { migrateDatabase } from '../../src/services.ts';
+import { createTestEnv, describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
 interface ListPage {
   count: number;
@@ -11,7 +11,11 @@ interface ListPage {
 }
 
 async function create(e: TestEnv, title: string, text: string): Promise<string> {
-  const response = await e.request({ method: 'POST', url: e.url(), payload: { title, text_content: text, content: { type: 'doc', content: [] } } });
+  const response = await e.request({
+    method: 'POST',
+    url: e.url(),
+    payload: { title, text_content: text, content: { type: 'doc', content: [] } },
+  });
   assert.equal(response.statusCode, 201, response.body);
   return json<{ short_id: string }>(response).short_id;
 }
@@ -19,7 +23,11 @@ async function patch(e: TestEnv, shortId: string, body: Record<string, unknown>)
   const response = await e.request({ method: 'PATCH', url: e.url(`${shortId}/`), payload: body });
   assert.equal(response.statusCode, 200, response.body);
 }
-async function search(e: TestEnv, word: string, projectId = e.project.id): Promise<{ count: number; titles: Array<string | null> }> {
+async function search(
+  e: TestEnv,
+  word: string,
+  projectId = e.project.id,
+): Promise<{ count: number; titles: Array<string | null> }> {
   const response = await e.request({ method: 'GET', url: e.url(`?search=${word}`, projectId) });
   assert.equal(response.statusCode, 200, response.body);
   const page = json<ListPage>(response);
@@ -73,28 +81,47 @@ describe('search index upgrade [sqlite]', () => {
     // The index as 0001 made it: every notebook, no scope column.
     const db = e.db.kysely;
     await sql`drop table notebook_search`.execute(db);
-    await sql`create virtual table notebook_search using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db);
-    await sql`insert into notebook_search (rowid, title, text_content) select seq, lower(title), lower(text_content) from notebooks`.execute(db);
+    await sql`create virtual table notebook_search using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(
+      db,
+    );
+    await sql`insert into notebook_search (rowid, title, text_content) select seq, lower(title), lower(text_content) from notebooks`.execute(
+      db,
+    );
     // … and before 0006 (whose triggers watch the facts): both run again, in order.
-    for (const trigger of ['insert', 'delete', 'update']) await sql.raw(`drop trigger notebook_content_facts_counted_${trigger}`).execute(db);
+    for (const trigger of ['insert', 'delete', 'update'])
+      await sql.raw(`drop trigger notebook_content_facts_counted_${trigger}`).execute(db);
     await sql`drop table notebook_fact_counts`.execute(db);
     // … and before 0008 (list keys; 0007 only rebuilds two list indexes, but a migration cannot
     // run again before a later one).
     await sql`drop index notebooks_by_list_key`.execute(db);
     await sql`drop index notebooks_list_modified`.execute(db);
-    await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id)`.execute(db);
+    await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id)`.execute(
+      db,
+    );
     await sql`alter table notebooks drop column list_key`.execute(db);
     // (0009 changes PostgreSQL only; it runs again here as the last one, doing nothing.)
-    const rerun = ['0005-sqlite-search-scope', '0006-sqlite-fact-counts', '0007-sqlite-rendered-list-items', '0008-sqlite-search-in-list-order', '0009-postgres-search-by-project'];
+    const rerun = [
+      '0005-sqlite-search-scope',
+      '0006-sqlite-fact-counts',
+      '0007-sqlite-rendered-list-items',
+      '0008-sqlite-search-in-list-order',
+      '0009-postgres-search-by-project',
+    ];
     await sql`delete from notebooks_migrations where name in (${sql.join(rerun)})`.execute(db);
     assert.deepEqual(await migrateDatabase(e.db), rerun);
     // Every notebook got a list key in the bucket of its last_modified_at (as a write gives it).
-    const keyed = await sql<{ list_key: number; last_modified_at: string }>`select list_key, last_modified_at from notebooks`.execute(db);
+    const keyed = await sql<{
+      list_key: number;
+      last_modified_at: string;
+    }>`select list_key, last_modified_at from notebooks`.execute(db);
     assert.equal(keyed.rows.length, 2);
-    for (const row of keyed.rows) assert.equal(row.list_key - (row.list_key % LIST_KEY_SLOTS), listKeyBucket(new Date(row.last_modified_at)));
+    for (const row of keyed.rows)
+      assert.equal(row.list_key - (row.list_key % LIST_KEY_SLOTS), listKeyBucket(new Date(row.last_modified_at)));
     assert.deepEqual(await search(e, 'quolls'), { count: 1, titles: ['Kept quoll'] });
     const indexed = await sql<{ n: number }>`select count(*) as n from notebook_search`.execute(db);
-    const listed = await sql<{ n: number }>`select count(*) as n from notebooks where deleted = 0 and visibility = 'default'`.execute(db);
+    const listed = await sql<{
+      n: number;
+    }>`select count(*) as n from notebooks where deleted = 0 and visibility = 'default'`.execute(db);
     assert.equal(Number(indexed.rows[0].n), Number(listed.rows[0].n));
     await patch(e, gone, { deleted: false });
     assert.deepEqual(await search(e, 'quoll'), { count: 2, titles: ['Gone quoll', 'Kept quoll'] });

@@ -18,7 +18,11 @@ interface Item {
 const T0 = Date.parse('2026-03-01T12:00:00.000Z');
 
 async function create(e: TestEnv, title: string): Promise<string> {
-  const response = await e.request({ method: 'POST', url: e.url(), payload: { title, content: { type: 'doc', content: [] } } });
+  const response = await e.request({
+    method: 'POST',
+    url: e.url(),
+    payload: { title, content: { type: 'doc', content: [] } },
+  });
   assert.equal(response.statusCode, 201, response.body);
   return json<{ short_id: string }>(response).short_id;
 }
@@ -38,7 +42,11 @@ async function page(e: TestEnv, query: string): Promise<{ count: number; results
 function ordered(items: Item[], descending: boolean): string[] {
   const sign = descending ? -1 : 1;
   return [...items]
-    .sort((a, b) => sign * (Date.parse(a.last_modified_at) - Date.parse(b.last_modified_at)) || sign * (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .sort(
+      (a, b) =>
+        sign * (Date.parse(a.last_modified_at) - Date.parse(b.last_modified_at)) ||
+        sign * (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    )
     .map((item) => item.short_id);
 }
 
@@ -47,14 +55,26 @@ async function assertEveryPage(e: TestEnv, expectedCount: number): Promise<void>
   const everything = await page(e, 'search=quokka&limit=100');
   assert.equal(everything.count, expectedCount);
   assert.equal(everything.results.length, expectedCount);
-  for (const [order, descending] of [['', true], ['&order=-last_modified_at', true], ['&order=last_modified_at', false]] as const) {
+  for (const [order, descending] of [
+    ['', true],
+    ['&order=-last_modified_at', true],
+    ['&order=last_modified_at', false],
+  ] as const) {
     const expected = ordered(everything.results, descending);
-    assert.deepEqual((await page(e, `search=quokka&limit=100${order}`)).results.map((item) => item.short_id), expected, `order ${order}`);
+    assert.deepEqual(
+      (await page(e, `search=quokka&limit=100${order}`)).results.map((item) => item.short_id),
+      expected,
+      `order ${order}`,
+    );
     for (const limit of [1, 2, 3, 5]) {
       for (let offset = 0; offset <= expectedCount; offset++) {
         const got = await page(e, `search=quokka&limit=${limit}&offset=${offset}${order}`);
         assert.equal(got.count, expectedCount);
-        assert.deepEqual(got.results.map((item) => item.short_id), expected.slice(offset, offset + limit), `limit ${limit} offset ${offset}${order}`);
+        assert.deepEqual(
+          got.results.map((item) => item.short_id),
+          expected.slice(offset, offset + limit),
+          `limit ${limit} offset ${offset}${order}`,
+        );
       }
     }
   }
@@ -104,8 +124,14 @@ describeEachEngine('search pages in list order', (env) => {
     await assertEveryPage(local, 2);
     if (e.engine === 'sqlite') {
       // notebook_search holds exactly the listed notebooks, each at its current list key.
-      const keys = await sql<{ list_key: number }>`select list_key from notebooks where deleted = 0 and visibility = 'default' order by list_key`.execute(e.db.kysely);
-      const indexed = await sql<{ rowid: number }>`select rowid from notebook_search order by rowid`.execute(e.db.kysely);
+      const keys = await sql<{
+        list_key: number;
+      }>`select list_key from notebooks where deleted = 0 and visibility = 'default' order by list_key`.execute(
+        e.db.kysely,
+      );
+      const indexed = await sql<{ rowid: number }>`select rowid from notebook_search order by rowid`.execute(
+        e.db.kysely,
+      );
       assert.deepEqual(
         indexed.rows.map((row) => row.rowid),
         keys.rows.map((row) => row.list_key),

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine } from '../../src/db/dialect.ts';
 import { createTestDatabase, postgresAvailable } from '../support/harness.ts';
-import { callApi, startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { callApi, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 // The real server, killed with SIGKILL in the middle of a write load and started again on the same
 // database: every write it acknowledged with a 2xx must still be there, exactly as acknowledged.
@@ -57,7 +57,7 @@ async function writeLoad(server: ServerProcess, key: string, stopped: () => bool
       const title = `crash w${worker} n${round}`;
       const content = doc(`${title} version 0`);
       result.attemptedTitles.add(title);
-      let response;
+      let response: Awaited<ReturnType<typeof callApi>>;
       try {
         response = await callApi(collection, { method: 'POST', key, body: { title, content } });
       } catch {
@@ -68,7 +68,12 @@ async function writeLoad(server: ServerProcess, key: string, stopped: () => bool
         return;
       }
       const created = JSON.parse(response.body) as NotebookDetail;
-      const tracked: Tracked = { shortId: created.short_id, title, acknowledged: { version: created.version, content }, unanswered: null };
+      const tracked: Tracked = {
+        shortId: created.short_id,
+        title,
+        acknowledged: { version: created.version, content },
+        unanswered: null,
+      };
       result.notebooks.push(tracked);
       result.acknowledgedWrites++;
       for (let edit = 1; edit <= PATCHES_PER_NOTEBOOK; edit++) {
@@ -100,7 +105,11 @@ async function writeLoad(server: ServerProcess, key: string, stopped: () => bool
 
 async function getJson<T>(server: ServerProcess, path: string, key: string): Promise<T> {
   const response = await callApi(`${server.url}${path}`, { key });
-  assert.equal(response.status, 200, `${path}: ${response.body}\nserver output:\n${(server.stdout() + server.stderr()).slice(-4000)}`);
+  assert.equal(
+    response.status,
+    200,
+    `${path}: ${response.body}\nserver output:\n${(server.stdout() + server.stderr()).slice(-4000)}`,
+  );
   return JSON.parse(response.body) as T;
 }
 
@@ -127,7 +136,9 @@ const postgresReachable = await postgresAvailable();
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`a server killed with SIGKILL mid-load [${engine}]`, () => {
     if (engine === 'postgres' && !postgresReachable) {
-      it('runs on PostgreSQL', { skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true' }, () => {});
+      it('runs on PostgreSQL', {
+        skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true',
+      }, () => {});
       return;
     }
     let database: EngineDatabase | undefined;
@@ -166,21 +177,34 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       if (database.sqliteFile !== null) {
         const file = new DatabaseSync(database.sqliteFile);
         try {
-          assert.deepEqual(file.prepare('PRAGMA integrity_check').all().map((row) => row.integrity_check), ['ok']);
+          assert.deepEqual(
+            file
+              .prepare('PRAGMA integrity_check')
+              .all()
+              .map((row) => row.integrity_check),
+            ['ok'],
+          );
           assert.equal(file.prepare('PRAGMA foreign_key_check').all().length, 0);
         } finally {
           file.close();
         }
       }
 
-      const second = await startServerProcess({ databaseUrl: database.url, rateLimits: 'off', expectBootstrapKey: false });
+      const second = await startServerProcess({
+        databaseUrl: database.url,
+        rateLimits: 'off',
+        expectBootstrapKey: false,
+      });
       servers.push(second);
       const collection = '/api/projects/1/notebooks/';
 
       for (const tracked of result.notebooks) {
         const stored = await getJson<NotebookDetail>(second, `${collection}${tracked.shortId}/`, key);
         assert.equal(stored.title, tracked.title);
-        assert.ok(stored.version >= tracked.acknowledged.version, `${tracked.title}: stored version ${stored.version} < acknowledged ${tracked.acknowledged.version}`);
+        assert.ok(
+          stored.version >= tracked.acknowledged.version,
+          `${tracked.title}: stored version ${stored.version} < acknowledged ${tracked.acknowledged.version}`,
+        );
         if (stored.version === tracked.acknowledged.version) {
           assert.deepEqual(stored.content, tracked.acknowledged.content, `${tracked.title}: the acknowledged content`);
         } else {
@@ -191,21 +215,42 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         }
       }
 
-      const listed = await getJson<{ count: number; results: Array<{ short_id: string; title: string }> }>(second, `${collection}?limit=100000`, key);
-      for (const item of listed.results) assert.ok(result.attemptedTitles.has(item.title), `no notebook that was never sent: ${item.title}`);
+      const listed = await getJson<{ count: number; results: Array<{ short_id: string; title: string }> }>(
+        second,
+        `${collection}?limit=100000`,
+        key,
+      );
+      for (const item of listed.results)
+        assert.ok(result.attemptedTitles.has(item.title), `no notebook that was never sent: ${item.title}`);
       assert.ok(listed.count >= result.notebooks.length && listed.count <= result.attemptedTitles.size);
 
       // Activity is written in the same transaction as the notebook: one created item per stored
       // notebook and one updated item per stored version step.
-      const activity = await getJson<{ results: Array<{ activity: string; item_id: string }> }>(second, `${collection}activity/?limit=100000`, key);
+      const activity = await getJson<{ results: Array<{ activity: string; item_id: string }> }>(
+        second,
+        `${collection}activity/?limit=100000`,
+        key,
+      );
       const storedVersions = new Map<string, number>();
-      for (const item of listed.results) storedVersions.set(item.short_id, (await getJson<NotebookDetail>(second, `${collection}${item.short_id}/`, key)).version);
+      for (const item of listed.results)
+        storedVersions.set(
+          item.short_id,
+          (await getJson<NotebookDetail>(second, `${collection}${item.short_id}/`, key)).version,
+        );
       for (const [shortId, version] of storedVersions) {
         const items = activity.results.filter((entry) => entry.item_id === shortId);
         assert.equal(items.filter((entry) => entry.activity === 'created').length, 1, `${shortId}: one created item`);
-        assert.equal(items.filter((entry) => entry.activity === 'updated').length, version, `${shortId}: one updated item per version`);
+        assert.equal(
+          items.filter((entry) => entry.activity === 'updated').length,
+          version,
+          `${shortId}: one updated item per version`,
+        );
       }
-      assert.equal(activity.results.length, [...storedVersions.values()].reduce((sum, version) => sum + 1 + version, 0), 'no activity without its write');
+      assert.equal(
+        activity.results.length,
+        [...storedVersions.values()].reduce((sum, version) => sum + 1 + version, 0),
+        'no activity without its write',
+      );
     });
   });
 }

@@ -11,7 +11,7 @@ import { throttled } from '../../src/http/errors.ts';
 import { MemoryRateLimiter, type RateLimiter } from '../../src/http/rate-limit.ts';
 import { RedisRateLimiter } from '../../src/http/redis-rate-limit.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
-import { callApi, startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { callApi, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 // PostHog's personal-API-key throttles (platform.md §6): DRF sliding windows per key, checked
 // after permissions, 429 throttled_error with Retry-After.
@@ -37,9 +37,15 @@ function redisAnswers(url: string): Promise<boolean> {
 
 const redisReachable = await redisAnswers(REDIS_URL);
 const redisRequired = process.env.CI === 'true';
-const redisSkip = redisReachable || redisRequired ? false : `Redis not reachable at ${REDIS_URL} (set TEST_REDIS_URL); required under CI=true`;
+const redisSkip =
+  redisReachable || redisRequired
+    ? false
+    : `Redis not reachable at ${REDIS_URL} (set TEST_REDIS_URL); required under CI=true`;
 
-function assertThrottled(response: LightMyRequestResponse | { status: number; headers: Headers; body: string }, maxSeconds: number): number {
+function assertThrottled(
+  response: LightMyRequestResponse | { status: number; headers: Headers; body: string },
+  maxSeconds: number,
+): number {
   const status = 'statusCode' in response ? response.statusCode : response.status;
   assert.equal(status, 429, response.body);
   const retryAfter = 'statusCode' in response ? response.headers['retry-after'] : response.headers.get('retry-after');
@@ -63,7 +69,12 @@ describe('the 429 answer', () => {
   it('says "1 second" in the singular, with Retry-After: 1', () => {
     const error = throttled(1);
     assert.equal(error.statusCode, 429);
-    assert.deepEqual(error.envelope, { type: 'throttled_error', code: 'throttled', detail: 'Request was throttled. Expected available in 1 second.', attr: null });
+    assert.deepEqual(error.envelope, {
+      type: 'throttled_error',
+      code: 'throttled',
+      detail: 'Request was throttled. Expected available in 1 second.',
+      attr: null,
+    });
     assert.deepEqual(error.headers, { 'retry-after': '1' });
   });
 
@@ -99,7 +110,11 @@ describe('RATE_LIMITS configuration', () => {
 });
 
 // The same table runs against the in-memory limiter and, where Redis answers, the Redis one.
-function drfWindowSuite(name: string, createLimiter: (config: RateLimitConfig) => Promise<RateLimiter>, options: { skip: string | false }): void {
+function drfWindowSuite(
+  name: string,
+  createLimiter: (config: RateLimitConfig) => Promise<RateLimiter>,
+  options: { skip: string | false },
+): void {
   // Skipped per test, not per suite, so the reporter counts what did not run.
   describe(name, () => {
     const limiters: RateLimiter[] = [];
@@ -113,18 +128,22 @@ function drfWindowSuite(name: string, createLimiter: (config: RateLimitConfig) =
     });
     const T = 1_000_000_000;
 
-    it('allows the limit, then answers the wait until the oldest request leaves the window, rounded up', options, async () => {
-      const rate = await limiter(parseRateLimits('3/minute'));
-      const key = `sha256$${randomUUID()}`;
-      assert.equal(await rate.hit(key, T), null);
-      assert.equal(await rate.hit(key, T + 10_000), null);
-      assert.equal(await rate.hit(key, T + 20_000), null);
-      assert.equal(await rate.hit(key, T + 30_000), 30);
-      assert.equal(await rate.hit(key, T + 30_000), 30, 'a refused request is not recorded');
-      assert.equal(await rate.hit(key, T + 59_999), 1, '1 ms left is 1 second');
-      assert.equal(await rate.hit(key, T + 60_000), null, 'the oldest request has left the window');
-      assert.equal(await rate.hit(key, T + 60_500), 10, 'the next oldest, at T+10 s, leaves at T+70 s: 9.5 s → 10');
-    });
+    it(
+      'allows the limit, then answers the wait until the oldest request leaves the window, rounded up',
+      options,
+      async () => {
+        const rate = await limiter(parseRateLimits('3/minute'));
+        const key = `sha256$${randomUUID()}`;
+        assert.equal(await rate.hit(key, T), null);
+        assert.equal(await rate.hit(key, T + 10_000), null);
+        assert.equal(await rate.hit(key, T + 20_000), null);
+        assert.equal(await rate.hit(key, T + 30_000), 30);
+        assert.equal(await rate.hit(key, T + 30_000), 30, 'a refused request is not recorded');
+        assert.equal(await rate.hit(key, T + 59_999), 1, '1 ms left is 1 second');
+        assert.equal(await rate.hit(key, T + 60_000), null, 'the oldest request has left the window');
+        assert.equal(await rate.hit(key, T + 60_500), 10, 'the next oldest, at T+10 s, leaves at T+70 s: 9.5 s → 10');
+      },
+    );
 
     it('keeps one history per key', options, async () => {
       const rate = await limiter(parseRateLimits('1/hour'));
@@ -134,16 +153,20 @@ function drfWindowSuite(name: string, createLimiter: (config: RateLimitConfig) =
       assert.equal(await rate.hit(second, T + 2), null);
     });
 
-    it('evaluates every window, records the request in those that allow it, and answers the longest wait', options, async () => {
-      const rate = await limiter(parseRateLimits('2/second,3/minute'));
-      const key = `sha256$${randomUUID()}`;
-      assert.equal(await rate.hit(key, T), null);
-      assert.equal(await rate.hit(key, T + 100), null);
-      // The burst window refuses; the sustained window still records this request (DRF's check_throttles).
-      assert.equal(await rate.hit(key, T + 200), 1);
-      // The burst window has emptied, but the sustained one now holds 3 requests.
-      assert.equal(await rate.hit(key, T + 1500), 59);
-    });
+    it(
+      'evaluates every window, records the request in those that allow it, and answers the longest wait',
+      options,
+      async () => {
+        const rate = await limiter(parseRateLimits('2/second,3/minute'));
+        const key = `sha256$${randomUUID()}`;
+        assert.equal(await rate.hit(key, T), null);
+        assert.equal(await rate.hit(key, T + 100), null);
+        // The burst window refuses; the sustained window still records this request (DRF's check_throttles).
+        assert.equal(await rate.hit(key, T + 200), 1);
+        // The burst window has emptied, but the sustained one now holds 3 requests.
+        assert.equal(await rate.hit(key, T + 1500), 59);
+      },
+    );
 
     it('never throttles without windows', options, async () => {
       const rate = await limiter(parseRateLimits('off'));
@@ -153,7 +176,11 @@ function drfWindowSuite(name: string, createLimiter: (config: RateLimitConfig) =
   });
 }
 
-drfWindowSuite('MemoryRateLimiter (DRF SimpleRateThrottle, injected clock)', async (config) => new MemoryRateLimiter(config), { skip: false });
+drfWindowSuite(
+  'MemoryRateLimiter (DRF SimpleRateThrottle, injected clock)',
+  async (config) => new MemoryRateLimiter(config),
+  { skip: false },
+);
 drfWindowSuite(
   'RedisRateLimiter (the same windows in one Lua script, injected clock)',
   async (config) => {
@@ -170,7 +197,10 @@ describeEachEngine(
       const { key } = await env().createUser();
       for (let i = 0; i < 3; i++) assert.equal((await list(env(), key)).statusCode, 200);
       const seconds = assertThrottled(await list(env(), key), 60);
-      assert.ok(seconds >= 59, `the oldest of 3 requests just made leaves the window in about a minute (got ${seconds})`);
+      assert.ok(
+        seconds >= 59,
+        `the oldest of 3 requests just made leaves the window in about a minute (got ${seconds})`,
+      );
       assertThrottled(await list(env(), key), 60);
     });
 
@@ -179,7 +209,10 @@ describeEachEngine(
       assert.equal((await list(env(), user.key)).statusCode, 200);
       assert.equal((await env().request({ method: 'GET', url: '/api/projects/', key: user.key })).statusCode, 200);
       assert.equal((await env().request({ method: 'GET', url: '/api/users/@me/', key: user.key })).statusCode, 200);
-      assertThrottled(await env().request({ method: 'POST', url: env().url(), payload: { title: 'Too many' }, key: user.key }), 60);
+      assertThrottled(
+        await env().request({ method: 'POST', url: env().url(), payload: { title: 'Too many' }, key: user.key }),
+        60,
+      );
     });
 
     it('does not throttle another key, even of the same user', async () => {
@@ -193,18 +226,30 @@ describeEachEngine(
     it('never counts a request refused with 403, and answers 403 rather than 429 once throttled', async () => {
       const reader = await env().createUser({ scopes: ['notebook:read'] });
       for (let i = 0; i < 5; i++) {
-        const refused = await env().request({ method: 'POST', url: env().url(), payload: { title: 'No scope' }, key: reader.key });
+        const refused = await env().request({
+          method: 'POST',
+          url: env().url(),
+          payload: { title: 'No scope' },
+          key: reader.key,
+        });
         assert.equal(refused.statusCode, 403, refused.body);
         assert.equal(json(refused).code, 'permission_denied');
       }
-      for (let i = 0; i < 3; i++) assert.equal((await list(env(), reader.key)).statusCode, 200, 'the 403s used none of the 3 requests');
+      for (let i = 0; i < 3; i++)
+        assert.equal((await list(env(), reader.key)).statusCode, 200, 'the 403s used none of the 3 requests');
       assertThrottled(await list(env(), reader.key), 60);
-      const stillForbidden = await env().request({ method: 'POST', url: env().url(), payload: { title: 'No scope' }, key: reader.key });
+      const stillForbidden = await env().request({
+        method: 'POST',
+        url: env().url(),
+        payload: { title: 'No scope' },
+        key: reader.key,
+      });
       assert.equal(stillForbidden.statusCode, 403, 'permissions come before throttles');
     });
 
     it('answers a 401 for an unknown key, never a 429', async () => {
-      for (let i = 0; i < 5; i++) assert.equal((await list(env(), 'phx_not_a_key_that_exists_anywhere_0000')).statusCode, 401);
+      for (let i = 0; i < 5; i++)
+        assert.equal((await list(env(), 'phx_not_a_key_that_exists_anywhere_0000')).statusCode, 401);
     });
   },
   { rateLimits: parseRateLimits('3/minute') },
@@ -245,7 +290,10 @@ describe('two server processes sharing REDIS_URL', () => {
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('enforce one limit: with 5 per minute, the 6th request overall is 429 on either process', { timeout: 60_000, skip: redisSkip }, async () => {
+  it('enforce one limit: with 5 per minute, the 6th request overall is 429 on either process', {
+    timeout: 60_000,
+    skip: redisSkip,
+  }, async () => {
     assert.ok(redisReachable, `CI=true: Redis must be reachable at ${REDIS_URL}`);
     dir = mkdtempSync(join(tmpdir(), 'notebooks-redis-'));
     const databaseUrl = `sqlite:${join(dir, 'notebooks.db')}`;

@@ -6,14 +6,14 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { promisify } from 'node:util';
 import { after, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { redactUrl } from '../../src/http/server-options.ts';
 import type { Engine } from '../../src/db/dialect.ts';
+import { redactUrl } from '../../src/http/server-options.ts';
 import { createTestDatabase, describeEachEngine, postgresAvailable, type TestEnv } from '../support/harness.ts';
-import { callApi, REPO_ROOT, startServerProcess, type ServerProcess } from '../support/server-process.ts';
+import { callApi, REPO_ROOT, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 // Keys never reach the log, whichever way they are sent; they are stored and compared as
 // sha256$<hex> only; and a 500 tells the client nothing about the server.
@@ -32,7 +32,9 @@ const unknownKey = () => `phx_${Array.from(randomBytes(48), (byte) => BASE57[byt
  * Buffer ({"type":"Buffer","data":[…]}), decoded back to text.
  */
 function logText(output: string): string {
-  const decoded = [...output.matchAll(/"data":\[([\d,]+)\]/g)].map((match) => Buffer.from(match[1].split(',').map(Number)).toString('latin1'));
+  const decoded = [...output.matchAll(/"data":\[([\d,]+)\]/g)].map((match) =>
+    Buffer.from(match[1].split(',').map(Number)).toString('latin1'),
+  );
   return [output, ...decoded].join('\n');
 }
 
@@ -43,7 +45,9 @@ function malformedRequest(port: number, key: string): Promise<string> {
   return new Promise((resolve) => {
     let answer = '';
     const socket = connect(port, '127.0.0.1', () => {
-      socket.write(`GET /api/projects/1/notebooks/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nNot a header\r\n\r\n`);
+      socket.write(
+        `GET /api/projects/1/notebooks/ HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${key}\r\nNot a header\r\n\r\n`,
+      );
     });
     socket.setTimeout(5000, () => socket.destroy());
     socket.on('data', (chunk) => (answer += chunk.toString()));
@@ -97,11 +101,15 @@ async function createFileDatabase(engine: Engine): Promise<EngineDatabase> {
 async function createKeyWithCli(databaseUrl: string): Promise<string> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
   delete env.NODE_TEST_CONTEXT;
-  const { stdout } = await promisify(execFile)(process.execPath, ['src/cli.ts', 'keys', 'create', '--email', 'admin@localhost', '--label', 'Log test', '--json'], {
-    cwd: REPO_ROOT,
-    env,
-    timeout: 20_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ['src/cli.ts', 'keys', 'create', '--email', 'admin@localhost', '--label', 'Log test', '--json'],
+    {
+      cwd: REPO_ROOT,
+      env,
+      timeout: 20_000,
+    },
+  );
   const value = (JSON.parse(stdout) as { value: string }).value;
   assert.match(value, /^phx_/);
   return value;
@@ -109,10 +117,22 @@ async function createKeyWithCli(databaseUrl: string): Promise<string> {
 
 describe('a request URL in the log', () => {
   it('has the value of personal_api_key replaced, however the name is percent-encoded and however often it appears', () => {
-    assert.equal(redactUrl('/api/projects/1/notebooks/?personal_api_key=phx_secret'), '/api/projects/1/notebooks/?personal_api_key=[REDACTED]');
-    assert.equal(redactUrl('/x/?limit=1&personal%5Fapi%5Fkey=phx_secret&offset=2'), '/x/?limit=1&personal%5Fapi%5Fkey=[REDACTED]&offset=2');
-    assert.equal(redactUrl('/x/?%70ersonal_api_key=phx_a&personal_api_%6bey=phx_b'), '/x/?%70ersonal_api_key=[REDACTED]&personal_api_%6bey=[REDACTED]');
-    assert.equal(redactUrl('/x/?personal_api_key=phx_a&personal_api_key=phx_b'), '/x/?personal_api_key=[REDACTED]&personal_api_key=[REDACTED]');
+    assert.equal(
+      redactUrl('/api/projects/1/notebooks/?personal_api_key=phx_secret'),
+      '/api/projects/1/notebooks/?personal_api_key=[REDACTED]',
+    );
+    assert.equal(
+      redactUrl('/x/?limit=1&personal%5Fapi%5Fkey=phx_secret&offset=2'),
+      '/x/?limit=1&personal%5Fapi%5Fkey=[REDACTED]&offset=2',
+    );
+    assert.equal(
+      redactUrl('/x/?%70ersonal_api_key=phx_a&personal_api_%6bey=phx_b'),
+      '/x/?%70ersonal_api_key=[REDACTED]&personal_api_%6bey=[REDACTED]',
+    );
+    assert.equal(
+      redactUrl('/x/?personal_api_key=phx_a&personal_api_key=phx_b'),
+      '/x/?personal_api_key=[REDACTED]&personal_api_key=[REDACTED]',
+    );
   });
 
   it('keeps every other parameter as it was', () => {
@@ -128,7 +148,9 @@ const postgresReachable = await postgresAvailable();
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`the log of the real server at LOG_LEVEL=trace [${engine}]`, () => {
     if (engine === 'postgres' && !postgresReachable) {
-      it('runs on PostgreSQL', { skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true' }, () => {});
+      it('runs on PostgreSQL', {
+        skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true',
+      }, () => {});
       return;
     }
     let database: EngineDatabase | undefined;
@@ -139,7 +161,9 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await database?.drop();
     });
 
-    it('never contains a key sent in the Authorization header, the body or the query string, on any answer', { timeout: 90_000 }, async () => {
+    it('never contains a key sent in the Authorization header, the body or the query string, on any answer', {
+      timeout: 90_000,
+    }, async () => {
       database = await createFileDatabase(engine);
       server = await startServerProcess({ databaseUrl: database.url, logLevel: 'trace', rateLimits: 'off' });
       const bootstrapKey = server.key;
@@ -165,14 +189,48 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         await call(`${name} header list`, collection, { key }, yes(200));
         await call(`${name} header 405`, `${collection}anything/`, { method: 'DELETE', key }, yes(405));
         await call(`${name} header 404`, `${collection}doesnotexist/`, { key }, yes(404));
-        await call(`${name} body create`, collection, { method: 'POST', body: { personal_api_key: key, title: `by ${name}` } }, yes(201));
-        await call(`${name} body 400`, collection, { method: 'POST', body: { personal_api_key: key, version: 'not a number' } }, yes(400));
-        await call(`${name} form body`, collection, { method: 'POST', rawBody: new URLSearchParams({ personal_api_key: key, title: 'form' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }, yes(201));
-        await call(`${name} malformed JSON body`, collection, { method: 'POST', rawBody: `{"personal_api_key": "${key}", "title": ` }, 400);
-        await call(`${name} non-JSON body`, collection, { method: 'POST', rawBody: `personal_api_key=${key}`, headers: { 'content-type': 'text/plain' } }, 415);
+        await call(
+          `${name} body create`,
+          collection,
+          { method: 'POST', body: { personal_api_key: key, title: `by ${name}` } },
+          yes(201),
+        );
+        await call(
+          `${name} body 400`,
+          collection,
+          { method: 'POST', body: { personal_api_key: key, version: 'not a number' } },
+          yes(400),
+        );
+        await call(
+          `${name} form body`,
+          collection,
+          {
+            method: 'POST',
+            rawBody: new URLSearchParams({ personal_api_key: key, title: 'form' }).toString(),
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          },
+          yes(201),
+        );
+        await call(
+          `${name} malformed JSON body`,
+          collection,
+          { method: 'POST', rawBody: `{"personal_api_key": "${key}", "title": ` },
+          400,
+        );
+        await call(
+          `${name} non-JSON body`,
+          collection,
+          { method: 'POST', rawBody: `personal_api_key=${key}`, headers: { 'content-type': 'text/plain' } },
+          415,
+        );
         await call(`${name} query`, `${collection}?personal_api_key=${key}`, {}, yes(200));
         await call(`${name} query, name percent-encoded`, `${collection}?personal%5Fapi%5Fkey=${key}`, {}, yes(200));
-        await call(`${name} query, twice`, `${collection}?limit=1&personal_api_key=${key}&personal_api_key=${key}`, {}, yes(200));
+        await call(
+          `${name} query, twice`,
+          `${collection}?limit=1&personal_api_key=${key}&personal_api_key=${key}`,
+          {},
+          yes(200),
+        );
         await call(`${name} query 404`, `${collection}doesnotexist/?personal_api_key=${key}`, {}, yes(404));
         await call(`${name} query unknown route`, `${server.url}/api/nowhere/?personal_api_key=${key}`, {}, 404);
         assert.equal(await malformedRequest(server.port, key), 'HTTP/1.1 400 Bad Request');
@@ -187,7 +245,12 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         ] as const) {
           for (const response of [
             await call(`${name} header 500`, collection, { key }, 500),
-            await call(`${name} body 500`, collection, { method: 'POST', body: { personal_api_key: key, title: 'lost' } }, 500),
+            await call(
+              `${name} body 500`,
+              collection,
+              { method: 'POST', body: { personal_api_key: key, title: 'lost' } },
+              500,
+            ),
             await call(`${name} query 500`, `${collection}?personal_api_key=${key}`, {}, 500),
           ]) {
             assert.equal(response.body, GENERIC_500);
@@ -207,7 +270,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       assert.equal(occurrences(log, bootstrapKey), 2, 'the first key appears only in the first-start announcement');
 
       // The log did record all of it, so its silence about keys means something.
-      assert.ok(occurrences(log, '"msg":"incoming request"') >= statuses.length, `every request was logged (${statuses.length})`);
+      assert.ok(
+        occurrences(log, '"msg":"incoming request"') >= statuses.length,
+        `every request was logged (${statuses.length})`,
+      );
       assert.match(log, /"msg":"unhandled error"/);
       assert.match(log, /"msg":"client error"/);
       assert.match(log, /personal_api_key=\[REDACTED\]/);
@@ -221,7 +287,10 @@ describeEachEngine('secrets in process', (env) => {
     it('is answered 500 with exactly the generic envelope and nothing about the cause', async () => {
       const { db } = env();
       // With a notebook stored, every one of these requests has to read the notebooks table.
-      assert.equal((await env().request({ method: 'POST', url: env().url(), payload: { title: 'Present' } })).statusCode, 201);
+      assert.equal(
+        (await env().request({ method: 'POST', url: env().url(), payload: { title: 'Present' } })).statusCode,
+        201,
+      );
       await sql`ALTER TABLE notebooks RENAME TO notebooks_hidden`.execute(db.kysely);
       try {
         for (const request of [
@@ -247,21 +316,30 @@ describeEachEngine('secrets in process', (env) => {
       const query =
         env.engine === 'sqlite'
           ? sql<{ name: string }>`select name from sqlite_master where type = 'table'`
-          : sql<{ name: string }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`;
+          : sql<{
+              name: string;
+            }>`select table_name as name from information_schema.tables where table_schema = current_schema() and table_type = 'BASE TABLE'`;
       return (await query.execute(env.db.kysely)).rows.map((row) => row.name);
     }
 
     it('are stored as sha256$<64 hex> of the key, and no table holds a raw key', async () => {
       const users = [env().owner, await env().createUser(), await env().createUser({ scopes: ['notebook:read'] })];
       const keys = users.map((user) => user.key);
-      for (const key of keys) assert.equal((await env().request({ method: 'GET', url: env().url(), key })).statusCode, 200);
+      for (const key of keys)
+        assert.equal((await env().request({ method: 'GET', url: env().url(), key })).statusCode, 200);
 
-      const rows = await env().db.kysely.selectFrom('personal_api_keys').select(['secure_value', 'mask_value']).execute();
+      const rows = await env()
+        .db.kysely.selectFrom('personal_api_keys')
+        .select(['secure_value', 'mask_value'])
+        .execute();
       for (const row of rows) assert.match(row.secure_value, KEY_HASH);
       const stored = new Set(rows.map((row) => row.secure_value));
       for (const key of keys) {
         assert.ok(stored.has(sha256Of(key)), 'the key is found by its hash');
-        assert.ok(rows.some((row) => row.mask_value === `${key.slice(0, 4)}...${key.slice(-4)}`), 'and shown only masked');
+        assert.ok(
+          rows.some((row) => row.mask_value === `${key.slice(0, 4)}...${key.slice(-4)}`),
+          'and shown only masked',
+        );
       }
 
       for (const table of await tableNames(env())) {
@@ -275,13 +353,33 @@ describeEachEngine('secrets in process', (env) => {
       const user = await env().createUser();
       const { kysely } = env().db;
       const replacement = unknownKey();
-      await kysely.updateTable('personal_api_keys').set({ secure_value: sha256Of(replacement) }).where('secure_value', '=', sha256Of(user.key)).execute();
-      assert.equal((await env().request({ method: 'GET', url: env().url(), key: replacement })).statusCode, 200, 'the key whose hash is stored');
-      assert.equal((await env().request({ method: 'GET', url: env().url(), key: user.key })).statusCode, 401, 'the key whose hash is gone');
+      await kysely
+        .updateTable('personal_api_keys')
+        .set({ secure_value: sha256Of(replacement) })
+        .where('secure_value', '=', sha256Of(user.key))
+        .execute();
+      assert.equal(
+        (await env().request({ method: 'GET', url: env().url(), key: replacement })).statusCode,
+        200,
+        'the key whose hash is stored',
+      );
+      assert.equal(
+        (await env().request({ method: 'GET', url: env().url(), key: user.key })).statusCode,
+        401,
+        'the key whose hash is gone',
+      );
 
       const plain = unknownKey();
-      await kysely.updateTable('personal_api_keys').set({ secure_value: plain }).where('secure_value', '=', sha256Of(replacement)).execute();
-      assert.equal((await env().request({ method: 'GET', url: env().url(), key: plain })).statusCode, 401, 'a stored raw value is never compared');
+      await kysely
+        .updateTable('personal_api_keys')
+        .set({ secure_value: plain })
+        .where('secure_value', '=', sha256Of(replacement))
+        .execute();
+      assert.equal(
+        (await env().request({ method: 'GET', url: env().url(), key: plain })).statusCode,
+        401,
+        'a stored raw value is never compared',
+      );
     });
   });
 });

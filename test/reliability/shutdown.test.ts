@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { Agent, request, type IncomingMessage } from 'node:http';
+import { Agent, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Engine } from '../../src/db/dialect.ts';
 import { createTestDatabase, postgresAvailable } from '../support/harness.ts';
-import { startServerProcess, type Exit, type ServerProcess } from '../support/server-process.ts';
+import { type Exit, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 // SIGTERM on the real server: it stops accepting, finishes what is in flight, closes the database
 // and exits 0.
@@ -37,7 +37,9 @@ function answerOf(response: IncomingMessage): Promise<Answer> {
 /** Resolves with the exit, or rejects if the process is still running after timeoutMs. */
 async function exitWithin(server: ServerProcess, timeoutMs: number): Promise<Exit> {
   const timeout = sleep(timeoutMs).then(() => {
-    throw new Error(`the server did not exit within ${timeoutMs} ms of SIGTERM\nstdout:\n${server.stdout()}\nstderr:\n${server.stderr()}`);
+    throw new Error(
+      `the server did not exit within ${timeoutMs} ms of SIGTERM\nstdout:\n${server.stdout()}\nstderr:\n${server.stderr()}`,
+    );
   });
   return Promise.race([server.exited, timeout]);
 }
@@ -89,7 +91,9 @@ async function createFileDatabase(engine: Engine): Promise<EngineDatabase> {
       const client = new pg.Client({ connectionString: database.url, connectionTimeoutMillis: 5000 });
       await client.connect();
       try {
-        const result = await client.query<{ title: string | null }>('select title from notebooks where short_id = $1', [shortId]);
+        const result = await client.query<{ title: string | null }>('select title from notebooks where short_id = $1', [
+          shortId,
+        ]);
         return result.rows[0]?.title;
       } finally {
         await client.end();
@@ -105,7 +109,9 @@ const postgresReachable = await postgresAvailable();
 for (const engine of ['sqlite', 'postgres'] as const) {
   describe(`SIGTERM on the real server [${engine}]`, () => {
     if (engine === 'postgres' && !postgresReachable) {
-      it('runs on PostgreSQL', { skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true' }, () => {});
+      it('runs on PostgreSQL', {
+        skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true',
+      }, () => {});
       return;
     }
     const databases: EngineDatabase[] = [];
@@ -126,7 +132,9 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       for (const database of databases) await database.drop();
     });
 
-    it('finishes a request that is in flight, refuses new connections, closes the database and exits 0', { timeout: 60_000 }, async () => {
+    it('finishes a request that is in flight, refuses new connections, closes the database and exits 0', {
+      timeout: 60_000,
+    }, async () => {
       const { database, server } = await start();
       assert.ok(server.key);
       const title = 'In flight at SIGTERM';
@@ -142,7 +150,11 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         path: '/api/projects/1/notebooks/',
         agent,
         timeout: REQUEST_TIMEOUT_MS,
-        headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        headers: {
+          authorization: `Bearer ${server.key}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
       });
       inFlight.on('timeout', () => inFlight.destroy(new Error('the in-flight request timed out')));
       const answer = new Promise<Answer>((resolve, reject) => {
@@ -150,7 +162,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         inFlight.on('error', reject);
       });
       inFlight.write(body.slice(0, half));
-      await server.waitForOutput(/"method":"POST","url":"\/api\/projects\/1\/notebooks\/"[^\n]*"msg":"incoming request"/, 5000);
+      await server.waitForOutput(
+        /"method":"POST","url":"\/api\/projects\/1\/notebooks\/"[^\n]*"msg":"incoming request"/,
+        5000,
+      );
 
       server.child.kill('SIGTERM');
       await server.waitForOutput(/"signal":"SIGTERM"[^\n]*shutting down/, 5000);
@@ -160,7 +175,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       await sleep(100);
       for (let probe = 0; probe < 4; probe++) {
         const outcome = await newConnectionOutcome(server.port);
-        assert.ok(['ECONNREFUSED', 'HTTP 503'].includes(outcome), `a new connection after SIGTERM is refused or answered 503, got ${outcome}`);
+        assert.ok(
+          ['ECONNREFUSED', 'HTTP 503'].includes(outcome),
+          `a new connection after SIGTERM is refused or answered 503, got ${outcome}`,
+        );
         await sleep(50);
       }
       assert.equal(server.child.exitCode, null, 'still running while a request is in flight');
@@ -182,19 +200,30 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         assert.ok(!existsSync(wal) || statSync(wal).size === 0, 'the WAL was checkpointed on close');
         const file = new DatabaseSync(database.sqliteFile, { readOnly: true });
         try {
-          assert.deepEqual(file.prepare('PRAGMA integrity_check').all().map((row) => row.integrity_check), ['ok']);
+          assert.deepEqual(
+            file
+              .prepare('PRAGMA integrity_check')
+              .all()
+              .map((row) => row.integrity_check),
+            ['ok'],
+          );
         } finally {
           file.close();
         }
       }
     });
 
-    it('exits 0 promptly on SIGTERM while a keep-alive client holds an idle connection', { timeout: 60_000 }, async () => {
+    it('exits 0 promptly on SIGTERM while a keep-alive client holds an idle connection', {
+      timeout: 60_000,
+    }, async () => {
       const { server } = await start();
       const agent = new Agent({ keepAlive: true });
       agents.push(agent);
       const idle = await new Promise<Answer>((resolve, reject) => {
-        const get = request({ host: '127.0.0.1', port: server.port, path: '/_health', agent, timeout: REQUEST_TIMEOUT_MS }, (response) => answerOf(response).then(resolve, reject));
+        const get = request(
+          { host: '127.0.0.1', port: server.port, path: '/_health', agent, timeout: REQUEST_TIMEOUT_MS },
+          (response) => answerOf(response).then(resolve, reject),
+        );
         get.on('timeout', () => get.destroy(new Error('timed out')));
         get.on('error', reject);
         get.end();

@@ -1,16 +1,16 @@
-import { after, before, describe } from 'node:test';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { after, before, describe } from 'node:test';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../src/app.ts';
-import { parseRateLimits, type Config } from '../../src/config.ts';
-import { openDatabase, type Db, type DatabaseTarget } from '../../src/db/database.ts';
-import type { Engine } from '../../src/db/dialect.ts';
+import pg from 'pg';
 import type { Project } from '../../src/accounts/accounts.repository.ts';
 import type { AccountsService, MembershipLevelName } from '../../src/accounts/accounts.service.ts';
+import { buildApp } from '../../src/app.ts';
+import { type Config, parseRateLimits } from '../../src/config.ts';
+import { type DatabaseTarget, type Db, openDatabase } from '../../src/db/database.ts';
+import type { Engine } from '../../src/db/dialect.ts';
 import { createServices, migrateDatabase } from '../../src/services.ts';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -26,7 +26,8 @@ export function postgresAvailable(): Promise<boolean> {
       await client.end();
       return true;
     } catch (error) {
-      if (process.env.CI === 'true') throw new Error(`CI=true but PostgreSQL is not reachable at ${ADMIN_URL}: ${(error as Error).message}`);
+      if (process.env.CI === 'true')
+        throw new Error(`CI=true but PostgreSQL is not reachable at ${ADMIN_URL}: ${(error as Error).message}`);
       return false;
     }
   })();
@@ -34,11 +35,18 @@ export function postgresAvailable(): Promise<boolean> {
 }
 
 /** A fresh, empty database for one engine (SQLite in memory unless `sqliteFile`); drop() removes it. */
-export async function createTestDatabase(engine: Engine, options: { sqliteFile?: boolean } = {}): Promise<{ target: DatabaseTarget; url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  engine: Engine,
+  options: { sqliteFile?: boolean } = {},
+): Promise<{ target: DatabaseTarget; url: string; drop(): Promise<void> }> {
   if (engine === 'sqlite' && options.sqliteFile) {
     const dir = mkdtempSync(join(tmpdir(), 'notebooks-test-'));
     const location = join(dir, 'test.db');
-    return { target: { engine, location }, url: `sqlite:${location}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+    return {
+      target: { engine, location },
+      url: `sqlite:${location}`,
+      drop: async () => rmSync(dir, { recursive: true, force: true }),
+    };
   }
   if (engine === 'sqlite') {
     return { target: { engine, location: ':memory:' }, url: 'sqlite::memory:', drop: async () => {} };
@@ -81,7 +89,14 @@ export interface TestEnv {
   /** The organization owner, with a "*" key. */
   owner: TestUser;
   /** Creates a user (member by default) in an organization, with a key of the given scopes. */
-  createUser(options?: { org?: string; level?: MembershipLevelName; scopes?: string[]; projects?: number[]; orgs?: string[]; firstName?: string }): Promise<TestUser>;
+  createUser(options?: {
+    org?: string;
+    level?: MembershipLevelName;
+    scopes?: string[];
+    projects?: number[];
+    orgs?: string[];
+    firstName?: string;
+  }): Promise<TestUser>;
   createKey(email: string, scopes: string[], limits?: { projects?: number[]; orgs?: string[] }): Promise<string>;
   /** app.inject with the given key as Bearer (unless headers say otherwise). */
   request(options: InjectOptions & { key?: string | null }): Promise<LightMyRequestResponse>;
@@ -104,7 +119,11 @@ const testConfig = (target: DatabaseTarget, overrides: Partial<Config> = {}): Co
 });
 
 /** Builds the real app on a fresh database with an organization, project and owner key. */
-export async function createTestEnv(engine: Engine, overrides: Partial<Config> = {}, options: { sqliteFile?: boolean } = {}): Promise<TestEnv & { close(): Promise<void> }> {
+export async function createTestEnv(
+  engine: Engine,
+  overrides: Partial<Config> = {},
+  options: { sqliteFile?: boolean } = {},
+): Promise<TestEnv & { close(): Promise<void> }> {
   const database = await createTestDatabase(engine, options);
   const db = await openDatabase(database.target);
   await migrateDatabase(db);
@@ -121,7 +140,12 @@ export async function createTestEnv(engine: Engine, overrides: Partial<Config> =
   const createUser: TestEnv['createUser'] = async (options = {}) => {
     counter += 1;
     const email = `user${counter}-${randomBytes(3).toString('hex')}@example.com`;
-    const user = await accounts.createUser({ email, firstName: options.firstName ?? `User${counter}`, organizationId: options.org ?? org.id, level: options.level ?? 'member' });
+    const user = await accounts.createUser({
+      email,
+      firstName: options.firstName ?? `User${counter}`,
+      organizationId: options.org ?? org.id,
+      level: options.level ?? 'member',
+    });
     const key = await createKey(email, options.scopes ?? ['*'], { projects: options.projects, orgs: options.orgs });
     return { id: user.id, uuid: user.uuid, email, key };
   };
@@ -165,7 +189,12 @@ const POSTGRES_REACHABLE = await postgresAvailable();
  * Runs the same suite on SQLite and on PostgreSQL, each on its own fresh database. Without a
  * reachable PostgreSQL its half is skipped (reported as skipped), except under CI=true.
  */
-export function describeEachEngine(name: string, suite: (getEnv: () => TestEnv) => void, overrides: Partial<Config> = {}, options: { sqliteFile?: boolean } = {}): void {
+export function describeEachEngine(
+  name: string,
+  suite: (getEnv: () => TestEnv) => void,
+  overrides: Partial<Config> = {},
+  options: { sqliteFile?: boolean } = {},
+): void {
   for (const engine of ENGINES) {
     const reachable = engine === 'sqlite' || POSTGRES_REACHABLE;
     const skip = reachable ? false : 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true';

@@ -22,10 +22,14 @@ type JsonSchemaNode = { [key: string]: unknown };
 
 interface PostHogOpenApi {
   components: { schemas: Record<string, JsonSchemaNode> };
-  operations: Record<string, { method: string; path: string; scopes: string[]; response: Record<string, string | null> }>;
+  operations: Record<
+    string,
+    { method: string; path: string; scopes: string[]; response: Record<string, string | null> }
+  >;
 }
 
-const isNode = (value: unknown): value is JsonSchemaNode => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isNode = (value: unknown): value is JsonSchemaNode =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * OpenAPI 3.0 → JSON Schema: `nullable: true` becomes a type union with "null" (or an anyOf with
@@ -43,7 +47,10 @@ function toJsonSchema(value: unknown): unknown {
       continue;
     }
     // Property names are data, not schema keywords: keep them verbatim.
-    node[key] = key === 'properties' && isNode(child) ? Object.fromEntries(Object.entries(child).map(([name, schema]) => [name, toJsonSchema(schema)])) : toJsonSchema(child);
+    node[key] =
+      key === 'properties' && isNode(child)
+        ? Object.fromEntries(Object.entries(child).map(([name, schema]) => [name, toJsonSchema(schema)]))
+        : toJsonSchema(child);
   }
   if (value.nullable !== true) return node;
   if (typeof node.type === 'string') {
@@ -51,10 +58,14 @@ function toJsonSchema(value: unknown): unknown {
     if (Array.isArray(node.enum) && !node.enum.includes(null)) node.enum = [...node.enum, null];
     return node;
   }
-  const constrained = ['$ref', 'allOf', 'oneOf', 'anyOf', 'enum', 'const', 'properties'].some((keyword) => keyword in node);
+  const constrained = ['$ref', 'allOf', 'oneOf', 'anyOf', 'enum', 'const', 'properties'].some(
+    (keyword) => keyword in node,
+  );
   if (!constrained) return node;
   const { description, readOnly, writeOnly, title, ...rest } = node;
-  const annotations = Object.fromEntries(Object.entries({ description, readOnly, writeOnly, title }).filter(([, v]) => v !== undefined));
+  const annotations = Object.fromEntries(
+    Object.entries({ description, readOnly, writeOnly, title }).filter(([, v]) => v !== undefined),
+  );
   return { ...annotations, anyOf: [{ type: 'null' }, rest] };
 }
 
@@ -69,13 +80,18 @@ function compiledValidators(): Map<string, ValidateFunction> {
   const spec = loadSpec();
   const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
   ajvFormats.default(ajv);
-  const definitions = Object.fromEntries(Object.entries(spec.components.schemas).map(([name, schema]) => [name, toJsonSchema(schema)]));
+  const definitions = Object.fromEntries(
+    Object.entries(spec.components.schemas).map(([name, schema]) => [name, toJsonSchema(schema)]),
+  );
   ajv.addSchema({ $id: ROOT_ID, definitions });
-  validators = new Map(Object.keys(definitions).map((name) => [name, ajv.compile({ $ref: `${ROOT_ID}#/definitions/${name}` })]));
+  validators = new Map(
+    Object.keys(definitions).map((name) => [name, ajv.compile({ $ref: `${ROOT_ID}#/definitions/${name}` })]),
+  );
   return validators;
 }
 
-const describeError = (error: ErrorObject): string => `${error.instancePath || '(root)'} ${error.message ?? error.keyword}${error.params && Object.keys(error.params).length > 0 ? ` ${JSON.stringify(error.params)}` : ''}`;
+const describeError = (error: ErrorObject): string =>
+  `${error.instancePath || '(root)'} ${error.message ?? error.keyword}${error.params && Object.keys(error.params).length > 0 ? ` ${JSON.stringify(error.params)}` : ''}`;
 
 /** The names of PostHog's published schemas (Notebook, NotebookMinimal, UserBasic, …). */
 export function postHogSchemaNames(): string[] {

@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 /** The repository root: the real server is started from here, as `npm start` does. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -64,7 +64,11 @@ export async function freePort(): Promise<number> {
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: options.databaseUrl, LOG_LEVEL: options.logLevel ?? 'warn' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: options.databaseUrl,
+    LOG_LEVEL: options.logLevel ?? 'warn',
+  };
   delete env.NODE_TEST_CONTEXT;
   delete env.REDIS_URL;
   delete env.RATE_LIMITS;
@@ -101,7 +105,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     });
   });
 
-  const describeState = () => `exit: ${exit ? JSON.stringify(exit) : 'still running'}\nstdout:\n${out}\nstderr:\n${err}`;
+  const describeState = () =>
+    `exit: ${exit ? JSON.stringify(exit) : 'still running'}\nstdout:\n${out}\nstderr:\n${err}`;
 
   const waitForOutput = (pattern: RegExp, timeoutMs = READY_TIMEOUT_MS) =>
     new Promise<void>((resolve, reject) => {
@@ -109,7 +114,10 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
         if (pattern.test(out + err)) return finish();
         if (exit) return finish(new Error(`server exited before printing ${pattern}\n${describeState()}`));
       };
-      const timer = setTimeout(() => finish(new Error(`server did not print ${pattern} within ${timeoutMs} ms\n${describeState()}`)), timeoutMs);
+      const timer = setTimeout(
+        () => finish(new Error(`server did not print ${pattern} within ${timeoutMs} ms\n${describeState()}`)),
+        timeoutMs,
+      );
       const finish = (error?: Error) => {
         clearTimeout(timer);
         listeners.delete(check);
@@ -167,7 +175,14 @@ export interface ApiResponse {
 /** One HTTP call to a server process, bounded in time; `body` is sent as JSON, `rawBody` as given. */
 export async function callApi(
   url: string,
-  options: { method?: string; key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    method?: string;
+    key?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Engine } from '../dialect.ts';
 
 // PostgreSQL only (SQLite keeps its own derived tables, see 0001): the search and contains
@@ -40,8 +40,11 @@ const FACT_PATHS = {
  * The generation expression of content_facts (jsonb_set, since jsonb_build_object is only
  * stable); exported for the test that checks the filter against PostHog's `@>`.
  */
-export const CONTENT_FACTS_EXPRESSION = sql`case when content -> 'content' is null then null else ${Object.entries(FACT_PATHS).reduce(
-  (object, [key, path]) => sql`jsonb_set(${object}, ${sql.lit(`{${key}}`)}, jsonb_path_query_array(content, ${sql.lit(path)}::jsonpath, '{}', true))`,
+export const CONTENT_FACTS_EXPRESSION = sql`case when content -> 'content' is null then null else ${Object.entries(
+  FACT_PATHS,
+).reduce(
+  (object, [key, path]) =>
+    sql`jsonb_set(${object}, ${sql.lit(`{${key}}`)}, jsonb_path_query_array(content, ${sql.lit(path)}::jsonpath, '{}', true))`,
   sql`'{}'::jsonb`,
 )} end`;
 

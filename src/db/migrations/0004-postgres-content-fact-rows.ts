@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Engine } from '../dialect.ts';
 
 // PostgreSQL only. Counting a contains list from content_facts' GIN index still visits every

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Engine } from '../dialect.ts';
 
 // SQLite only: notebook_search (FTS5) now holds the listed notebooks only (not deleted, default
@@ -12,7 +12,9 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
   if (engine !== 'sqlite') return;
   await sql`savepoint search_scope`.execute(db);
   try {
-    await sql`create virtual table notebook_search_scoped using fts5(scope, title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db);
+    await sql`create virtual table notebook_search_scoped using fts5(scope, title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(
+      db,
+    );
     await sql`drop table notebook_search`.execute(db);
     await sql`alter table notebook_search_scoped rename to notebook_search`.execute(db);
     await sql`release search_scope`.execute(db);

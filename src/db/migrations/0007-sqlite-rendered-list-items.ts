@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Engine } from '../dialect.ts';
 
 // SQLite only. A list page used to cost eight values per row read into JavaScript (id, short_id,
@@ -31,9 +31,13 @@ export async function up(db: Kysely<unknown>, engine: Engine): Promise<void> {
   // The default order (-last_modified_at), walked for the unfiltered page and for many matches;
   // the user ids stay for the created_by / last_modified_by / user filters.
   await sql`drop index notebooks_list_modified`.execute(db);
-  await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(db);
+  await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(
+    db,
+  );
   // Keyed by the row key the FTS5 and facts matches return (migration 0003), with every column
   // a sorted set of matches is filtered or ordered by.
   await sql`drop index notebooks_by_seq`.execute(db);
-  await sql`create index notebooks_by_seq on notebooks (seq, team_id, deleted, visibility, last_modified_at, id, short_id, title, created_at, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(db);
+  await sql`create index notebooks_by_seq on notebooks (seq, team_id, deleted, visibility, last_modified_at, id, short_id, title, created_at, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(
+    db,
+  );
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import type { Engine } from '../dialect.ts';
 import type { MigrationSteps } from './migration-steps.ts';
 
@@ -38,10 +38,17 @@ export async function up(db: Kysely<unknown>, engine: Engine, steps: MigrationSt
     await sql`alter table notebooks add column list_key integer`.execute(db);
     // listKeyBucket in SQL: milliseconds since the epoch, none before it.
     const ms = sql`max(0, cast(round(unixepoch(last_modified_at, 'subsec') * 1000) as integer))`;
-    const crowded = await sql<{ at: string; n: number }>`select min(last_modified_at) as at, count(*) as n from notebooks group by ${ms} having count(*) > ${LIST_KEY_SLOTS} limit 1`.execute(db);
+    const crowded = await sql<{
+      at: string;
+      n: number;
+    }>`select min(last_modified_at) as at, count(*) as n from notebooks group by ${ms} having count(*) > ${LIST_KEY_SLOTS} limit 1`.execute(
+      db,
+    );
     if (crowded.rows.length > 0) {
       const { at, n } = crowded.rows[0];
-      throw new Error(`migration 0008: ${n} notebooks were last modified in the millisecond ${at}; a list key bucket holds ${LIST_KEY_SLOTS}`);
+      throw new Error(
+        `migration 0008: ${n} notebooks were last modified in the millisecond ${at}; a list key bucket holds ${LIST_KEY_SLOTS}`,
+      );
     }
     await sql`update notebooks set list_key = keyed.list_key
       from (select seq, ${ms} * ${LIST_KEY_SLOTS} + row_number() over (partition by ${ms} order by seq) - 1 as list_key from notebooks) as keyed
@@ -50,13 +57,19 @@ export async function up(db: Kysely<unknown>, engine: Engine, steps: MigrationSt
     const mid = sql.raw(LIST_ITEM_MID);
     // The matches of a search, looked up by their key, with every column a page is filtered,
     // ordered and rendered by.
-    await sql`create unique index notebooks_by_list_key on notebooks (list_key, team_id, deleted, visibility, last_modified_at, id, short_id, title, created_at, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(db);
+    await sql`create unique index notebooks_by_list_key on notebooks (list_key, team_id, deleted, visibility, last_modified_at, id, short_id, title, created_at, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(
+      db,
+    );
     // The walk of the default order probes a search's matches by list key.
     await sql`drop index notebooks_list_modified`.execute(db);
-    await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id, list_key, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(db);
+    await sql`create index notebooks_list_modified on notebooks (team_id, deleted, visibility, last_modified_at, id, list_key, created_by_id, last_modified_by_id, ${head}, ${mid})`.execute(
+      db,
+    );
 
     await sql`drop table notebook_search`.execute(db);
-    await sql`create virtual table notebook_search using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(db);
+    await sql`create virtual table notebook_search using fts5(title, text_content, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 0')`.execute(
+      db,
+    );
     await steps.rebuildNotebookSearch(db);
     await sql`release search_in_list_order`.execute(db);
   } catch (error) {

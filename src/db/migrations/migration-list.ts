@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Engine } from '../dialect.ts';
-import type { MigrationSteps } from './migration-steps.ts';
 import { up as initial } from './0001-initial.ts';
 import { up as postgresSearchVectors } from './0002-postgres-search-vectors.ts';
 import { up as sqliteListLookups } from './0003-sqlite-list-lookups.ts';
@@ -10,6 +9,7 @@ import { up as sqliteFactCounts } from './0006-sqlite-fact-counts.ts';
 import { up as sqliteRenderedListItems } from './0007-sqlite-rendered-list-items.ts';
 import { up as sqliteSearchInListOrder } from './0008-sqlite-search-in-list-order.ts';
 import { up as postgresSearchByProject } from './0009-postgres-search-by-project.ts';
+import type { MigrationSteps } from './migration-steps.ts';
 
 type Up = (db: Kysely<unknown>, engine: Engine, steps: MigrationSteps) => Promise<void>;
 

@@ -3,8 +3,8 @@ import fp from 'fastify-plugin';
 import {
   ApiError,
   endpointNotFound,
-  parseError,
   PlainResponse,
+  parseError,
   payloadTooLarge,
   serverErrorEnvelope,
   unsupportedMediaType,
@@ -25,7 +25,8 @@ export const errorEnvelopePlugin = fp(
     // PostHog sends "application/json" without a charset.
     app.addHook('onSend', async (_request, reply, payload) => {
       const type = reply.getHeader('content-type');
-      if (typeof type === 'string' && type.startsWith('application/json')) reply.header('content-type', 'application/json');
+      if (typeof type === 'string' && type.startsWith('application/json'))
+        reply.header('content-type', 'application/json');
       return payload;
     });
 

@@ -1,4 +1,4 @@
-import { isJsonObject, ownValue, type JsonObject, type JsonValue } from '../../json/json-value.ts';
+import { isJsonObject, type JsonObject, type JsonValue, ownValue } from '../../json/json-value.ts';
 import type { ContainsTest } from './contains-grammar.ts';
 
 //
@@ -93,7 +93,12 @@ function structureFact(structure: JsonValue): string {
   if (key === 'attrs' && isJsonObject(value)) {
     const [attr, attrValue] = soleEntry(value);
     if (attr === 'id') return requiredScalarFact('i:', attrValue, structure);
-    if (attr === 'query' && isJsonObject(attrValue) && Object.keys(attrValue).length === 2 && ownValue(attrValue, 'kind') === 'SavedInsightNode') {
+    if (
+      attr === 'query' &&
+      isJsonObject(attrValue) &&
+      Object.keys(attrValue).length === 2 &&
+      ownValue(attrValue, 'kind') === 'SavedInsightNode'
+    ) {
       return requiredScalarFact('q:', ownValue(attrValue, 'shortId'), structure);
     }
   }

@@ -1,5 +1,5 @@
-import type { JsonValue } from '../../json/json-value.ts';
 import { pythonInt } from '../../compat/python-int.ts';
+import type { JsonValue } from '../../json/json-value.ts';
 
 /**
  * One `contains` token. `presence` and `id` are the right-hand sides of

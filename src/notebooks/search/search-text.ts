@@ -19,17 +19,133 @@
 
 // PostgreSQL 15 tsearch_data/english.stop, in file order.
 const ENGLISH_STOP_WORDS: readonly string[] = [
-  'i', 'me', 'my', 'myself', 'we', 'our', 'ours', 'ourselves', 'you', 'your', 'yours', 'yourself',
-  'yourselves', 'he', 'him', 'his', 'himself', 'she', 'her', 'hers', 'herself', 'it', 'its',
-  'itself', 'they', 'them', 'their', 'theirs', 'themselves', 'what', 'which', 'who', 'whom', 'this',
-  'that', 'these', 'those', 'am', 'is', 'are', 'was', 'were', 'be', 'been', 'being', 'have', 'has',
-  'had', 'having', 'do', 'does', 'did', 'doing', 'a', 'an', 'the', 'and', 'but', 'if', 'or',
-  'because', 'as', 'until', 'while', 'of', 'at', 'by', 'for', 'with', 'about', 'against', 'between',
-  'into', 'through', 'during', 'before', 'after', 'above', 'below', 'to', 'from', 'up', 'down', 'in',
-  'out', 'on', 'off', 'over', 'under', 'again', 'further', 'then', 'once', 'here', 'there', 'when',
-  'where', 'why', 'how', 'all', 'any', 'both', 'each', 'few', 'more', 'most', 'other', 'some', 'such',
-  'no', 'nor', 'not', 'only', 'own', 'same', 'so', 'than', 'too', 'very', 's', 't', 'can', 'will',
-  'just', 'don', 'should', 'now',
+  'i',
+  'me',
+  'my',
+  'myself',
+  'we',
+  'our',
+  'ours',
+  'ourselves',
+  'you',
+  'your',
+  'yours',
+  'yourself',
+  'yourselves',
+  'he',
+  'him',
+  'his',
+  'himself',
+  'she',
+  'her',
+  'hers',
+  'herself',
+  'it',
+  'its',
+  'itself',
+  'they',
+  'them',
+  'their',
+  'theirs',
+  'themselves',
+  'what',
+  'which',
+  'who',
+  'whom',
+  'this',
+  'that',
+  'these',
+  'those',
+  'am',
+  'is',
+  'are',
+  'was',
+  'were',
+  'be',
+  'been',
+  'being',
+  'have',
+  'has',
+  'had',
+  'having',
+  'do',
+  'does',
+  'did',
+  'doing',
+  'a',
+  'an',
+  'the',
+  'and',
+  'but',
+  'if',
+  'or',
+  'because',
+  'as',
+  'until',
+  'while',
+  'of',
+  'at',
+  'by',
+  'for',
+  'with',
+  'about',
+  'against',
+  'between',
+  'into',
+  'through',
+  'during',
+  'before',
+  'after',
+  'above',
+  'below',
+  'to',
+  'from',
+  'up',
+  'down',
+  'in',
+  'out',
+  'on',
+  'off',
+  'over',
+  'under',
+  'again',
+  'further',
+  'then',
+  'once',
+  'here',
+  'there',
+  'when',
+  'where',
+  'why',
+  'how',
+  'all',
+  'any',
+  'both',
+  'each',
+  'few',
+  'more',
+  'most',
+  'other',
+  'some',
+  'such',
+  'no',
+  'nor',
+  'not',
+  'only',
+  'own',
+  'same',
+  'so',
+  'than',
+  'too',
+  'very',
+  's',
+  't',
+  'can',
+  'will',
+  'just',
+  'don',
+  'should',
+  'now',
 ];
 const STOP_WORDS: ReadonlySet<string> = new Set(ENGLISH_STOP_WORDS);
 
@@ -116,16 +232,36 @@ function lowercase(token: string): string {
 }
 
 const EXCEPTIONAL_FORMS: ReadonlyMap<string, string> = new Map([
-  ['skis', 'ski'], ['skies', 'sky'], ['dying', 'die'], ['lying', 'lie'], ['tying', 'tie'],
-  ['idly', 'idl'], ['gently', 'gentl'], ['ugly', 'ugli'], ['early', 'earli'], ['only', 'onli'],
+  ['skis', 'ski'],
+  ['skies', 'sky'],
+  ['dying', 'die'],
+  ['lying', 'lie'],
+  ['tying', 'tie'],
+  ['idly', 'idl'],
+  ['gently', 'gentl'],
+  ['ugly', 'ugli'],
+  ['early', 'earli'],
+  ['only', 'onli'],
   ['singly', 'singl'],
-  ['sky', 'sky'], ['news', 'news'], ['howe', 'howe'],
-  ['atlas', 'atlas'], ['cosmos', 'cosmos'], ['bias', 'bias'], ['andes', 'andes'],
+  ['sky', 'sky'],
+  ['news', 'news'],
+  ['howe', 'howe'],
+  ['atlas', 'atlas'],
+  ['cosmos', 'cosmos'],
+  ['bias', 'bias'],
+  ['andes', 'andes'],
 ]);
 const LONGEST_EXCEPTIONAL_FORM = 6;
 // Words left alone once Step 1a has run.
 const INVARIANT_AFTER_1A: ReadonlySet<string> = new Set([
-  'inning', 'outing', 'canning', 'herring', 'earring', 'proceed', 'exceed', 'succeed',
+  'inning',
+  'outing',
+  'canning',
+  'herring',
+  'earring',
+  'proceed',
+  'exceed',
+  'succeed',
 ]);
 
 const CHAR_Y = 121;
@@ -143,8 +279,18 @@ function isVowelOrWXY(code: number): boolean {
 
 function isValidLiEnding(code: number): boolean {
   // c d e g h k m n r t
-  return code === 99 || code === 100 || code === 101 || code === 103 || code === 104
-    || code === 107 || code === 109 || code === 110 || code === 114 || code === 116;
+  return (
+    code === 99 ||
+    code === 100 ||
+    code === 101 ||
+    code === 103 ||
+    code === 104 ||
+    code === 107 ||
+    code === 109 ||
+    code === 110 ||
+    code === 114 ||
+    code === 116
+  );
 }
 
 function isDoubleConsonant(word: string, end: number): boolean {
@@ -152,8 +298,17 @@ function isDoubleConsonant(word: string, end: number): boolean {
   const last = word.charCodeAt(end - 1);
   if (last !== word.charCodeAt(end - 2)) return false;
   // bb dd ff gg mm nn pp rr tt
-  return last === 98 || last === 100 || last === 102 || last === 103 || last === 109
-    || last === 110 || last === 112 || last === 114 || last === 116;
+  return (
+    last === 98 ||
+    last === 100 ||
+    last === 102 ||
+    last === 103 ||
+    last === 109 ||
+    last === 110 ||
+    last === 112 ||
+    last === 114 ||
+    last === 116
+  );
 }
 
 /** A short syllable ends at `end`: consonant, vowel, consonant other than w, x or Y; or vowel, consonant at the start. */
@@ -183,7 +338,10 @@ export function stem(word: string): string {
   if (HAS_SURROGATE.test(word)) {
     const astral = word.match(SURROGATE_PAIR) ?? [];
     let next = 0;
-    stemmed = stemCodeUnits(word.replace(SURROGATE_PAIR, ASTRAL_STAND_IN)).replace(ASTRAL_STAND_INS, () => astral[next++]);
+    stemmed = stemCodeUnits(word.replace(SURROGATE_PAIR, ASTRAL_STAND_IN)).replace(
+      ASTRAL_STAND_INS,
+      () => astral[next++],
+    );
   } else {
     stemmed = stemCodeUnits(word);
   }
@@ -201,7 +359,7 @@ function stemCodeUnits(input: string): string {
   for (let y = w.indexOf('y'); y >= 0; y = w.indexOf('y', y + 1)) {
     // Reads the marked word, so in "ayyy" the second y (after a Y) stays a vowel.
     if (y === 0 || isVowel(w.charCodeAt(y - 1))) {
-      w = w.slice(0, y) + 'Y' + w.slice(y + 1);
+      w = `${w.slice(0, y)}Y${w.slice(y + 1)}`;
       yFound = true;
     }
   }
@@ -210,7 +368,8 @@ function stemCodeUnits(input: string): string {
   // arsen), R2 likewise within R1.
   let p1 = w.length;
   let p2 = w.length;
-  const r1 = w.startsWith('gener') || w.startsWith('arsen') ? 5 : w.startsWith('commun') ? 6 : afterVowelConsonant(w, 0);
+  const r1 =
+    w.startsWith('gener') || w.startsWith('arsen') ? 5 : w.startsWith('commun') ? 6 : afterVowelConsonant(w, 0);
   if (r1 >= 0) {
     p1 = r1;
     const r2 = afterVowelConsonant(w, p1);
@@ -245,7 +404,8 @@ function step1a(input: string): string {
 
   const n = w.length;
   const last = w.charCodeAt(n - 1);
-  if (last === 100) { // d
+  if (last === 100) {
+    // d
     return w.endsWith('ied') ? (n - 3 >= 2 ? w.slice(0, -2) : w.slice(0, -1)) : w;
   }
   if (last !== 115) return w; // s
@@ -265,7 +425,7 @@ function step1b(w: string, p1: number): string {
   else if (w.endsWith('eed')) suffix = -3;
   if (suffix !== 0) {
     const start = w.length + suffix;
-    return start >= p1 ? w.slice(0, start) + 'ee' : w;
+    return start >= p1 ? `${w.slice(0, start)}ee` : w;
   }
 
   if (w.endsWith('ingly')) suffix = 5;
@@ -277,10 +437,10 @@ function step1b(w: string, p1: number): string {
   const start = w.length - suffix;
   if (!hasVowelBefore(w, start)) return w;
   const stemmed = w.slice(0, start);
-  if (stemmed.endsWith('at') || stemmed.endsWith('bl') || stemmed.endsWith('iz')) return stemmed + 'e';
+  if (stemmed.endsWith('at') || stemmed.endsWith('bl') || stemmed.endsWith('iz')) return `${stemmed}e`;
   if (isDoubleConsonant(stemmed, start)) return stemmed.slice(0, -1);
   // A short word (empty R1, ending in a short syllable) gets its e back: hop(p)ed → hope.
-  if (start === p1 && endsWithShortSyllable(stemmed, start)) return stemmed + 'e';
+  if (start === p1 && endsWithShortSyllable(stemmed, start)) return `${stemmed}e`;
   return stemmed;
 }
 
@@ -288,23 +448,23 @@ function step1c(w: string): string {
   const n = w.length;
   const last = w.charCodeAt(n - 1);
   if ((last !== CHAR_Y && last !== CHAR_UPPER_Y) || n < 3 || isVowel(w.charCodeAt(n - 2))) return w;
-  return w.slice(0, -1) + 'i';
+  return `${w.slice(0, -1)}i`;
 }
 
 function step2(w: string, p1: number): string {
   const n = w.length;
   switch (w.charCodeAt(n - 1)) {
     case 108: // l
-      if (w.endsWith('ational')) return n - 7 >= p1 ? w.slice(0, -5) + 'e' : w;
+      if (w.endsWith('ational')) return n - 7 >= p1 ? `${w.slice(0, -5)}e` : w;
       if (w.endsWith('tional')) return n - 6 >= p1 ? w.slice(0, -2) : w;
       return w;
     case 110: // n
-      if (w.endsWith('ization')) return n - 7 >= p1 ? w.slice(0, -5) + 'e' : w;
-      if (w.endsWith('ation')) return n - 5 >= p1 ? w.slice(0, -3) + 'e' : w;
+      if (w.endsWith('ization')) return n - 7 >= p1 ? `${w.slice(0, -5)}e` : w;
+      if (w.endsWith('ation')) return n - 5 >= p1 ? `${w.slice(0, -3)}e` : w;
       return w;
     case 114: // r
       if (w.endsWith('izer')) return n - 4 >= p1 ? w.slice(0, -1) : w;
-      if (w.endsWith('ator')) return n - 4 >= p1 ? w.slice(0, -2) + 'e' : w;
+      if (w.endsWith('ator')) return n - 4 >= p1 ? `${w.slice(0, -2)}e` : w;
       return w;
     case 109: // m
       if (w.endsWith('alism')) return n - 5 >= p1 ? w.slice(0, -3) : w;
@@ -322,18 +482,18 @@ function step2(w: string, p1: number): string {
 
 function step2EndingInI(w: string, p1: number): string {
   const n = w.length;
-  if (w.endsWith('biliti')) return n - 6 >= p1 ? w.slice(0, -5) + 'le' : w;
+  if (w.endsWith('biliti')) return n - 6 >= p1 ? `${w.slice(0, -5)}le` : w;
   if (w.endsWith('lessli')) return n - 6 >= p1 ? w.slice(0, -2) : w;
   if (w.endsWith('entli')) return n - 5 >= p1 ? w.slice(0, -2) : w;
   if (w.endsWith('aliti')) return n - 5 >= p1 ? w.slice(0, -3) : w;
   if (w.endsWith('ousli')) return n - 5 >= p1 ? w.slice(0, -2) : w;
-  if (w.endsWith('iviti')) return n - 5 >= p1 ? w.slice(0, -3) + 'e' : w;
+  if (w.endsWith('iviti')) return n - 5 >= p1 ? `${w.slice(0, -3)}e` : w;
   if (w.endsWith('fulli')) return n - 5 >= p1 ? w.slice(0, -2) : w;
   if (w.endsWith('enci') || w.endsWith('anci') || w.endsWith('abli')) {
-    return n - 4 >= p1 ? w.slice(0, -1) + 'e' : w;
+    return n - 4 >= p1 ? `${w.slice(0, -1)}e` : w;
   }
   if (w.endsWith('alli')) return n - 4 >= p1 ? w.slice(0, -2) : w;
-  if (w.endsWith('bli')) return n - 3 >= p1 ? w.slice(0, -1) + 'e' : w;
+  if (w.endsWith('bli')) return n - 3 >= p1 ? `${w.slice(0, -1)}e` : w;
   if (w.endsWith('ogi')) return n - 3 >= p1 && w.charCodeAt(n - 4) === 108 ? w.slice(0, -1) : w;
   if (w.endsWith('li')) return n - 2 >= p1 && isValidLiEnding(w.charCodeAt(n - 3)) ? w.slice(0, -2) : w;
   return w;
@@ -343,7 +503,7 @@ function step3(w: string, p1: number, p2: number): string {
   const n = w.length;
   switch (w.charCodeAt(n - 1)) {
     case 108: // l
-      if (w.endsWith('ational')) return n - 7 >= p1 ? w.slice(0, -5) + 'e' : w;
+      if (w.endsWith('ational')) return n - 7 >= p1 ? `${w.slice(0, -5)}e` : w;
       if (w.endsWith('tional')) return n - 6 >= p1 ? w.slice(0, -2) : w;
       if (w.endsWith('ical')) return n - 4 >= p1 ? w.slice(0, -2) : w;
       if (w.endsWith('ful')) return n - 3 >= p1 ? w.slice(0, -3) : w;
@@ -406,12 +566,14 @@ function step4(w: string, p2: number): string {
 function step5(w: string, p1: number, p2: number): string {
   const n = w.length;
   const last = w.charCodeAt(n - 1);
-  if (last === 101) { // e
+  if (last === 101) {
+    // e
     const start = n - 1;
     if (start >= p2 || (start >= p1 && !endsWithShortSyllable(w, start))) return w.slice(0, -1);
     return w;
   }
-  if (last === 108) { // l
+  if (last === 108) {
+    // l
     return n - 1 >= p2 && w.charCodeAt(n - 2) === 108 ? w.slice(0, -1) : w;
   }
   return w;

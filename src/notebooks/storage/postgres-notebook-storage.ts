@@ -1,6 +1,6 @@
 import { type CompiledQuery, type RawBuilder, type SqlBool, sql } from 'kysely';
-import type { JsonValue } from '../../json/json-value.ts';
 import { renderJsonbText } from '../../compat/python-json-text.ts';
+import type { JsonValue } from '../../json/json-value.ts';
 import { containsTestFacts } from '../contains/contains-facts.ts';
 import type { ContainsTest } from '../contains/contains-grammar.ts';
 import type { NotebookStorage } from './notebook-storage.ts';
@@ -25,7 +25,10 @@ function contentFactPairs(test: ContainsTest): [string, JsonValue][] {
 /** What content_facts must contain for a test to hold, as `{"t": ["ph-recording"], "i": ["abc"]}`. */
 function contentFactsWanted(test: ContainsTest): string {
   const wanted: Record<string, JsonValue[]> = {};
-  for (const [key, value] of contentFactPairs(test)) (wanted[key] ??= []).push(value);
+  for (const [key, value] of contentFactPairs(test)) {
+    wanted[key] ??= [];
+    wanted[key].push(value);
+  }
   return JSON.stringify(wanted);
 }
 
@@ -75,13 +78,21 @@ export const postgresNotebookStorage: NotebookStorage = {
     // (a few rows) drives when there is one, a node type (thousands) otherwise; the other facts
     // are probed per driving row through the primary key.
     const pairs = [...new Map(tests.flatMap(contentFactPairs).map((pair) => [JSON.stringify(pair), pair])).values()];
-    const driverAt = Math.max(0, pairs.findIndex(([key]) => key !== 't' && key !== 'ct'));
+    const driverAt = Math.max(
+      0,
+      pairs.findIndex(([key]) => key !== 't' && key !== 'ct'),
+    );
     const fact = ([key, value]: [string, JsonValue]) => sql`notebook_fact_key(${key}, ${JSON.stringify(value)}::jsonb)`;
     const probes = pairs
       .filter((_, at) => at !== driverAt)
-      .map((pair) => sql`and exists (select 1 from notebook_content_fact_rows p where p.team_id = ${teamId} and p.fact = ${fact(pair)} and p.listed and p.notebook_id = f.notebook_id)`);
+      .map(
+        (pair) =>
+          sql`and exists (select 1 from notebook_content_fact_rows p where p.team_id = ${teamId} and p.fact = ${fact(pair)} and p.listed and p.notebook_id = f.notebook_id)`,
+      );
     const row = await sql<{ n: number }>`select count(*) as n from notebook_content_fact_rows f
-      where f.team_id = ${teamId} and f.fact = ${fact(pairs[driverAt])} and f.listed ${sql.join(probes, sql` `)}`.execute(db);
+      where f.team_id = ${teamId} and f.fact = ${fact(pairs[driverAt])} and f.listed ${sql.join(probes, sql` `)}`.execute(
+      db,
+    );
     return Number(row.rows[0]?.n ?? 0);
   },
   async listedSearchCount() {
@@ -93,7 +104,8 @@ export const postgresNotebookStorage: NotebookStorage = {
   plan: {
     drivesFromMatches: false,
     searchInOneQuery: true,
-    listedRowsFromMatches: (teamId) => sql<SqlBool>`team_id = ${teamId} and deleted = ${false} and visibility = ${'default'}`,
+    listedRowsFromMatches: (teamId) =>
+      sql<SqlBool>`team_id = ${teamId} and deleted = ${false} and visibility = ${'default'}`,
     steer: <O>(query: CompiledQuery<O>) => query,
   },
 };

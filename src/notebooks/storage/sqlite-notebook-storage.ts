@@ -1,6 +1,6 @@
-import { type CompiledQuery, CompiledQuery as Compiled, type SqlBool, sql } from 'kysely';
-import type { Executor } from '../../db/dialect.ts';
+import { CompiledQuery as Compiled, type CompiledQuery, type SqlBool, sql } from 'kysely';
 import { renderJsonbText } from '../../compat/python-json-text.ts';
+import type { Executor } from '../../db/dialect.ts';
 import { containsFacts, containsTestFacts } from '../contains/contains-facts.ts';
 import { lexemes } from '../search/search-text.ts';
 import type { NotebookStorage } from './notebook-storage.ts';
@@ -82,10 +82,17 @@ export const sqliteNotebookStorage: NotebookStorage = {
   listKeyColumn: sql<number | null>`list_key`,
   async nextListKey(db, lastModifiedAt) {
     const bucket = listKeyBucket(lastModifiedAt);
-    const row = await sql<{ top: number | null }>`select max(list_key) as top from notebooks where list_key >= ${bucket} and list_key < ${bucket + LIST_KEY_SLOTS}`.execute(db);
+    const row = await sql<{
+      top: number | null;
+    }>`select max(list_key) as top from notebooks where list_key >= ${bucket} and list_key < ${bucket + LIST_KEY_SLOTS}`.execute(
+      db,
+    );
     const top = row.rows[0]?.top;
     const key = top === null || top === undefined ? bucket : Number(top) + 1;
-    if (key >= bucket + LIST_KEY_SLOTS) throw new Error(`more than ${LIST_KEY_SLOTS} notebooks written in the millisecond ${lastModifiedAt.toISOString()}`);
+    if (key >= bucket + LIST_KEY_SLOTS)
+      throw new Error(
+        `more than ${LIST_KEY_SLOTS} notebooks written in the millisecond ${lastModifiedAt.toISOString()}`,
+      );
     return key;
   },
   async searchPageFilter(db, value, teamId, descending, page) {
@@ -94,15 +101,23 @@ export const sqliteNotebookStorage: NotebookStorage = {
     // FTS5 walks the posting lists in list-key order: the page's offset + limit matches, and one
     // more to tell whether the bucket (millisecond) of the last of them goes on.
     const wanted = page.offset + page.limit;
-    const first = await sql<{ key: number }>`select rowid as key from notebook_search where notebook_search match ${match} order by rowid ${direction} limit ${wanted + 1}`.execute(db);
+    const first = await sql<{
+      key: number;
+    }>`select rowid as key from notebook_search where notebook_search match ${match} order by rowid ${direction} limit ${wanted + 1}`.execute(
+      db,
+    );
     let keys = first.rows.map((row) => Number(row.key));
     const bucketOf = (key: number) => key - (key % LIST_KEY_SLOTS);
     if (keys.length > wanted && bucketOf(keys[wanted]) === bucketOf(keys[wanted - 1])) {
       // The notebooks of the last one's millisecond are ordered by id, not by key: take them all.
       const edge = bucketOf(keys[wanted - 1]);
       const rest = descending
-        ? sql<{ key: number }>`select rowid as key from notebook_search where notebook_search match ${match} and rowid >= ${edge}`
-        : sql<{ key: number }>`select rowid as key from notebook_search where notebook_search match ${match} and rowid < ${edge + LIST_KEY_SLOTS}`;
+        ? sql<{
+            key: number;
+          }>`select rowid as key from notebook_search where notebook_search match ${match} and rowid >= ${edge}`
+        : sql<{
+            key: number;
+          }>`select rowid as key from notebook_search where notebook_search match ${match} and rowid < ${edge + LIST_KEY_SLOTS}`;
       keys = (await rest.execute(db)).rows.map((row) => Number(row.key));
     } else {
       keys = keys.slice(0, wanted);
@@ -113,7 +128,8 @@ export const sqliteNotebookStorage: NotebookStorage = {
     const match = searchMatch(value, teamId);
     // Probing: the unary "+" keeps SQLite from fetching the matches by list key (and sorting them
     // all); it walks the list index and checks each row against the matches' bloom filter.
-    if (plan === 'probe') return sql<SqlBool>`+list_key in (select rowid from notebook_search where notebook_search match ${match})`;
+    if (plan === 'probe')
+      return sql<SqlBool>`+list_key in (select rowid from notebook_search where notebook_search match ${match})`;
     return sql<SqlBool>`list_key in (select rowid from notebook_search where notebook_search match ${match})`;
   },
   containsFilter(test, teamId, plan = 'drive') {
@@ -139,12 +155,17 @@ export const sqliteNotebookStorage: NotebookStorage = {
     const driver = facts[facts.length - 1];
     const probes = facts
       .slice(0, -1)
-      .map((fact) => sql`and exists (select 1 from notebook_content_facts p where p.seq = f.seq and p.team_id = ${teamId} and p.fact = ${fact})`);
+      .map(
+        (fact) =>
+          sql`and exists (select 1 from notebook_content_facts p where p.seq = f.seq and p.team_id = ${teamId} and p.fact = ${fact})`,
+      );
     return sql<SqlBool>`seq in (select f.seq from notebook_content_facts f where f.team_id = ${teamId} and f.fact = ${driver} ${sql.join(probes, sql` `)})`;
   },
   async listedSearchCount(db, teamId, value) {
     // notebook_search holds listed notebooks only, their terms scoped by project (migrations 0005, 0008).
-    const row = await sql<{ n: number }>`select count(*) as n from notebook_search where notebook_search match ${searchMatch(value, teamId)}`.execute(db);
+    const row = await sql<{
+      n: number;
+    }>`select count(*) as n from notebook_search where notebook_search match ${searchMatch(value, teamId)}`.execute(db);
     return Number(row.rows[0]?.n ?? 0);
   },
   async listedContainsCount(db, teamId, tests) {
@@ -154,13 +175,18 @@ export const sqliteNotebookStorage: NotebookStorage = {
     const facts = [...new Set(tests.flatMap((test) => containsTestFacts(test)))];
     if (facts.length === 1) {
       // One fact (a presence test): its count is kept by triggers (migration 0006).
-      const kept = await sql<{ n: number }>`select listed as n from notebook_fact_counts where team_id = ${teamId} and fact = ${facts[0]}`.execute(db);
+      const kept = await sql<{
+        n: number;
+      }>`select listed as n from notebook_fact_counts where team_id = ${teamId} and fact = ${facts[0]}`.execute(db);
       return Number(kept.rows[0]?.n ?? 0);
     }
     const driver = facts[facts.length - 1];
     const probes = facts
       .slice(0, -1)
-      .map((fact) => sql`and exists (select 1 from notebook_content_facts p where p.seq = f.seq and p.team_id = ${teamId} and p.fact = ${fact})`);
+      .map(
+        (fact) =>
+          sql`and exists (select 1 from notebook_content_facts p where p.seq = f.seq and p.team_id = ${teamId} and p.fact = ${fact})`,
+      );
     const row = await sql<{ n: number }>`select count(*) as n from notebook_content_facts f
       where f.team_id = ${teamId} and f.fact = ${driver} and f.listed = 1 ${sql.join(probes, sql` `)}`.execute(db);
     return Number(row.rows[0]?.n ?? 0);
@@ -183,7 +209,9 @@ export const sqliteNotebookStorage: NotebookStorage = {
       const listKey = notebook.listKey ?? notebook.previousListKey;
       if (notebook.listed && listKey !== undefined && listKey !== null) {
         await sql`insert into notebook_search (rowid, title, text_content)
-          values (${listKey}, ${searchDocument(notebook.teamId, notebook.title)}, ${searchDocument(notebook.teamId, notebook.textContent)})`.execute(db);
+          values (${listKey}, ${searchDocument(notebook.teamId, notebook.title)}, ${searchDocument(notebook.teamId, notebook.textContent)})`.execute(
+          db,
+        );
       }
     }
     const listed = notebook.listed ? 1 : 0;
@@ -191,16 +219,24 @@ export const sqliteNotebookStorage: NotebookStorage = {
       // An edit seldom changes which node types and ids a document holds: write the difference.
       let facts = containsFacts(notebook.content);
       if (!changed.isNew) {
-        const stored = await sql<{ fact: string }>`select fact from notebook_content_facts where seq = ${seq}`.execute(db);
+        const stored = await sql<{ fact: string }>`select fact from notebook_content_facts where seq = ${seq}`.execute(
+          db,
+        );
         const wanted = new Set(facts);
         const gone = stored.rows.map((row) => row.fact).filter((fact) => !wanted.has(fact));
         const kept = new Set(stored.rows.map((row) => row.fact));
         facts = facts.filter((fact) => !kept.has(fact));
-        if (gone.length > 0) await sql`delete from notebook_content_facts where seq = ${seq} and team_id = ${notebook.teamId} and fact in (${sql.join(gone)})`.execute(db);
-        if (changed.listed) await sql`update notebook_content_facts set listed = ${listed} where seq = ${seq}`.execute(db);
+        if (gone.length > 0)
+          await sql`delete from notebook_content_facts where seq = ${seq} and team_id = ${notebook.teamId} and fact in (${sql.join(gone)})`.execute(
+            db,
+          );
+        if (changed.listed)
+          await sql`update notebook_content_facts set listed = ${listed} where seq = ${seq}`.execute(db);
       }
       if (facts.length > 0) {
-        await sql`insert into notebook_content_facts (team_id, fact, seq, listed) values ${sql.join(facts.map((fact) => sql`(${notebook.teamId}, ${fact}, ${seq}, ${listed})`))}`.execute(db);
+        await sql`insert into notebook_content_facts (team_id, fact, seq, listed) values ${sql.join(facts.map((fact) => sql`(${notebook.teamId}, ${fact}, ${seq}, ${listed})`))}`.execute(
+          db,
+        );
       }
     } else if (changed.listed) {
       await sql`update notebook_content_facts set listed = ${listed} where seq = ${seq}`.execute(db);
@@ -211,7 +247,8 @@ export const sqliteNotebookStorage: NotebookStorage = {
     searchInOneQuery: false,
     // The unary "+" disqualifies these terms from index use: SQLite starts from the rows the
     // search or contains matches name instead of walking the project's whole list index.
-    listedRowsFromMatches: (teamId) => sql<SqlBool>`+team_id = ${teamId} and +deleted = ${false} and +visibility = ${'default'}`,
+    listedRowsFromMatches: (teamId) =>
+      sql<SqlBool>`+team_id = ${teamId} and +deleted = ${false} and +visibility = ${'default'}`,
     steer: (query, fromMatches, bySearch) => (fromMatches ? steerToListIndex(query, bySearch) : query),
   },
 };
@@ -245,9 +282,14 @@ export async function rebuildSearchIndex(db: Executor): Promise<void> {
   for (;;) {
     const rows = await sql<{ list_key: number; team_id: number; title: string | null; text_content: string | null }>`
       select list_key, team_id, title, text_content from notebooks
-      where list_key > ${after} and deleted = 0 and visibility = 'default' order by list_key limit ${REBUILD_BATCH}`.execute(db);
+      where list_key > ${after} and deleted = 0 and visibility = 'default' order by list_key limit ${REBUILD_BATCH}`.execute(
+      db,
+    );
     if (rows.rows.length === 0) break;
-    const values = rows.rows.map((row) => sql`(${row.list_key}, ${searchDocument(row.team_id, row.title)}, ${searchDocument(row.team_id, row.text_content)})`);
+    const values = rows.rows.map(
+      (row) =>
+        sql`(${row.list_key}, ${searchDocument(row.team_id, row.title)}, ${searchDocument(row.team_id, row.text_content)})`,
+    );
     await sql`insert into notebook_search (rowid, title, text_content) values ${sql.join(values)}`.execute(db);
     after = rows.rows[rows.rows.length - 1].list_key;
   }
