@@ -1,6 +1,6 @@
 import { enableCompileCache } from 'node:module';
 
-// Cold start matters (issue 3: ≤ 1 s): cache V8's compiled code for our modules and
+// Cold start matters (a process manager restarts us; the target is under a second): cache V8's compiled code for our modules and
 // dependencies across runs. It must be on before anything heavy is imported, hence the
 // dynamic import below.
 enableCompileCache();

@@ -66,7 +66,7 @@ export interface PageNumber {
   page: number;
 }
 
-/** Activity pagination (Deviation 5): positive integers only; empty means the default. */
+/** Activity pagination: positive integers only, empty means the default (PostHog answers 500 otherwise). */
 export function parsePageNumber(query: URLSearchParams): PageNumber {
   const read = (key: 'limit' | 'page', fallback: number): number => {
     const text = lastValue(query, key);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import type { Project } from '../../src/accounts/accounts.repository.ts';
+import { createNotebook } from '../support/factories.ts';
 import { describeEachEngine, json, type TestEnv, type TestUser } from '../support/harness.ts';
 
 interface ActivityItem {
@@ -33,17 +34,6 @@ const HOST = 'testserver';
 /** A project of its own, so that its activity log holds only what a test writes. */
 function freshProject(env: TestEnv, name = 'Activity project'): Promise<Project> {
   return env.accounts.createProject({ name, organizationId: env.org.id });
-}
-
-async function createNotebook(
-  env: TestEnv,
-  project: Project,
-  payload: Record<string, unknown> = {},
-  key?: string,
-): Promise<string> {
-  const response = await env.request({ method: 'POST', url: env.url('', project.id), payload, key });
-  assert.equal(response.statusCode, 201, response.body);
-  return json<{ short_id: string }>(response).short_id;
 }
 
 async function patchNotebook(
@@ -79,7 +69,7 @@ describeEachEngine('notebook activity log', (env) => {
 
   it('logs a created item with PostHog’s keys in order', async () => {
     const project = await freshProject(env());
-    const shortId = await createNotebook(env(), project, { title: 'First' }, actor.key);
+    const shortId = (await createNotebook(env(), { title: 'First' }, { project: project, key: actor.key })).short_id;
     const page = await activityPage(env(), project, 'activity/');
     assert.deepEqual(Object.keys(page), ['results', 'next', 'previous', 'total_count']);
     assert.equal(page.total_count, 1);
@@ -94,9 +84,9 @@ describeEachEngine('notebook activity log', (env) => {
     assert.match(item.created_at, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$/);
   });
 
-  it('logs the example of §5.2 exactly: title, content and version on a fresh notebook', async () => {
+  it("logs PostHog's documented example exactly: title, content and version on a fresh notebook", async () => {
     const project = await freshProject(env());
-    const shortId = await createNotebook(env(), project, {}, actor.key);
+    const shortId = (await createNotebook(env(), {}, { project: project, key: actor.key })).short_id;
     await patchNotebook(
       env(),
       project,
@@ -125,7 +115,7 @@ describeEachEngine('notebook activity log', (env) => {
 
   it('records before and after of a changed title', async () => {
     const project = await freshProject(env());
-    const shortId = await createNotebook(env(), project, { title: 'Before' });
+    const shortId = (await createNotebook(env(), { title: 'Before' }, { project: project })).short_id;
     await patchNotebook(env(), project, shortId, { title: 'After' });
     const [item] = (await activityPage(env(), project, 'activity/')).results;
     assert.deepEqual(item.detail.changes, [
@@ -136,7 +126,7 @@ describeEachEngine('notebook activity log', (env) => {
 
   it('leaves text_content out of the changes', async () => {
     const project = await freshProject(env());
-    const shortId = await createNotebook(env(), project, { title: 'Text' });
+    const shortId = (await createNotebook(env(), { title: 'Text' }, { project: project })).short_id;
     await patchNotebook(env(), project, shortId, { title: 'Text 2', text_content: 'plain words' });
     const [item] = (await activityPage(env(), project, 'activity/')).results;
     assert.deepEqual(
@@ -147,7 +137,7 @@ describeEachEngine('notebook activity log', (env) => {
 
   it('writes no item for an update that changes nothing diffable', async () => {
     const project = await freshProject(env());
-    const shortId = await createNotebook(env(), project, { title: 'Same' });
+    const shortId = (await createNotebook(env(), { title: 'Same' }, { project: project })).short_id;
     await patchNotebook(env(), project, shortId, { title: 'Same' });
     await patchNotebook(env(), project, shortId, { text_content: 'only text' });
     await patchNotebook(env(), project, shortId, {});
@@ -161,7 +151,7 @@ describeEachEngine('notebook activity log', (env) => {
 
   it('logs a soft delete as deleted and an undelete as restored, with the title as name', async () => {
     const project = await freshProject(env());
-    const shortId = await createNotebook(env(), project, { title: 'Doomed' });
+    const shortId = (await createNotebook(env(), { title: 'Doomed' }, { project: project })).short_id;
     await patchNotebook(env(), project, shortId, { deleted: true });
     await patchNotebook(env(), project, shortId, { deleted: false });
     const page = await activityPage(env(), project, 'activity/');
@@ -182,8 +172,8 @@ describeEachEngine('notebook activity log', (env) => {
 
   it('lists newest first, including the activity of soft-deleted notebooks', async () => {
     const project = await freshProject(env());
-    const first = await createNotebook(env(), project, { title: 'one' });
-    const second = await createNotebook(env(), project, { title: 'two' });
+    const first = (await createNotebook(env(), { title: 'one' }, { project: project })).short_id;
+    const second = (await createNotebook(env(), { title: 'two' }, { project: project })).short_id;
     await patchNotebook(env(), project, first, { title: 'one again' });
     await patchNotebook(env(), project, second, { deleted: true });
     const page = await activityPage(env(), project, 'activity/');
@@ -205,8 +195,8 @@ describeEachEngine('notebook activity log', (env) => {
 
   it('shows only that notebook’s items on the per-notebook endpoint', async () => {
     const project = await freshProject(env());
-    const mine = await createNotebook(env(), project, { title: 'mine' });
-    const other = await createNotebook(env(), project, { title: 'other' });
+    const mine = (await createNotebook(env(), { title: 'mine' }, { project: project })).short_id;
+    const other = (await createNotebook(env(), { title: 'other' }, { project: project })).short_id;
     await patchNotebook(env(), project, mine, { title: 'mine 2' });
     await patchNotebook(env(), project, other, { title: 'other 2' });
     const page = await activityPage(env(), project, `${mine}/activity/`);
@@ -226,7 +216,7 @@ describeEachEngine('notebook activity log', (env) => {
     const unknown = await env().request({ method: 'GET', url: env().url('NoSuchNb/activity/', project.id) });
     assert.equal(unknown.statusCode, 404);
     assert.equal(unknown.body, notFound);
-    const shortId = await createNotebook(env(), project, { title: 'gone' });
+    const shortId = (await createNotebook(env(), { title: 'gone' }, { project: project })).short_id;
     await patchNotebook(env(), project, shortId, { deleted: true });
     const deleted = await env().request({ method: 'GET', url: env().url(`${shortId}/activity/`, project.id) });
     assert.equal(deleted.statusCode, 404);
@@ -246,8 +236,8 @@ describeEachEngine('notebook activity log', (env) => {
   it('never shows the activity of another project', async () => {
     const mine = await freshProject(env(), 'Mine');
     const theirs = await freshProject(env(), 'Theirs');
-    const own = await createNotebook(env(), mine, { title: 'own' });
-    const foreign = await createNotebook(env(), theirs, { title: 'foreign' });
+    const own = (await createNotebook(env(), { title: 'own' }, { project: mine })).short_id;
+    const foreign = (await createNotebook(env(), { title: 'foreign' }, { project: theirs })).short_id;
     await patchNotebook(env(), theirs, foreign, { title: 'foreign 2' });
     const page = await activityPage(env(), mine, 'activity/');
     assert.deepEqual(
@@ -260,7 +250,7 @@ describeEachEngine('notebook activity log', (env) => {
     const otherOrg = await env().accounts.createOrganization('Elsewhere');
     const elsewhere = await env().accounts.createProject({ name: 'Elsewhere', organizationId: otherOrg.id });
     const outsider = await env().createUser({ org: otherOrg.id });
-    await createNotebook(env(), elsewhere, { title: 'outside' }, outsider.key);
+    (await createNotebook(env(), { title: 'outside' }, { project: elsewhere, key: outsider.key })).short_id;
     const denied = await env().request({ method: 'GET', url: env().url('activity/', elsewhere.id) });
     assert.equal(denied.statusCode, 403, denied.body);
     assert.deepEqual(
@@ -272,7 +262,7 @@ describeEachEngine('notebook activity log', (env) => {
   describe('pagination over a project with 11 activity rows', () => paginationSuite(env));
 });
 
-/** §5.4 and Deviation 5, on a project whose log holds 11 "created" rows. */
+/** Activity pagination, PostHog's with deviation 5, on a project whose log holds 11 "created" rows. */
 function paginationSuite(env: () => TestEnv): void {
   let project: Project;
   let shortIds: string[];
@@ -280,7 +270,7 @@ function paginationSuite(env: () => TestEnv): void {
   before(async () => {
     project = await freshProject(env(), 'Eleven');
     shortIds = [];
-    for (let i = 0; i < 11; i++) shortIds.push(await createNotebook(env(), project, { title: `n${i}` }));
+    for (let i = 0; i < 11; i++) shortIds.push((await createNotebook(env(), { title: `n${i}` }, { project })).short_id);
   });
 
   it('pages by 10 by default, with next as ?page=2&limit=10', async () => {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
+import { createNotebook } from '../support/factories.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
 interface Envelope {
@@ -36,16 +37,6 @@ function assertError(response: LightMyRequestResponse, status: number, expected:
   assert.equal(response.statusCode, status, response.body);
   assert.equal(response.headers['content-type'], 'application/json');
   assert.equal(response.body, JSON.stringify(expected));
-}
-
-async function createNotebook(env: TestEnv, projectId = env.project.id): Promise<string> {
-  const response = await env.request({
-    method: 'POST',
-    url: env.url('', projectId),
-    payload: { title: 'Auth test notebook' },
-  });
-  assert.equal(response.statusCode, 201, response.body);
-  return json<{ short_id: string }>(response).short_id;
 }
 
 /** A second organization with one project and one member holding a "*" key. */
@@ -190,7 +181,7 @@ describeEachEngine('authentication and permissions', (env) => {
   });
 
   it('lets a notebook:read key list and retrieve notebooks but not create one', async () => {
-    const shortId = await createNotebook(env());
+    const shortId = (await createNotebook(env(), { title: 'Auth test notebook' })).short_id;
     const reader = await env().createUser({ scopes: ['notebook:read'] });
     const list = await env().request({ method: 'GET', url: env().url(), key: reader.key });
     assert.equal(list.statusCode, 200, list.body);
@@ -235,7 +226,7 @@ describeEachEngine('authentication and permissions', (env) => {
   });
 
   it('requires activity_log:read for both activity endpoints; notebook:read alone is refused', async () => {
-    const shortId = await createNotebook(env());
+    const shortId = (await createNotebook(env(), { title: 'Auth test notebook' })).short_id;
     const reader = await env().createUser({ scopes: ['notebook:read', 'notebook:write'] });
     const missing = permissionDenied("API key missing required scope 'activity_log:read'");
     assertError(await env().request({ method: 'GET', url: env().url('activity/'), key: reader.key }), 403, missing);
@@ -295,7 +286,7 @@ describeEachEngine('authentication and permissions', (env) => {
   });
 
   it('answers 404 "Endpoint not found." for a project id or short_id with a dot, even without credentials', async () => {
-    const shortId = await createNotebook(env());
+    const shortId = (await createNotebook(env(), { title: 'Auth test notebook' })).short_id;
     for (const url of [
       '/api/projects/1.5/notebooks/',
       `/api/projects/1.0/notebooks/${shortId}/`,

@@ -3,9 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { it } from 'node:test';
 import fc from 'fast-check';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { createNotebook } from '../support/factories.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
-// Property-based tests (issue 4, point 4): whatever arrives — body, query string, path segment or
+// Property-based tests: whatever arrives — body, query string, path segment or
 // header — the answer is never a 5xx, is always PostHog's error envelope unless it is one of the
 // documented other answers, and a refused request changes nothing. Each property runs NUM_RUNS
 // generated requests; FC_SEED=<seed> replays a failure (the seed is printed with it).
@@ -60,7 +61,7 @@ const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PATCH', 'PUT', 'DEL
 const RECORDING_ID_REQUIRED = '{"detail":"recording_id is required"}';
 const RECORDING_COMMENTS_PATH = /\/notebooks\/recording_comments\/?(\?|$)/;
 
-// Which envelope type each error status may carry (platform.md §3.1).
+// Which envelope type each error status may carry, as PostHog's exception handler maps them.
 const ENVELOPE_TYPES: Readonly<Record<number, readonly string[]>> = {
   400: ['validation_error', 'invalid_request'],
   401: ['authentication_error'],
@@ -577,17 +578,9 @@ const ACCEPT_FORMS = ['application/json', 'text/html', '*/*', 'application/xml',
 // Factories
 // ---------------------------------------------------------------------------------------------
 
-async function createNotebook(
-  env: TestEnv,
-  body: Record<string, unknown> = {},
-): Promise<{ short_id: string; version: number }> {
-  const response = await env.request({
-    method: 'POST',
-    url: env.url(),
-    payload: { title: 'Bad input target', ...body },
-  });
-  assert.equal(response.statusCode, 201, response.body);
-  return json<{ short_id: string; version: number }>(response);
+/** A notebook the generated requests aim at. */
+function createTarget(env: TestEnv, body: Record<string, unknown> = {}) {
+  return createNotebook(env, { title: 'Bad input target', ...body });
 }
 
 /** A notebook the generated requests can reach: restored if an earlier run soft-deleted it. Returns its version. */
@@ -621,7 +614,7 @@ describeEachEngine('bad input: generated requests', (env) => {
 
   it('sets up a notebook for the generated requests to aim at', async () => {
     target = (
-      await createNotebook(env(), {
+      await createTarget(env(), {
         content: { type: 'doc', content: [{ type: 'ph-recording', attrs: { id: 'rec-1' } }] },
       })
     ).short_id;
@@ -839,7 +832,7 @@ describeEachEngine('bad input: named cases', (env) => {
   });
 
   it('answers malformed JSON on PATCH with 400 parse_error and leaves the notebook as it was', async () => {
-    const notebook = await createNotebook(env());
+    const notebook = await createTarget(env());
     const before = await snapshot(env());
     const response = await jsonRequest(
       env(),
@@ -886,7 +879,7 @@ describeEachEngine('bad input: named cases', (env) => {
       assert.equal(body.attr, null);
       assert.match(body.detail, /^JSON parse error - /);
     }
-    const notebook = await createNotebook(env());
+    const notebook = await createTarget(env());
     const patch = await jsonRequest(env(), 'PATCH', env().url(`${notebook.short_id}/`), `{"content": ${deepArray}}`);
     assert.equal(patch.statusCode, 400, patch.body.slice(0, 300));
     const list = await env().request({ method: 'GET', url: env().url() });
@@ -941,7 +934,7 @@ describeEachEngine('bad input: named cases', (env) => {
 
   for (const field of ['title', 'text_content', 'content'] as const) {
     it(`refuses a NUL character in ${field} with 400 null_characters_not_allowed on create and update, and writes nothing`, async () => {
-      const notebook = await createNotebook(env());
+      const notebook = await createTarget(env());
       const before = await snapshot(env());
       const values =
         field === 'content'
@@ -1009,7 +1002,7 @@ describeEachEngine('bad input: named cases', (env) => {
   });
 
   it('answers huge numbers in version with DRF integer errors and in content with 400 attr content, writing nothing', async () => {
-    const notebook = await createNotebook(env());
+    const notebook = await createTarget(env());
     const before = await snapshot(env());
     const cases: Array<[string, Envelope | { attr: string }]> = [
       ['{"version": 1e400}', validationError('version', 'invalid_input', 'A valid integer is required.')],
@@ -1048,11 +1041,11 @@ describeEachEngine('bad input: named cases', (env) => {
   });
 
   it('takes the last of duplicate query keys, as Django does: ?limit=1&limit=2 gives 2 results', async () => {
-    for (let i = 0; i < 3; i++) await createNotebook(env());
+    for (let i = 0; i < 3; i++) await createTarget(env());
     const response = await env().request({ method: 'GET', url: `${env().url()}?limit=1&limit=2` });
     assert.equal(response.statusCode, 200, response.body);
     assert.equal(json<{ results: unknown[] }>(response).results.length, 2);
-    const wanted = await createNotebook(env());
+    const wanted = await createTarget(env());
     const byShortId = await env().request({
       method: 'GET',
       url: `${env().url()}?short_id=nothing&short_id=${wanted.short_id}`,
@@ -1104,7 +1097,7 @@ describeEachEngine('bad input: named cases', (env) => {
 
   it('refuses a text_content too large for PostgreSQL’s search index with 400 attr text_content there, and stores it on SQLite', async () => {
     const words = Array.from({ length: 120_000 }, () => randomBytes(6).toString('hex')).join(' ');
-    const notebook = await createNotebook(env());
+    const notebook = await createTarget(env());
     const before = await snapshot(env());
     const created = await env().request({ method: 'POST', url: env().url(), payload: { text_content: words } });
     const updated = await env().request({

@@ -5,8 +5,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import type { Project } from '../../src/accounts/accounts.repository.ts';
 import { describeEachEngine, json, type TestEnv, type TestUser } from '../support/harness.ts';
 
-// Nothing leaks (issue 4, point 5): every route × every way of being the wrong caller gets the
-// exact status and body of the spec, and no answer to anyone ever carries another project's
+// Nothing leaks: every route × every way of being the wrong caller gets PostHog's exact status
+// and body, and no answer to anyone ever carries another project's
 // notebooks, activity or recording comments.
 
 interface Envelope {
@@ -49,7 +49,7 @@ interface Route {
   method: Method;
   /** The URL on the home project, aiming at its notebook. */
   url(env: TestEnv, shortId: string): string;
-  /** What a personal API key needs here (platform.md §2.3, README deviation 7). */
+  /** What a personal API key needs here (PostHog's scopes, with the README's deviation 7). */
   scope: string;
   /** Whether the URL names a project (key limits and membership apply to it). */
   projectScoped: boolean;

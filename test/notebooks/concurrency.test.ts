@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { createNotebook } from '../support/factories.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
 // Concurrent writers at the API: no lost update, no duplicate, and an activity log that tells
@@ -33,12 +34,6 @@ const CONFLICT = { type: 'server_error', code: 'conflict', detail: 'Someone else
 const WRITERS = 50;
 
 const doc = (text: string) => ({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] });
-
-async function createNotebook(env: TestEnv, payload: Record<string, unknown>): Promise<NotebookDetail> {
-  const response = await env.request({ method: 'POST', url: env.url(), payload });
-  assert.equal(response.statusCode, 201, response.body);
-  return json<NotebookDetail>(response);
-}
 
 const patch = (env: TestEnv, shortId: string, payload: Record<string, unknown>) =>
   env.request({ method: 'PATCH', url: env.url(`${shortId}/`), payload });

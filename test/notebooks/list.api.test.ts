@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
-// GET /api/projects/:project_id/notebooks/ — notebooks-api.md §3.4 and §4.1, platform.md §5 and
-// §9, README deviations 3, 4 and 6. Every test works in a project of its own, so the notebooks
-// of one test never show up in another's list.
+// GET /api/projects/:project_id/notebooks/: PostHog's filters, order, pagination and relative
+// dates, with the README's deviations 3, 4 and 6. Every test works in a project of its own, so
+// the notebooks of one test never show up in another's list.
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
@@ -454,7 +454,7 @@ describeEachEngine('GET /notebooks/ (list)', (env) => {
       );
     });
 
-    it('follows the platform.md example: search=x carried, offset removed from previous', async () => {
+    it("follows PostHog's links: search=x carried, offset removed from previous", async () => {
       const notebooks = await freshProject(env());
       for (let i = 0; i < 5; i += 1) await notebooks.create({ title: `x ${i}` });
       const first = await notebooks.list('?search=x&limit=2');

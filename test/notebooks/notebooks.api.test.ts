@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LightMyRequestResponse } from 'fastify';
+import { createNotebook } from '../support/factories.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 import { postHogResponseSchema, validatePostHog } from '../support/posthog-schemas.ts';
 
@@ -171,16 +172,6 @@ async function countActivity(env: TestEnv, shortId: string, activity?: string): 
   return Number(row.n);
 }
 
-async function createNotebook(
-  env: TestEnv,
-  payload: Record<string, unknown> = {},
-  key?: string,
-): Promise<NotebookDetail> {
-  const response = await env.request({ method: 'POST', url: env.url(), payload, key });
-  assert.equal(response.statusCode, 201, response.body);
-  return json<NotebookDetail>(response);
-}
-
 const patch = (env: TestEnv, shortId: string, payload: unknown, key?: string) =>
   env.request({ method: 'PATCH', url: env.url(`${shortId}/`), payload: payload as Record<string, unknown>, key });
 
@@ -336,7 +327,7 @@ describeEachEngine('notebooks API', (env) => {
 
     it('reports user_access_level "manager" to the creator, even a plain member', async () => {
       const member = await env().createUser({ level: 'member' });
-      const notebook = await createNotebook(env(), { title: "Member's own" }, member.key);
+      const notebook = await createNotebook(env(), { title: "Member's own" }, { key: member.key });
       assert.equal(notebook.user_access_level, 'manager');
     });
 

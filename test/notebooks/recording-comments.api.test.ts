@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
-// GET /api/projects/:project_id/notebooks/recording_comments/ — notebooks-api.md §4.8, with
-// README deviations 2 (project-scoped) and 7 (API keys with notebook:read). Every test works in
+// GET /api/projects/:project_id/notebooks/recording_comments/, as PostHog answers it, with the
+// README's deviations 2 (project-scoped) and 7 (API keys with notebook:read). Every test works in
 // a project of its own.
 
 type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };

@@ -8,7 +8,7 @@ import {
 } from '../../src/notebooks/relative-date.ts';
 
 const NEW_YORK = 'America/New_York';
-// platform.md §9 uses 2024-03-15T14:30:45.123456Z; a Date carries milliseconds only.
+// PostHog's worked examples use 2024-03-15T14:30:45.123456Z; a Date carries milliseconds only.
 const NOW = new Date('2024-03-15T14:30:45.123Z');
 
 const parse = (input: string, now: Date = NOW, timeZone: string = NEW_YORK): string =>
@@ -17,7 +17,7 @@ const parse = (input: string, now: Date = NOW, timeZone: string = NEW_YORK): str
 const instant = (text: string): string => new Date(text).toISOString();
 
 describe('relativeDateParse', () => {
-  describe('the worked examples of platform.md §9 (America/New_York)', () => {
+  describe("PostHog's worked examples of relative_date_parse (America/New_York)", () => {
     const examples: Array<[string, string]> = [
       ['-7d', '2024-03-08T10:30:45.123-05:00'],
       ['7d', '2024-03-08T10:30:45.123-05:00'],

@@ -13,7 +13,7 @@ import { RedisRateLimiter } from '../../src/http/redis-rate-limit.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 import { callApi, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
-// PostHog's personal-API-key throttles (platform.md §6): DRF sliding windows per key, checked
+// PostHog's personal-API-key throttles: DRF sliding windows per key, checked
 // after permissions, 429 throttled_error with Retry-After.
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

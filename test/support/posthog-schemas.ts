@@ -1,20 +1,14 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import ajvFormats from 'ajv-formats';
 
 /**
- * PostHog's published response schemas for the notebook endpoints (spec/posthog-openapi-notebooks.json),
- * turned from OpenAPI 3.0 into JSON Schema so Ajv can check our responses against them.
+ * PostHog's published response schemas for the notebook endpoints (test/fixtures/posthog-openapi-notebooks.json,
+ * taken from PostHog's OpenAPI document), turned from OpenAPI 3.0 into JSON Schema so Ajv can check our
+ * responses against them.
  */
-// shared/ sits beside the repository, in a developer's checkout and in CI's clone alike.
-// (The workspace copy at /work/shared is the fallback for a clone made elsewhere.)
-const SPEC_CANDIDATES = [
-  process.env.POSTHOG_OPENAPI_PATH,
-  fileURLToPath(new URL('../../../shared/spec/posthog-openapi-notebooks.json', import.meta.url)),
-  '/work/shared/spec/posthog-openapi-notebooks.json',
-].filter((path): path is string => path !== undefined);
-const SPEC_PATH = SPEC_CANDIDATES.find((path) => existsSync(path)) ?? SPEC_CANDIDATES[0];
+const SPEC_PATH = fileURLToPath(new URL('../fixtures/posthog-openapi-notebooks.json', import.meta.url));
 const ROOT_ID = 'posthog-notebooks';
 const COMPONENT_REF = '#/components/schemas/';
 
