@@ -13,6 +13,7 @@ import { type Db, migrate } from './db/database.ts';
 import type { MigrationSteps } from './db/migrations/migration-steps.ts';
 import type { Database } from './db/schema.ts';
 import { MemoryRateLimiter, type RateLimiter } from './http/rate-limit.ts';
+import { ChangeFeed } from './notebooks/change-feed.ts';
 import { NotebooksRepository } from './notebooks/notebooks.repository.ts';
 import { type ListPage, NotebooksService } from './notebooks/notebooks.service.ts';
 import { rebuildSearchIndex } from './notebooks/storage/sqlite-notebook-storage.ts';
@@ -26,6 +27,8 @@ export interface Services {
   authenticator: RequestAuthenticator;
   activity: ActivityService;
   notebooks: NotebooksService;
+  /** Notebook changes as they commit, for the change streams. */
+  changeFeed: ChangeFeed;
   rateLimiter: RateLimiter;
 }
 
@@ -50,14 +53,13 @@ export function createServices(
 ): Services {
   const accountsRepository = new AccountsRepository(db.kysely, db.dialect);
   const activity = new ActivityService(new ActivityRepository(db.kysely, db.dialect), accountsRepository);
-  const notebooks = new NotebooksService(
-    db,
-    new NotebooksRepository(db.kysely, db.dialect),
-    new UserCache(accountsRepository),
-    activity,
+  const notebooksRepository = new NotebooksRepository(db.kysely, db.dialect);
+  const changeFeed = new ChangeFeed(db, notebooksRepository);
+  const notebooks = new NotebooksService(db, notebooksRepository, new UserCache(accountsRepository), activity, {
     // A cached page holds its items and, once sent, its whole body: about twice the items.
-    new ResponseCache<ListPage>(config.listCacheBytes, (page) => 2 * page.items.length),
-  );
+    listCache: new ResponseCache<ListPage>(config.listCacheBytes, (page) => 2 * page.items.length),
+    changeFeed,
+  });
   const projectAccess = new ProjectAccess(accountsRepository);
   return {
     db,
@@ -67,6 +69,7 @@ export function createServices(
     authenticator: new RequestAuthenticator([new PersonalApiKeySource(accountsRepository)], projectAccess),
     activity,
     notebooks,
+    changeFeed,
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(config.rateLimits),
   };
 }

@@ -2,11 +2,11 @@
 const ENTRY_OVERHEAD = 160;
 
 /**
- * Rendered responses, each valid while the database's commit state is the one it was
- * rendered under (Dialect.commitState) and until its own deadline (the user names it shows
- * are remembered for a while, accounts/user-cache.ts). A hit is exact: nothing was committed
- * anywhere since the body was read, so the database would answer the same bytes. Bodies are
- * kept as the bytes sent, least recently used first out once `maxBytes` would be exceeded.
+ * Rendered responses, each valid while the state it was rendered under is unchanged (for the
+ * list: its project's change count, which every committed write to the project moves) and until
+ * its own deadline (the user names it shows are remembered for a while, accounts/user-cache.ts).
+ * A hit is exact: nothing that could change it was committed since it was read, so the database
+ * would answer the same bytes. Least recently used first out once `maxBytes` would be exceeded.
  */
 export class ResponseCache<V = Buffer> {
   readonly #maxBytes: number;

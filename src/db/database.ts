@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, Migrator, type Transaction } from 'kysely';
-import { type Dialect, dialectFor, type Engine } from './dialect.ts';
+import { type Dialect, dialectFor, type Engine, type OpenDatabase } from './dialect.ts';
 import type { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './migrations/migration-list.ts';
 import type { MigrationSteps } from './migrations/migration-steps.ts';
@@ -10,6 +10,8 @@ export interface Db {
   dialect: Dialect;
   /** SQLite: the writes of concurrent requests share transactions (see group-commit.ts). */
   groupCommit?: GroupCommit;
+  /** Hears the commits of other connections and processes (Dialect.notify). */
+  listen: OpenDatabase['listen'];
   close(): Promise<void>;
 }
 
@@ -38,8 +40,8 @@ export interface OpenOptions {
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {
   const dialect = dialectFor(target.engine);
-  const { kysely, groupCommit } = await dialect.open(target.location, options);
-  return { kysely, dialect, groupCommit, close: () => kysely.destroy() };
+  const { kysely, groupCommit, listen } = await dialect.open(target.location, options);
+  return { kysely, dialect, groupCommit, listen, close: () => kysely.destroy() };
 }
 
 /** Applies every pending migration; `steps` are the data rebuilds a migration may ask for. */

@@ -8,6 +8,20 @@ import { sqliteDialect } from './sqlite-dialect.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** Stops a listener. */
+export type Unlisten = () => Promise<void>;
+
+export interface OpenDatabase {
+  kysely: Kysely<Database>;
+  groupCommit?: GroupCommit;
+  /**
+   * Calls `onChange` when another connection or process commits: with the payload of a NOTIFY
+   * on `channel` (PostgreSQL), or with none when the engine can only tell that something was
+   * committed (SQLite, polled). Also called with none after a lost connection is back.
+   */
+  listen(channel: string, onChange: (payload: string | undefined) => void): Promise<Unlisten>;
+}
+
 /** Where a query runs: the database, or the transaction of a write. */
 export type Executor = Kysely<Database> | Transaction<Database>;
 
@@ -19,7 +33,12 @@ export type Executor = Kysely<Database> | Transaction<Database>;
 export interface Dialect {
   readonly engine: Engine;
   /** Connects to the database at `location`; SQLite's writes share transactions through group commit. */
-  open(location: string, options: OpenOptions): Promise<{ kysely: Kysely<Database>; groupCommit?: GroupCommit }>;
+  open(location: string, options: OpenOptions): Promise<OpenDatabase>;
+  /**
+   * Announces a change on `channel` to every other connection and process, when the transaction
+   * of `db` commits (PostgreSQL's NOTIFY); a no-op where listeners poll instead.
+   */
+  notify(db: Executor, channel: string, payload: string): Promise<void>;
   timestamp(value: Date): DbTimestamp;
   readTimestamp(value: DbTimestamp): Date;
   readBoolean(value: DbBoolean): boolean;
@@ -32,12 +51,6 @@ export interface Dialect {
   readonly locksRowsForUpdate: boolean;
   /** After inserting an explicit id into an identity column, moves its sequence past it. */
   syncIdentity(db: Executor, table: 'projects' | 'users'): Promise<void>;
-  /**
-   * A value that changes whenever anything is committed to the database, by any connection or
-   * process (the list cache's validator, cache/response-cache.ts); null where the engine cannot
-   * tell. Read it before the data it validates: data read after it is at least as new.
-   */
-  commitState(db: Kysely<Database>): Promise<string | null>;
 }
 
 const DIALECTS: Record<Engine, Dialect> = { sqlite: sqliteDialect, postgres: postgresDialect };

@@ -1,14 +1,60 @@
-import { CompiledQuery, Kysely, PostgresDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import type { JsonValue } from '../json/json-value.ts';
-import { readCommitState } from './commit-state.ts';
-import type { Dialect } from './dialect.ts';
+import type { Dialect, Unlisten } from './dialect.ts';
 import { NamedStatementPool } from './postgres-pool.ts';
 import type { Database } from './schema.ts';
 
-// The current snapshot (xmin:xmax:in-progress xids). A commit or abort anywhere in the cluster
-// either leaves the in-progress list or moves xmax, so an unchanged snapshot means no
-// transaction has finished since, and the same rows are visible.
-const COMMIT_STATE = CompiledQuery.raw('select pg_current_snapshot()::text as state');
+const RECONNECT_MS = 1_000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to queries). A lost connection
+ * is opened again; notifications sent meanwhile are lost, so the listener is then told that
+ * anything may have changed.
+ */
+async function listenOn(
+  pg: typeof import('pg').default,
+  location: string,
+  channel: string,
+  onChange: (payload: string | undefined) => void,
+): Promise<Unlisten> {
+  let stopped = false;
+  let client: import('pg').Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: location });
+    next.on('notification', (message) => {
+      if (message.channel === channel) onChange(message.payload);
+    });
+    next.on('error', () => {
+      if (stopped || client !== next) return;
+      client = undefined;
+      void next.end().catch(() => {});
+      retry = setTimeout(reconnect, RECONNECT_MS);
+    });
+    await next.connect();
+    await next.query(`listen ${escapeIdentifier(channel)}`);
+    client = next;
+  };
+  const reconnect = () => {
+    if (stopped) return;
+    connect().then(
+      () => onChange(undefined),
+      () => {
+        retry = setTimeout(reconnect, RECONNECT_MS);
+      },
+    );
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
+  };
+}
+
+function escapeIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
 
 export const postgresDialect: Dialect = {
   engine: 'postgres',
@@ -35,7 +81,11 @@ export const postgresDialect: Dialect = {
       kysely: new Kysely<Database>({
         dialect: new PostgresDialect({ pool: prepared ? new NamedStatementPool(pool) : pool }),
       }),
+      listen: (channel, onChange) => listenOn(pg, location, channel, onChange),
     };
+  },
+  async notify(db, channel, payload) {
+    await sql`select pg_notify(${channel}, ${payload})`.execute(db);
   },
   timestamp: (value) => value,
   readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
@@ -50,5 +100,4 @@ export const postgresDialect: Dialect = {
       db,
     );
   },
-  commitState: (db) => readCommitState(db, COMMIT_STATE),
 };

@@ -99,6 +99,21 @@ export interface ActivityLogTable {
 export interface NotebookCountTable {
   team_id: number;
   visible: number;
+  /** Writes to the project's notebooks so far: the project's change sequence. */
+  changes: number;
+}
+
+/** One notebook write, by its place in the project's change sequence (kept for a while). */
+export interface NotebookChangeTable {
+  team_id: number;
+  seq: number;
+  kind: string;
+  short_id: string;
+  version: number;
+  title: string | null;
+  last_modified_at: DbTimestamp;
+  last_modified_by_id: number | null;
+  changed_fields: unknown;
 }
 
 // The notebooks' derived tables, each kept by one engine (notebooks/storage/).
@@ -141,6 +156,7 @@ export interface Database {
   personal_api_keys: PersonalApiKeyTable;
   notebooks: NotebookTable;
   notebook_counts: NotebookCountTable;
+  notebook_changes: NotebookChangeTable;
   notebook_search: NotebookSearchTable;
   notebook_content_facts: NotebookContentFactTable;
   notebook_fact_counts: NotebookFactCountTable;

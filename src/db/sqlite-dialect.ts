@@ -2,16 +2,43 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CompiledQuery, Kysely, SqliteDialect, sql } from 'kysely';
 import type { JsonValue } from '../json/json-value.ts';
-import { readCommitState } from './commit-state.ts';
-import type { Dialect } from './dialect.ts';
+import type { Dialect, Unlisten } from './dialect.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { Database } from './schema.ts';
 
-// data_version changes when another connection (or process) commits; total_changes() counts
-// this connection's own row changes, rolled back ones included.
-const COMMIT_STATE = CompiledQuery.raw(
-  "select total_changes() || ':' || data_version as state from pragma_data_version",
-);
+const DATA_VERSION = CompiledQuery.raw('select data_version as version from pragma_data_version');
+const POLL_MS = 100;
+
+/**
+ * SQLite has no notifications: data_version moves when another connection or process commits,
+ * so it is read every POLL_MS. This process's own commits do not move it; they are announced in
+ * process by their writer.
+ */
+async function pollCommits(
+  kysely: Kysely<Database>,
+  onChange: (payload: string | undefined) => void,
+): Promise<Unlisten> {
+  const read = async () => Number((await kysely.executeQuery<{ version: number }>(DATA_VERSION)).rows[0]?.version);
+  let last = await read();
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    read().then(
+      (version) => {
+        running = false;
+        if (version === last) return;
+        last = version;
+        onChange(undefined);
+      },
+      () => {
+        running = false;
+      },
+    );
+  }, POLL_MS);
+  timer.unref();
+  return async () => clearInterval(timer);
+}
 
 export const sqliteDialect: Dialect = {
   engine: 'sqlite',
@@ -21,7 +48,14 @@ export const sqliteDialect: Dialect = {
     const kysely = new Kysely<Database>({
       dialect: new SqliteDialect({ database: new NodeSqliteDatabase(location, options.sqliteSynchronous) }),
     });
-    return { kysely, groupCommit: new GroupCommit(kysely) };
+    return {
+      kysely,
+      groupCommit: new GroupCommit(kysely),
+      listen: (_channel, onChange) => pollCommits(kysely, onChange),
+    };
+  },
+  async notify() {
+    // Listeners on SQLite poll the database's data_version (pollCommits).
   },
   timestamp: (value) => value.toISOString(),
   readTimestamp: (value) => (value instanceof Date ? value : new Date(value)),
@@ -35,5 +69,4 @@ export const sqliteDialect: Dialect = {
   async syncIdentity() {
     // SQLite's autoincrement already continues after the largest id.
   },
-  commitState: (db) => readCommitState(db, COMMIT_STATE),
 };

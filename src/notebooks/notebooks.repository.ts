@@ -47,6 +47,24 @@ export interface NotebookListItem {
 
 type ListRow = { head: string; created_by_id: number | null; mid: string; last_modified_by_id: number | null };
 
+/** What one write did to a notebook, as the change stream tells it. */
+export interface NotebookChange {
+  kind: 'created' | 'updated' | 'deleted' | 'restored';
+  shortId: string;
+  version: number;
+  title: string | null;
+  lastModifiedAt: Date;
+  lastModifiedById: number | null;
+  /** The notebook's fields whose values the write changed. */
+  changedFields: string[];
+}
+
+export type RecordedChange = NotebookChange & { seq: number };
+
+// notebook_changes keeps each project's last CHANGES_KEPT writes, pruned every PRUNE_CHANGES_EVERY.
+const CHANGES_KEPT = 10_000;
+const PRUNE_CHANGES_EVERY = 1_000;
+
 /** Content to write: the parsed value (for the derived indexes) and its jsonb text; null = SQL NULL. */
 export type ContentWrite = { value: JsonValue; jsonb: string } | null;
 
@@ -452,16 +470,81 @@ export class NotebooksRepository {
     return row === undefined ? 0 : Number(row.visible);
   }
 
-  /** Moves a project's listed-notebook count, in the transaction of the write that changes it. */
-  async adjustVisibleCount(db: Executor, teamId: number, delta: number): Promise<void> {
-    if (delta === 0) return;
-    await db
+  /**
+   * Counts a write in its project's change sequence (and moves its listed count by
+   * `visibleDelta`), and records what changed; in the write's own transaction, as its last
+   * statement, since the project's counter row stays locked until the commit. Returns the write's
+   * place in the sequence.
+   */
+  async recordChange(db: Executor, teamId: number, visibleDelta: number, change: NotebookChange): Promise<number> {
+    const d = this.#dialect;
+    const counted = await db
       .insertInto('notebook_counts')
-      .values({ team_id: teamId, visible: delta })
+      .values({ team_id: teamId, visible: visibleDelta, changes: 1 })
       .onConflict((oc) =>
-        oc.column('team_id').doUpdateSet({ visible: sql<number>`notebook_counts.visible + ${delta}` }),
+        oc.column('team_id').doUpdateSet({
+          visible: sql<number>`notebook_counts.visible + ${visibleDelta}`,
+          changes: sql<number>`notebook_counts.changes + 1`,
+        }),
       )
+      .returning('changes')
+      .executeTakeFirstOrThrow();
+    const seq = Number(counted.changes);
+    await db
+      .insertInto('notebook_changes')
+      .values({
+        team_id: teamId,
+        seq,
+        kind: change.kind,
+        short_id: change.shortId,
+        version: change.version,
+        title: change.title,
+        last_modified_at: d.timestamp(change.lastModifiedAt),
+        last_modified_by_id: change.lastModifiedById,
+        changed_fields: d.json(change.changedFields),
+      })
       .execute();
+    if (seq % PRUNE_CHANGES_EVERY === 0) {
+      await db
+        .deleteFrom('notebook_changes')
+        .where('team_id', '=', teamId)
+        .where('seq', '<=', seq - CHANGES_KEPT)
+        .execute();
+    }
+    return seq;
+  }
+
+  /** How many writes a project's notebooks have had: moves with every committed write, and only then. */
+  async changeCount(teamId: number): Promise<number> {
+    const row = await this.#db
+      .selectFrom('notebook_counts')
+      .select('changes')
+      .where('team_id', '=', teamId)
+      .executeTakeFirst();
+    return row === undefined ? 0 : Number(row.changes);
+  }
+
+  /** The project's recorded changes after `seq`, oldest first. */
+  async changesAfter(teamId: number, seq: number, limit: number): Promise<RecordedChange[]> {
+    const d = this.#dialect;
+    const rows = await this.#db
+      .selectFrom('notebook_changes')
+      .selectAll()
+      .where('team_id', '=', teamId)
+      .where('seq', '>', seq)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      seq: Number(row.seq),
+      kind: row.kind as NotebookChange['kind'],
+      shortId: row.short_id,
+      version: row.version,
+      title: row.title,
+      lastModifiedAt: d.readTimestamp(row.last_modified_at),
+      lastModifiedById: row.last_modified_by_id,
+      changedFields: (d.readJson(row.changed_fields) ?? []) as string[],
+    }));
   }
 
   /** Notebooks for recording_comments: not deleted, any visibility, in list order. */

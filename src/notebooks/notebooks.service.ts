@@ -7,17 +7,19 @@ import type { ResponseCache } from '../cache/response-cache.ts';
 import { contentJsonbText, renderRequestContent } from '../compat/python-json-text.ts';
 import { isTruthy } from '../compat/python-values.ts';
 import { type Db, writeTransaction } from '../db/database.ts';
+import type { Executor } from '../db/dialect.ts';
 import { isTextTooLargeToIndex } from '../db/driver-errors.ts';
 import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
 import { conflict, notFound, validationFailed } from '../http/errors.ts';
 import type { LimitOffset, PageNumber } from '../http/pagination.ts';
 import type { JsonValue } from '../json/json-value.ts';
 import type { NumberSourceTexts } from '../json/number-texts.ts';
+import { type ChangeAnnouncer, NOTEBOOK_CHANGES_CHANNEL } from './change-feed.ts';
 import { parseContains } from './contains/contains-grammar.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
 import type { NotebookWrite } from './notebook-fields.ts';
 import { presentNotebook, presentNotebookListItem, UserJsonCache, type Viewer } from './notebooks.presenters.ts';
-import type { ContentWrite, Notebook, NotebooksRepository } from './notebooks.repository.ts';
+import type { ContentWrite, Notebook, NotebookChange, NotebooksRepository } from './notebooks.repository.ts';
 import { recordingComments } from './recording-comments.ts';
 
 /** Who is asking, in which project. */
@@ -100,19 +102,21 @@ export class NotebooksService {
   readonly #users: UserCache;
   readonly #activity: ActivityService;
   readonly #listCache: ResponseCache<ListPage> | undefined;
+  readonly #changeFeed: ChangeAnnouncer | undefined;
 
   constructor(
     db: Db,
     repo: NotebooksRepository,
     users: UserCache,
     activity: ActivityService,
-    listCache?: ResponseCache<ListPage>,
+    options: { listCache?: ResponseCache<ListPage>; changeFeed?: ChangeAnnouncer } = {},
   ) {
     this.#db = db;
     this.#repo = repo;
     this.#users = users;
     this.#activity = activity;
-    this.#listCache = listCache?.enabled ? listCache : undefined;
+    this.#listCache = options.listCache?.enabled ? options.listCache : undefined;
+    this.#changeFeed = options.changeFeed;
   }
 
   async #usersOf(...ids: Array<number | null>): Promise<Map<number, User>> {
@@ -129,13 +133,13 @@ export class NotebooksService {
     // Relative dates are resolved in `filters`; user_access_level and `?user` depend on the viewer.
     let entry: { key: string; state: string } | undefined;
     if (this.#listCache) {
-      const state = await this.#db.dialect.commitState(this.#db.kysely);
-      if (state !== null) {
-        const key = JSON.stringify([ctx.project.id, ctx.user.id, ctx.membershipLevel, filters, order, range]);
-        const cached = this.#listCache.get(key, state);
-        if (cached !== undefined) return cached;
-        entry = { key, state };
-      }
+      // The project's change count moves with every write to its notebooks, committed by any
+      // process, and only then: a page read after it under the same count is still the answer.
+      const state = String(await this.#repo.changeCount(ctx.project.id));
+      const key = JSON.stringify([ctx.project.id, ctx.user.id, ctx.membershipLevel, filters, order, range]);
+      const cached = this.#listCache.get(key, state);
+      if (cached !== undefined) return cached;
+      entry = { key, state };
     }
     const { count, items } = await this.#repo.list(ctx.project.id, filters, order, range, ctx.user.id);
     const { users, until } = await this.#users.byIdsUntil(items.flatMap((n) => [n.createdById, n.lastModifiedById]));
@@ -171,7 +175,6 @@ export class NotebooksService {
     };
     await writeTransaction(this.#db, async (trx) => {
       await this.#repo.insert(trx, notebook, content.write);
-      if (!notebook.deleted) await this.#repo.adjustVisibleCount(trx, notebook.teamId, 1);
       await this.#activity.record(trx, {
         project: ctx.project,
         userId: ctx.user.id,
@@ -183,7 +186,9 @@ export class NotebooksService {
         changes: null,
         at: now,
       });
+      await this.#recordChange(trx, notebook, notebook.deleted ? 0 : 1, 'created', Object.keys(data));
     }).catch(refuseUnindexableText);
+    this.#changeFeed?.committed(notebook.teamId);
     const users = new Map([[ctx.user.id, ctx.user]]);
     return presentNotebook(notebook, users, viewerOf(ctx));
   }
@@ -235,9 +240,6 @@ export class NotebooksService {
         before.version,
       );
       if (!written) throw conflict('Someone else edited the Notebook');
-      if (before.visibility === 'default' && before.deleted !== after.deleted) {
-        await this.#repo.adjustVisibleCount(trx, after.teamId, after.deleted ? -1 : 1);
-      }
       const contentBefore = before.contentJson === null ? null : (JSON.parse(before.contentJson) as JsonValue);
       const contentAfter = data.content !== undefined ? data.content : contentBefore;
       const changes = changesBetween(
@@ -261,10 +263,36 @@ export class NotebooksService {
           at: now,
         });
       }
+      const listedDelta =
+        before.visibility === 'default' && before.deleted !== after.deleted ? (after.deleted ? -1 : 1) : 0;
+      const changedFields = changes.map((change) => change.field);
+      if (after.textContent !== before.textContent) changedFields.push('text_content');
+      await this.#recordChange(trx, after, listedDelta, activity, changedFields);
       return after;
     }).catch(refuseUnindexableText);
+    if (Object.keys(data).length > 0) this.#changeFeed?.committed(result.teamId);
     const users = await this.#usersOf(result.createdById, result.lastModifiedById);
     return presentNotebook(result, users, viewerOf(ctx));
+  }
+
+  /** Counts a write in its project's change sequence and tells other processes, in its transaction. */
+  async #recordChange(
+    trx: Executor,
+    notebook: Notebook,
+    listedDelta: number,
+    kind: NotebookChange['kind'],
+    changedFields: string[],
+  ) {
+    await this.#repo.recordChange(trx, notebook.teamId, listedDelta, {
+      kind,
+      shortId: notebook.shortId,
+      version: notebook.version,
+      title: notebook.title,
+      lastModifiedAt: notebook.lastModifiedAt,
+      lastModifiedById: notebook.lastModifiedById,
+      changedFields,
+    });
+    await this.#db.dialect.notify(trx, NOTEBOOK_CHANGES_CHANNEL, String(notebook.teamId));
   }
 
   async notebookActivity(ctx: NotebookContext, shortId: string, page: PageNumber): Promise<ActivityPage> {

@@ -1,15 +1,17 @@
 import assert from 'node:assert/strict';
-import { DatabaseSync } from 'node:sqlite';
 import { afterEach, it, mock } from 'node:test';
 import { sql } from 'kysely';
-import pg from 'pg';
+import { buildApp } from '../../src/app.ts';
+import { openDatabase } from '../../src/db/database.ts';
+import { createServices } from '../../src/services.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 import { statementsDuring } from '../support/statements.ts';
 
-// The list cache (cache/response-cache.ts): a rendered page is answered again while nothing has
-// been committed to the database, by this server or any other connection, and the users it names
-// are still within their 10 s. Every other list test runs with it on too (the default); these
-// hold it to its edges: other writers, viewers, URLs, user renames, and LIST_CACHE_MB=0.
+// The list cache (cache/response-cache.ts): a rendered page is answered again while its project's
+// change count is the same — no write to that project's notebooks committed, by this server or
+// any other on the same database — and the users it names are still within their 10 s. Every
+// other list test runs with it on too (the default); these hold it to its edges: other writers,
+// other projects, viewers, URLs, user renames, and LIST_CACHE_MB=0.
 
 interface Page {
   count: number;
@@ -17,7 +19,8 @@ interface Page {
   results: Array<{ short_id: string; title: string | null; created_by: { first_name: string } | null }>;
 }
 
-const COMMIT_STATE = /pg_current_snapshot|data_version/;
+/** The one statement a cache hit runs: the project's change count. */
+const COMMIT_STATE = /select "changes" from "notebook_counts"/;
 
 /** The SQL texts the database is asked to run while `work` runs. */
 async function textsDuring(work: () => Promise<unknown>): Promise<string[]> {
@@ -52,25 +55,20 @@ async function listTwice(e: TestEnv): Promise<{ first: string; second: string; s
   return { first, second, statements };
 }
 
-/** A write that does not go through this server: another connection to the same database. */
-async function writeElsewhere(e: TestEnv, statement: string, value: string, shortId: string): Promise<void> {
-  if (e.target.engine === 'sqlite') {
-    const other = new DatabaseSync(e.target.location);
-    try {
-      other.exec('PRAGMA busy_timeout = 5000');
-      other.prepare(statement.replace(/\$\d/g, '?')).run(value, shortId);
-    } finally {
-      other.close();
-    }
-    return;
-  }
-  const other = new pg.Client({ connectionString: e.target.location });
-  await other.connect();
-  try {
-    await other.query(statement, [value, shortId]);
-  } finally {
-    await other.end();
-  }
+/** A second server on the same database (its own connection, cache and change feed), as another process is. */
+async function otherServer(e: TestEnv): Promise<{ request: TestEnv['request']; close(): Promise<void> }> {
+  const db = await openDatabase(e.target);
+  const config = { ...e.config, listCacheBytes: 64 * 1024 * 1024 };
+  const app = await buildApp(config, createServices(db, config));
+  await app.ready();
+  return {
+    request: ({ key, ...options }) =>
+      app.inject({ ...options, headers: { authorization: `Bearer ${key ?? e.owner.key}`, ...options.headers } }),
+    async close() {
+      await app.close();
+      await db.close();
+    },
+  };
 }
 
 describeEachEngine(
@@ -126,14 +124,52 @@ describeEachEngine(
       assert.equal((await list(e)).body, before.body);
     });
 
-    it("shows another connection's commit (another server or process on the same database) in the next request", async () => {
+    it("shows another server's write to the project (another process on the same database) in the next request", async () => {
       const e = env();
       const shortId = await create(e, 'written here');
       assert.equal((await list(e)).page.results[0].title, 'written here');
-      await writeElsewhere(e, 'update notebooks set title = $1 where short_id = $2', 'written elsewhere', shortId);
+      const other = await otherServer(e);
+      try {
+        const patched = await other.request({
+          method: 'PATCH',
+          url: e.url(`${shortId}/`),
+          payload: { title: 'written elsewhere' },
+        });
+        assert.equal(patched.statusCode, 200, patched.body);
+      } finally {
+        await other.close();
+      }
       const after = await list(e);
       assert.equal(after.page.results[0].short_id, shortId);
       assert.equal(after.page.results[0].title, 'written elsewhere');
+    });
+
+    it("answers a project's page from the cache while only other projects are written to", async () => {
+      const e = env();
+      const quiet = await e.accounts.createProject({ name: 'Quiet project', organizationId: e.org.id });
+      const quietList = () => e.request({ method: 'GET', url: e.url('', quiet.id) });
+      const created = await e.request({ method: 'POST', url: e.url('', quiet.id), payload: { title: 'stays cached' } });
+      assert.equal(created.statusCode, 201, created.body);
+      const first = await quietList();
+      const other = await otherServer(e);
+      let second = '';
+      let statements: string[] = [];
+      try {
+        await create(e, 'busy here');
+        const elsewhere = await other.request({ method: 'POST', url: e.url(), payload: { title: 'busy there' } });
+        assert.equal(elsewhere.statusCode, 201, elsewhere.body);
+        statements = await textsDuring(async () => {
+          second = (await quietList()).body;
+        });
+      } finally {
+        await other.close();
+      }
+      assert.equal(second, first.body);
+      assert.deepEqual(
+        statements.filter((text) => !COMMIT_STATE.test(text)),
+        [],
+        `a write to another project leaves this one's page cached: ${statements.join(' | ')}`,
+      );
     });
 
     it('keeps a page per viewer and per URL', async () => {

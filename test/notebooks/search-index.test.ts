@@ -99,13 +99,16 @@ describe('search index upgrade [sqlite]', () => {
       db,
     );
     await sql`alter table notebooks drop column list_key`.execute(db);
-    // (0009 changes PostgreSQL only; it runs again here as the last one, doing nothing.)
+    // … and before 0010 (the change counts; 0009 changes PostgreSQL only and runs again doing nothing).
+    await sql`drop table notebook_changes`.execute(db);
+    await sql`alter table notebook_counts drop column changes`.execute(db);
     const rerun = [
       '0005-sqlite-search-scope',
       '0006-sqlite-fact-counts',
       '0007-sqlite-rendered-list-items',
       '0008-sqlite-search-in-list-order',
       '0009-postgres-search-by-project',
+      '0010-notebook-changes',
     ];
     await sql`delete from notebooks_migrations where name in (${sql.join(rerun)})`.execute(db);
     assert.deepEqual(await migrateDatabase(e.db), rerun);

@@ -82,6 +82,8 @@ export interface TestEnv {
   /** The database the app runs on (a file for SQLite when the suite asked for one). */
   target: DatabaseTarget;
   app: FastifyInstance;
+  /** The configuration the app was built with. */
+  config: Config;
   db: Db;
   accounts: AccountsService;
   org: { id: string };
@@ -154,6 +156,7 @@ export async function createTestEnv(
     engine,
     target: database.target,
     app,
+    config,
     db,
     accounts,
     org,

@@ -9,6 +9,7 @@ import { up as sqliteFactCounts } from './0006-sqlite-fact-counts.ts';
 import { up as sqliteRenderedListItems } from './0007-sqlite-rendered-list-items.ts';
 import { up as sqliteSearchInListOrder } from './0008-sqlite-search-in-list-order.ts';
 import { up as postgresSearchByProject } from './0009-postgres-search-by-project.ts';
+import { up as notebookChanges } from './0010-notebook-changes.ts';
 import type { MigrationSteps } from './migration-steps.ts';
 
 type Up = (db: Kysely<unknown>, engine: Engine, steps: MigrationSteps) => Promise<void>;
@@ -24,4 +25,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, up: Up]> = [
   ['0007-sqlite-rendered-list-items', sqliteRenderedListItems],
   ['0008-sqlite-search-in-list-order', sqliteSearchInListOrder],
   ['0009-postgres-search-by-project', postgresSearchByProject],
+  ['0010-notebook-changes', notebookChanges],
 ];
