@@ -74,6 +74,8 @@ export interface NotebookTable {
   created_by_id: number | null;
   last_modified_at: DbTimestamp;
   last_modified_by_id: number | null;
+  /** The project's change count at the notebook's last write (notebook_counts.changes). */
+  change_seq: Generated<number>;
   /** SQLite only: orders like last_modified_at, keys notebook_search. */
   list_key: number | null;
   /** PostgreSQL only, derived by the database: never written, read by the filters. */

@@ -76,6 +76,9 @@ export const payloadTooLarge = (limit: number) =>
     envelope('invalid_request', 'payload_too_large', `Request body exceeds the limit of ${limit} bytes.`),
   );
 
+export const preconditionFailed = (detail = 'The resource has changed since the ETag in If-Match.') =>
+  new ApiError(412, envelope('invalid_request', 'precondition_failed', detail));
+
 export const conflict = (detail: string) => new ApiError(409, envelope('server_error', 'conflict', detail));
 
 export const throttled = (waitSeconds: number) =>

@@ -1,6 +1,7 @@
 import { presentUserBasic } from '../accounts/accounts.presenters.ts';
 import type { User } from '../accounts/accounts.repository.ts';
 import { formatDateTime } from '../http/datetime.ts';
+import { entityTagOf } from '../http/entity-tags.ts';
 import type { Notebook, NotebookBodies, NotebookListItem } from './notebooks.repository.ts';
 import type { ListPage } from './notebooks.service.ts';
 
@@ -31,6 +32,11 @@ export class UserJsonCache {
 
   constructor(users: ReadonlyMap<number, User>) {
     this.#users = users;
+  }
+
+  /** Every user rendered so far, in order: what the response shows of users. */
+  rendered(): string {
+    return [...this.#json.values()].join('\n');
   }
 
   get(id: number | null): string {
@@ -97,19 +103,43 @@ export function presentNotebook(
 
 const TEXT_CONTENT_KEY = Buffer.from(',"text_content":');
 
+/**
+ * The ETag of the notebook as this viewer retrieves it. Every write stamps the notebook with its
+ * project's next change number, so the number stands for the notebook's own fields; the nested
+ * users and the viewer's access level are the rest of the answer.
+ */
+export function notebookEntityTag(
+  notebook: Pick<Notebook, 'id' | 'changeSeq' | 'createdById' | 'lastModifiedById'>,
+  users: ReadonlyMap<number, User>,
+  viewer: Viewer,
+): string {
+  return entityTagOf(
+    'notebook',
+    notebook.id,
+    String(notebook.changeSeq),
+    JSON.stringify(nestedUser(users, notebook.createdById)),
+    JSON.stringify(nestedUser(users, notebook.lastModifiedById)),
+    userAccessLevel(viewer, notebook.createdById),
+  );
+}
+
 const RESULTS_END = Buffer.from(']}');
 
 /**
- * The list's body: PostHog's pagination envelope around the page's items. A cached page is sent
- * again and again with the same links, so its last body is kept on it and reused.
+ * The list's body and ETag: PostHog's pagination envelope around the page's items. A cached page
+ * is sent again and again with the same links, so its last body is kept on it and reused.
  */
 export function presentNotebookListPage(
   page: ListPage,
   links: { next: string | null; previous: string | null },
-): Buffer {
+): { body: Buffer; etag: string } {
   const head = `{"count":${page.count},"next":${JSON.stringify(links.next)},"previous":${JSON.stringify(links.previous)},"results":[`;
-  if (page.rendered?.links === head) return page.rendered.body;
-  const body = Buffer.concat([Buffer.from(head), page.items, RESULTS_END]);
-  page.rendered = { links: head, body };
-  return body;
+  if (page.rendered?.links === head) return page.rendered;
+  const rendered = {
+    links: head,
+    body: Buffer.concat([Buffer.from(head), page.items, RESULTS_END]),
+    etag: entityTagOf(page.tag, head),
+  };
+  page.rendered = rendered;
+  return rendered;
 }

@@ -21,6 +21,8 @@ export interface Notebook {
   createdById: number | null;
   lastModifiedAt: Date;
   lastModifiedById: number | null;
+  /** The project's change count at the notebook's last write: any change to it moves this. */
+  changeSeq: number;
   /** SQLite's list key as read (migration 0008); null on PostgreSQL, undefined before the row is written. */
   listKey?: number | null;
 }
@@ -69,7 +71,7 @@ const PRUNE_CHANGES_EVERY = 1_000;
 export type ContentWrite = { value: JsonValue; jsonb: string } | null;
 
 type NotebookChanges = Partial<
-  Pick<Notebook, 'title' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById'>
+  Pick<Notebook, 'title' | 'textContent' | 'deleted' | 'version' | 'lastModifiedAt' | 'lastModifiedById' | 'changeSeq'>
 > & { content?: ContentWrite };
 
 // Up to this many matches, SQLite sorts the matches; above, it walks the ordered list index.
@@ -87,6 +89,7 @@ const RETRIEVE_COLUMNS = [
   'visibility',
   'version',
   'folder',
+  'change_seq',
 ] as const;
 const DETAIL_COLUMNS = [...RETRIEVE_COLUMNS, 'text_content'] as const;
 // What a PostgreSQL search list sorts its matches by and renders the page's items from (see #searchPage).
@@ -145,6 +148,7 @@ export class NotebooksRepository {
       createdById: row.created_by_id,
       lastModifiedAt: d.readTimestamp(row.last_modified_at),
       lastModifiedById: row.last_modified_by_id,
+      changeSeq: Number(row.change_seq),
     };
   }
 
@@ -178,6 +182,7 @@ export class NotebooksRepository {
         created_by_id: notebook.createdById,
         last_modified_at: d.timestamp(notebook.lastModifiedAt),
         last_modified_by_id: notebook.lastModifiedById,
+        change_seq: notebook.changeSeq,
         ...(listKey !== undefined && { list_key: listKey }),
       })
       .executeTakeFirst();
@@ -267,6 +272,7 @@ export class NotebooksRepository {
         ...(changes.version !== undefined && { version: changes.version }),
         ...(changes.lastModifiedAt !== undefined && { last_modified_at: d.timestamp(changes.lastModifiedAt) }),
         ...(changes.lastModifiedById !== undefined && { last_modified_by_id: changes.lastModifiedById }),
+        ...(changes.changeSeq !== undefined && { change_seq: changes.changeSeq }),
         ...(listKey !== undefined && { list_key: listKey }),
       })
       .where('id', '=', notebook.id)
@@ -472,12 +478,11 @@ export class NotebooksRepository {
 
   /**
    * Counts a write in its project's change sequence (and moves its listed count by
-   * `visibleDelta`), and records what changed; in the write's own transaction, as its last
-   * statement, since the project's counter row stays locked until the commit. Returns the write's
-   * place in the sequence.
+   * `visibleDelta`), in the write's own transaction. The project's counter row stays locked until
+   * the commit, which orders the project's writes: call it once the write is sure to go ahead.
+   * Returns the write's place in the sequence.
    */
-  async recordChange(db: Executor, teamId: number, visibleDelta: number, change: NotebookChange): Promise<number> {
-    const d = this.#dialect;
+  async nextChange(db: Executor, teamId: number, visibleDelta: number): Promise<number> {
     const counted = await db
       .insertInto('notebook_counts')
       .values({ team_id: teamId, visible: visibleDelta, changes: 1 })
@@ -489,7 +494,12 @@ export class NotebooksRepository {
       )
       .returning('changes')
       .executeTakeFirstOrThrow();
-    const seq = Number(counted.changes);
+    return Number(counted.changes);
+  }
+
+  /** Records what the write numbered `seq` changed, for the change stream. */
+  async logChange(db: Executor, teamId: number, seq: number, change: NotebookChange): Promise<void> {
+    const d = this.#dialect;
     await db
       .insertInto('notebook_changes')
       .values({
@@ -511,7 +521,6 @@ export class NotebooksRepository {
         .where('seq', '<=', seq - CHANGES_KEPT)
         .execute();
     }
-    return seq;
   }
 
   /** How many writes a project's notebooks have had: moves with every committed write, and only then. */

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { callerOf } from '../accounts/caller.ts';
 import { presentActivityPage } from '../activity/activity.presenters.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
+import { matchesWeakly, parseEntityTags } from '../http/entity-tags.ts';
 import { endpointNotFound, notFound, PlainResponse } from '../http/errors.ts';
 import { numberTextsOf } from '../http/json-body.ts';
 import { refuseNullCharacters } from '../http/null-characters.ts';
@@ -22,6 +23,8 @@ import {
 import type { NotebookContext, NotebookInput, NotebooksService } from './notebooks.service.ts';
 
 const TAGS = ['notebooks'];
+/** PostHog's If-None-Match: the bare version number the client holds. */
+const POSTHOG_VERSION = /^-?\d+$/;
 const PROJECT_PARAMS = Type.Object({ project_id: ProjectIdParamSchema });
 const NOTEBOOK_PARAMS = Type.Object({
   project_id: ProjectIdParamSchema,
@@ -63,7 +66,16 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
       description: 'List the notebooks of a project (soft-deleted ones never appear), filtered, ordered and paginated.',
       params: PROJECT_PARAMS,
       querystring: NotebookListQuerySchema,
-      response: { 200: Type.Ref('PaginatedNotebookMinimalList'), ...errorResponses },
+      headers: Type.Object({
+        'if-none-match': Type.Optional(
+          Type.String({ description: 'The ETag of a page the client holds: 304 while nothing it shows changed.' }),
+        ),
+      }),
+      response: {
+        200: Type.Ref('PaginatedNotebookMinimalList', { description: 'The page; the ETag header names it.' }),
+        304: Type.Null({ description: 'Not modified: empty body.' }),
+        ...errorResponses,
+      },
     },
     handler: async (request, reply) => {
       const ctx = contextOf(request);
@@ -74,8 +86,14 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
         order: parseOrder(query),
         range,
       });
-      const links = limitOffsetLinks(baseUrl(request), query, range, page.count);
-      return reply.type('application/json').send(presentNotebookListPage(page, links));
+      const { body, etag } = presentNotebookListPage(
+        page,
+        limitOffsetLinks(baseUrl(request), query, range, page.count),
+      );
+      reply.header('etag', etag);
+      const ifNoneMatch = parseEntityTags(request.headers['if-none-match']);
+      if (ifNoneMatch !== undefined && matchesWeakly(ifNoneMatch, etag)) return reply.code(304).send();
+      return reply.type('application/json').send(body);
     },
   });
 
@@ -90,11 +108,10 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
       body: NotebookWriteSchema,
       response: { 201: Type.Ref('Notebook'), ...errorResponses },
     },
-    handler: async (request, reply) =>
-      reply
-        .code(201)
-        .type('application/json')
-        .send(await service.create(contextOf(request), notebookInputOf(request))),
+    handler: async (request, reply) => {
+      const answer = await service.create(contextOf(request), notebookInputOf(request));
+      return reply.code(201).header('etag', answer.etag).type('application/json').send(answer.body);
+    },
   });
 
   app.get('/activity/', {
@@ -138,21 +155,35 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
     schema: {
       operationId: 'notebooks_retrieve',
       tags: TAGS,
-      description: 'One notebook. With If-None-Match equal to its version: 304 and an empty body.',
+      description:
+        "One notebook, with its ETag. If-None-Match with the bare version the client holds (PostHog's form), or with entity-tags (the ETag, W/, a list, *): 304 and an empty body when it matches.",
       params: NOTEBOOK_PARAMS,
       headers: Type.Object({
-        'if-none-match': Type.Optional(Type.String({ description: 'The version the client holds.' })),
+        'if-none-match': Type.Optional(
+          Type.String({
+            description: 'The version the client holds (PostHog), or entity-tags to compare with the ETag.',
+          }),
+        ),
       }),
       response: {
-        200: Type.Ref('Notebook'),
+        200: Type.Ref('Notebook', { description: 'The notebook; the ETag header names this answer.' }),
         304: Type.Null({ description: 'Not modified: empty body.' }),
         ...errorResponses,
       },
     },
     handler: async (request, reply) => {
       const header = request.headers['if-none-match'];
-      const heldVersion = Array.isArray(header) ? header.join(', ') : header;
-      const found = await service.retrieve(contextOf(request), shortIdOf(request), heldVersion);
+      const text = Array.isArray(header) ? header.join(', ') : header;
+      // PostHog's form, the bare version the client holds, keeps PostHog's meaning; entity-tags
+      // (quoted, W/, lists, *) are compared with the ETag.
+      const found = await service.retrieve(
+        contextOf(request),
+        shortIdOf(request),
+        text !== undefined && POSTHOG_VERSION.test(text)
+          ? { heldVersion: text }
+          : { ifNoneMatch: parseEntityTags(text) },
+      );
+      if (found.etag !== undefined) reply.header('etag', found.etag);
       if (found.notModified) return reply.code(304).send();
       return reply.type('application/json').send(found.body);
     },
@@ -167,19 +198,28 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
         operationId: method === 'PATCH' ? 'notebooks_partial_update' : 'notebooks_update',
         tags: TAGS,
         description:
-          'Update a notebook (PUT behaves like PATCH). Truthy content needs the current version (else 409) and bumps it by one; {"deleted": true|false} soft-deletes or restores.',
+          'Update a notebook (PUT behaves like PATCH). Truthy content needs the current version (else 409) and bumps it by one; {"deleted": true|false} soft-deletes or restores. With If-Match (an ETag from a retrieve), the update applies only if nothing of the notebook changed since (else 412), whatever the fields.',
         params: NOTEBOOK_PARAMS,
+        headers: Type.Object({
+          'if-match': Type.Optional(
+            Type.String({ description: 'ETags the notebook must still have (lost-update protection for any field).' }),
+          ),
+        }),
         body: NotebookWriteSchema,
         response: {
           200: Type.Ref('Notebook'),
           409: Type.Ref('ErrorEnvelope', { description: 'Stale or missing version.' }),
+          412: Type.Ref('ErrorEnvelope', { description: 'The notebook changed since the ETag in If-Match.' }),
           ...errorResponses,
         },
       },
-      handler: async (request, reply) =>
-        reply
-          .type('application/json')
-          .send(await service.update(contextOf(request), shortIdOf(request), notebookInputOf(request))),
+      handler: async (request, reply) => {
+        const ifMatch = parseEntityTags(request.headers['if-match']);
+        const answer = await service.update(contextOf(request), shortIdOf(request), notebookInputOf(request), {
+          ifMatch,
+        });
+        return reply.header('etag', answer.etag).type('application/json').send(answer.body);
+      },
     });
   }
 

@@ -10,7 +10,8 @@ import { type Db, writeTransaction } from '../db/database.ts';
 import type { Executor } from '../db/dialect.ts';
 import { isTextTooLargeToIndex } from '../db/driver-errors.ts';
 import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
-import { conflict, notFound, validationFailed } from '../http/errors.ts';
+import { type EntityTagCondition, entityTagOf, matchesStrongly, matchesWeakly } from '../http/entity-tags.ts';
+import { conflict, notFound, preconditionFailed, validationFailed } from '../http/errors.ts';
 import type { LimitOffset, PageNumber } from '../http/pagination.ts';
 import type { JsonValue } from '../json/json-value.ts';
 import type { NumberSourceTexts } from '../json/number-texts.ts';
@@ -18,7 +19,13 @@ import { type ChangeAnnouncer, NOTEBOOK_CHANGES_CHANNEL } from './change-feed.ts
 import { parseContains } from './contains/contains-grammar.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
 import type { NotebookWrite } from './notebook-fields.ts';
-import { presentNotebook, presentNotebookListItem, UserJsonCache, type Viewer } from './notebooks.presenters.ts';
+import {
+  notebookEntityTag,
+  presentNotebook,
+  presentNotebookListItem,
+  UserJsonCache,
+  type Viewer,
+} from './notebooks.presenters.ts';
 import type { ContentWrite, Notebook, NotebookChange, NotebooksRepository } from './notebooks.repository.ts';
 import { recordingComments } from './recording-comments.ts';
 
@@ -40,8 +47,10 @@ export interface ListQuery {
 export interface ListPage {
   count: number;
   items: Buffer;
+  /** What the page depends on, as an entity-tag's digest (its ETag adds the links). */
+  tag: string;
   /** The last full body sent for this page (presentNotebookListPage), reused while its links are the same. */
-  rendered?: { links: string; body: Buffer };
+  rendered?: { links: string; body: Buffer; etag: string };
 }
 
 /** A create or update body, validated, and how its numbers were written (42 vs 42.0). */
@@ -50,8 +59,14 @@ export interface NotebookInput {
   numberTexts: NumberSourceTexts | undefined;
 }
 
-/** A retrieve: the body, or not modified when the caller holds the current version. */
-export type RetrieveResult = { notModified: true } | { notModified: false; body: string | Buffer };
+/** A notebook's answer: its body and its ETag. */
+export interface NotebookAnswer {
+  body: string | Buffer;
+  etag: string;
+}
+
+/** A retrieve: the notebook, or not modified (with its ETag when the condition was one). */
+export type RetrieveResult = { notModified: true; etag?: string } | ({ notModified: false } & NotebookAnswer);
 
 const SCOPE = 'Notebook';
 const DEFAULT_FOLDER = 'Unfiled/Notebooks';
@@ -130,17 +145,13 @@ export class NotebooksService {
    */
   async list(ctx: NotebookContext, query: ListQuery): Promise<ListPage> {
     const { filters, order, range } = query;
+    // The project's change count moves with every write to its notebooks, committed by any
+    // process, and only then: a page read after it under the same count is still the answer.
+    const state = String(await this.#repo.changeCount(ctx.project.id));
     // Relative dates are resolved in `filters`; user_access_level and `?user` depend on the viewer.
-    let entry: { key: string; state: string } | undefined;
-    if (this.#listCache) {
-      // The project's change count moves with every write to its notebooks, committed by any
-      // process, and only then: a page read after it under the same count is still the answer.
-      const state = String(await this.#repo.changeCount(ctx.project.id));
-      const key = JSON.stringify([ctx.project.id, ctx.user.id, ctx.membershipLevel, filters, order, range]);
-      const cached = this.#listCache.get(key, state);
-      if (cached !== undefined) return cached;
-      entry = { key, state };
-    }
+    const key = JSON.stringify([ctx.project.id, ctx.user.id, ctx.membershipLevel, filters, order, range]);
+    const cached = this.#listCache?.get(key, state);
+    if (cached !== undefined) return cached;
     const { count, items } = await this.#repo.list(ctx.project.id, filters, order, range, ctx.user.id);
     const { users, until } = await this.#users.byIdsUntil(items.flatMap((n) => [n.createdById, n.lastModifiedById]));
     const viewer = viewerOf(ctx);
@@ -148,12 +159,14 @@ export class NotebooksService {
     const page: ListPage = {
       count,
       items: Buffer.from(items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',')),
+      // The request, the project's state and the users shown: all the page depends on but its links.
+      tag: entityTagOf('list', key, state, userJson.rendered()),
     };
-    if (entry !== undefined) this.#listCache?.set(entry.key, entry.state, page, until);
+    this.#listCache?.set(key, state, page, until);
     return page;
   }
 
-  async create(ctx: NotebookContext, input: NotebookInput) {
+  async create(ctx: NotebookContext, input: NotebookInput): Promise<NotebookAnswer> {
     const data = input.fields;
     const content = contentWrite(data.content, input.numberTexts);
     const now = new Date();
@@ -172,8 +185,10 @@ export class NotebooksService {
       createdById: ctx.user.id,
       lastModifiedAt: now,
       lastModifiedById: ctx.user.id,
+      changeSeq: 0,
     };
     await writeTransaction(this.#db, async (trx) => {
+      notebook.changeSeq = await this.#repo.nextChange(trx, notebook.teamId, notebook.deleted ? 0 : 1);
       await this.#repo.insert(trx, notebook, content.write);
       await this.#activity.record(trx, {
         project: ctx.project,
@@ -186,28 +201,70 @@ export class NotebooksService {
         changes: null,
         at: now,
       });
-      await this.#recordChange(trx, notebook, notebook.deleted ? 0 : 1, 'created', Object.keys(data));
+      await this.#logChange(trx, notebook, 'created', Object.keys(data));
     }).catch(refuseUnindexableText);
     this.#changeFeed?.committed(notebook.teamId);
     const users = new Map([[ctx.user.id, ctx.user]]);
-    return presentNotebook(notebook, users, viewerOf(ctx));
+    const viewer = viewerOf(ctx);
+    return { body: presentNotebook(notebook, users, viewer), etag: notebookEntityTag(notebook, users, viewer) };
   }
 
-  /** The notebook, or not modified when `heldVersion` (PostHog's If-None-Match) is its version. */
-  async retrieve(ctx: NotebookContext, shortId: string, heldVersion: string | undefined): Promise<RetrieveResult> {
+  /**
+   * The notebook, or not modified: when `heldVersion` (PostHog's If-None-Match) is its version,
+   * or when `ifNoneMatch` (entity-tags) matches its ETag.
+   */
+  async retrieve(
+    ctx: NotebookContext,
+    shortId: string,
+    conditions: { heldVersion?: string; ifNoneMatch?: EntityTagCondition } = {},
+  ): Promise<RetrieveResult> {
     const notebook = await this.#repo.retrieve(ctx.project.id, shortId);
     if (!notebook) throw notFound();
-    if (heldVersion !== undefined && heldVersion === String(notebook.version)) return { notModified: true };
+    if (conditions.heldVersion !== undefined && conditions.heldVersion === String(notebook.version)) {
+      return { notModified: true };
+    }
     const users = await this.#usersOf(notebook.createdById, notebook.lastModifiedById);
-    return { notModified: false, body: presentNotebook(notebook, users, viewerOf(ctx), notebook.bodies) };
+    const viewer = viewerOf(ctx);
+    const etag = notebookEntityTag(notebook, users, viewer);
+    if (conditions.ifNoneMatch !== undefined && matchesWeakly(conditions.ifNoneMatch, etag)) {
+      return { notModified: true, etag };
+    }
+    return { notModified: false, etag, body: presentNotebook(notebook, users, viewer, notebook.bodies) };
   }
 
-  async update(ctx: NotebookContext, shortId: string, input: NotebookInput) {
+  /**
+   * PostHog's update: truthy content needs the current version and bumps it. With `ifMatch`
+   * (entity-tags), the update applies only if the notebook as this caller sees it still has
+   * one of them, whatever the fields: 412 otherwise, before any other rule.
+   */
+  async update(
+    ctx: NotebookContext,
+    shortId: string,
+    input: NotebookInput,
+    conditions: { ifMatch?: EntityTagCondition } = {},
+  ): Promise<NotebookAnswer> {
     const data = input.fields;
     const content = data.content === undefined ? undefined : contentWrite(data.content, input.numberTexts);
+    const viewer = viewerOf(ctx);
+    // The ETag is checked before the transaction (it names users, read through the user cache),
+    // and the change number it stands for is checked again under the row lock.
+    let checkedChange: number | undefined;
+    if (conditions.ifMatch !== undefined) {
+      const current = await this.#repo.findByShortId(this.#db.kysely, ctx.project.id, shortId, {
+        includeDeleted: true,
+      });
+      if (!current) throw notFound();
+      const users = await this.#usersOf(current.createdById, current.lastModifiedById);
+      if (!matchesStrongly(conditions.ifMatch, notebookEntityTag(current, users, viewer))) throw preconditionFailed();
+      checkedChange = current.changeSeq;
+    }
     const result = await writeTransaction(this.#db, async (trx) => {
-      const before = await this.#repo.findByShortId(trx, ctx.project.id, shortId, { includeDeleted: true, lock: true });
+      const before = await this.#repo.findByShortId(trx, ctx.project.id, shortId, {
+        includeDeleted: true,
+        lock: true,
+      });
       if (!before) throw notFound();
+      if (checkedChange !== undefined && before.changeSeq !== checkedChange) throw preconditionFailed();
       if (Object.keys(data).length === 0) return before;
       const now = new Date();
       let version = data.version ?? before.version;
@@ -215,15 +272,18 @@ export class NotebooksService {
         if (data.version !== before.version) throw conflict('Someone else edited the Notebook');
         version = before.version + 1;
       }
+      const deleted = data.deleted ?? before.deleted;
+      const listedDelta = before.visibility === 'default' && before.deleted !== deleted ? (deleted ? -1 : 1) : 0;
       const after: Notebook = {
         ...before,
         title: data.title !== undefined ? data.title : before.title,
         contentJson: content !== undefined ? content.echo : before.contentJson,
         textContent: data.text_content !== undefined ? data.text_content : before.textContent,
-        deleted: data.deleted ?? before.deleted,
+        deleted,
         version,
         lastModifiedAt: now,
         lastModifiedById: ctx.user.id,
+        changeSeq: await this.#repo.nextChange(trx, before.teamId, listedDelta),
       };
       const written = await this.#repo.update(
         trx,
@@ -236,6 +296,7 @@ export class NotebooksService {
           version,
           lastModifiedAt: now,
           lastModifiedById: ctx.user.id,
+          changeSeq: after.changeSeq,
         },
         before.version,
       );
@@ -263,27 +324,19 @@ export class NotebooksService {
           at: now,
         });
       }
-      const listedDelta =
-        before.visibility === 'default' && before.deleted !== after.deleted ? (after.deleted ? -1 : 1) : 0;
       const changedFields = changes.map((change) => change.field);
       if (after.textContent !== before.textContent) changedFields.push('text_content');
-      await this.#recordChange(trx, after, listedDelta, activity, changedFields);
+      await this.#logChange(trx, after, activity, changedFields);
       return after;
     }).catch(refuseUnindexableText);
     if (Object.keys(data).length > 0) this.#changeFeed?.committed(result.teamId);
     const users = await this.#usersOf(result.createdById, result.lastModifiedById);
-    return presentNotebook(result, users, viewerOf(ctx));
+    return { body: presentNotebook(result, users, viewer), etag: notebookEntityTag(result, users, viewer) };
   }
 
-  /** Counts a write in its project's change sequence and tells other processes, in its transaction. */
-  async #recordChange(
-    trx: Executor,
-    notebook: Notebook,
-    listedDelta: number,
-    kind: NotebookChange['kind'],
-    changedFields: string[],
-  ) {
-    await this.#repo.recordChange(trx, notebook.teamId, listedDelta, {
+  /** Records a write for the change stream and tells other processes, in its transaction. */
+  async #logChange(trx: Executor, notebook: Notebook, kind: NotebookChange['kind'], changedFields: string[]) {
+    await this.#repo.logChange(trx, notebook.teamId, notebook.changeSeq, {
       kind,
       shortId: notebook.shortId,
       version: notebook.version,

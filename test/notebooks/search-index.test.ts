@@ -102,6 +102,7 @@ describe('search index upgrade [sqlite]', () => {
     // … and before 0010 (the change counts; 0009 changes PostgreSQL only and runs again doing nothing).
     await sql`drop table notebook_changes`.execute(db);
     await sql`alter table notebook_counts drop column changes`.execute(db);
+    await sql`alter table notebooks drop column change_seq`.execute(db);
     const rerun = [
       '0005-sqlite-search-scope',
       '0006-sqlite-fact-counts',
