@@ -1,6 +1,7 @@
 import { Fragment, type Mark, type MarkType, type Node, type NodeType, type Schema } from '@tiptap/pm/model';
 import { isAllowedUrl } from '../editor/document-schema.ts';
 import type { JsonObject, JsonValue } from '../notebooks/content.ts';
+import { assertJsonDepth } from './markdown-errors.ts';
 import { markdownSchema, PRESERVED_BLOCK, PRESERVED_INLINE } from './markdown-schema.ts';
 
 /**
@@ -98,11 +99,15 @@ export function documentFromNotebook(content: JsonObject): Node {
   return schema.topNodeType.create(null, blocks);
 }
 
+// Known nodes are walked at most MAX_WRITTEN_DEPTH deep; a preserved value is checked on its
+// own before anything (JSON.stringify, the label) walks it.
 function preservedBlock(schema: Schema, json: JsonValue): Node {
+  assertJsonDepth(json);
   return schema.nodes[PRESERVED_BLOCK].create({ value: json });
 }
 
 function preservedInline(schema: Schema, json: JsonValue): Node {
+  assertJsonDepth(json);
   return schema.nodes[PRESERVED_INLINE].create({ value: json });
 }
 

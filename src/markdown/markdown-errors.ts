@@ -13,13 +13,13 @@ export class MarkdownTooComplex extends Error {
 export const MAX_JSON_DEPTH = 256;
 
 /** Throws `MarkdownTooComplex` when `value` nests arrays and objects deeper than `MAX_JSON_DEPTH`. */
-export function assertJsonDepth(value: JsonValue): void {
-  // An explicit stack: measuring must not itself recurse as deep as the value.
-  const stack: [JsonValue, number][] = [[value, 1]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop() as [JsonValue, number];
-    if (typeof current !== 'object' || current === null) continue;
-    if (depth > MAX_JSON_DEPTH) throw new MarkdownTooComplex(`The JSON nests more than ${MAX_JSON_DEPTH} levels deep`);
-    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+export function assertJsonDepth(value: JsonValue, depth = 1): void {
+  if (typeof value !== 'object' || value === null) return;
+  // Recursion stops at the limit, so measuring never goes deeper than the limit itself.
+  if (depth > MAX_JSON_DEPTH) throw new MarkdownTooComplex(`The JSON nests more than ${MAX_JSON_DEPTH} levels deep`);
+  if (Array.isArray(value)) {
+    for (const child of value) assertJsonDepth(child, depth + 1);
+    return;
   }
+  for (const key in value) assertJsonDepth(value[key], depth + 1);
 }

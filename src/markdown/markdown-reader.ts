@@ -197,8 +197,8 @@ const SIMPLE_TAG = /^<(\/?)([A-Za-z]+)\s*>$/;
 /**
  * Inline HTML: `<br>` is a hard break, a matched pair of mark tags (`<u>…</u>`, `<strong>`, `<em>`,
  * `<s>`, …) is that mark, and anything else stays literal text. Soft line breaks stay line breaks,
- * as in the editor's own Markdown support; links and images the schema would not accept
- * (`isAllowedUrl`) keep only their text.
+ * as in the editor's own Markdown support; a link the schema would not accept (`isAllowedUrl`)
+ * keeps only its text.
  */
 function inlineChildren(Token: TokenClass, children: Token[]): Token[] {
   const pairs = new Map<number, string>();
@@ -232,9 +232,6 @@ function inlineChildren(Token: TokenClass, children: Token[]): Token[] {
     const pair = pairs.get(index);
     if (pair !== undefined) return [new Token(pair, '', 0)];
     if (child.type === 'softbreak') return [textToken(Token, '\n')];
-    if (child.type === 'image' && !isAllowedUrl(child.attrGet('src') ?? '')) {
-      return [textToken(Token, imageAttrs(child).alt ?? '')];
-    }
     if (child.type !== 'html_inline') return [child];
     return [BREAK_TAG.test(child.content) ? new Token('hardbreak', 'br', 0) : textToken(Token, child.content)];
   });
@@ -337,7 +334,8 @@ function trimRunEnd(run: Token[]): void {
 
 /**
  * Images are blocks in the schema but inline in Markdown: each image in a paragraph or heading
- * becomes a block of its own, the text around it staying in blocks of the same kind.
+ * becomes a block of its own, the text around it staying in blocks of the same kind. An image
+ * whose URL the schema would not accept is dropped, as the editor drops it when pasted.
  */
 function liftImages(Token: TokenClass, tokens: Token[]): Token[] {
   const out: Token[] = [];
@@ -369,6 +367,7 @@ function liftImages(Token: TokenClass, tokens: Token[]): Token[] {
       }
       trimRunEnd(run);
       flush();
+      if (!isAllowedUrl(child.attrGet('src') ?? '')) continue;
       const image = new Token('block_image', 'img', 0);
       image.attrs = child.attrs;
       image.children = child.children;

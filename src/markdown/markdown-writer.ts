@@ -282,8 +282,9 @@ function orderedMarks(marks: readonly Mark[], active: readonly Pair[]): Mark[] {
 
 function codeSpan(text: string): string {
   const ticks = '`'.repeat(longestRun(text, '`') + 1);
-  // One space on each side is stripped when read back, so add one where the text needs it.
-  const pad = text.startsWith('`') || text.endsWith('`') || (/^ .* $/s.test(text) && text.trim() !== '') ? ' ' : '';
+  // markdown-it strips one space from each side of a span of three or more characters that
+  // starts and ends with one (even an all-space span), so such text gets one more of each.
+  const pad = text.startsWith('`') || text.endsWith('`') || /^ .+ $/s.test(text) ? ' ' : '';
   return `${ticks}${pad}${text}${pad}${ticks}`;
 }
 
@@ -373,23 +374,20 @@ function flanking(previous: string, next: string, underscore: boolean): { canOpe
 // Text escaping
 // ---------------------------------------------------------------------------------------------
 
-const ENTITY_LIKE = /^&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});/;
 
 function entity(char: string): string {
   return `&#${char.codePointAt(0)};`;
 }
 
-/** Characters that could start Markdown syntax anywhere in a line, backslash-escaped. */
+const CHARACTER_REFERENCE = /&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)/g;
+const INLINE_SYNTAX = new RegExp(`[\\\\\`*_[\\]~|]|<(?=[A-Za-z/!?])|${CHARACTER_REFERENCE.source}`, 'g');
+
+/**
+ * Characters that could start Markdown syntax anywhere in a line, backslash-escaped: `<` only
+ * where it could open a tag or autolink, `&` only where it would be read as a character reference.
+ */
 function escapeInline(text: string): string {
-  let out = '';
-  for (let i = 0; i < text.length; i += 1) {
-    const char = text[i];
-    if ('\\`*_[]~|'.includes(char)) out += `\\${char}`;
-    else if (char === '<' && /[A-Za-z/!?]/.test(text[i + 1] ?? '')) out += '\\<';
-    else if (char === '&' && ENTITY_LIKE.test(text.slice(i, i + 40))) out += '\\&';
-    else out += char;
-  }
-  return out;
+  return text.replace(INLINE_SYNTAX, '\\$&');
 }
 
 // Line starts that would begin a block: headings, quotes, list items, thematic breaks and
@@ -442,8 +440,7 @@ function escapeLine(line: string, atStart: boolean, atEnd: boolean): string {
 
 /** A link or image destination, with its title. */
 function destination(href: string, title: string | null): string {
-  const escapeEntities = (text: string): string =>
-    text.replace(/&/g, (match, offset: number) => (ENTITY_LIKE.test(text.slice(offset, offset + 40)) ? '\\&' : match));
+  const escapeEntities = (text: string): string => text.replace(CHARACTER_REFERENCE, '\\&');
   const target = /\s/.test(href) || href === ''
     ? `<${escapeEntities(href.replace(/[\\<>]/g, '\\$&'))}>`
     : escapeEntities(href.replace(/[\\()<>]/g, '\\$&'));

@@ -9,16 +9,37 @@ function isObject(value: JsonValue | undefined): value is JsonObject {
 
 /** The document's JSON as ProseMirror writes it, each preserved stand-in replaced by its original JSON. */
 export function notebookContent(doc: Node): JsonObject {
-  return restorePreserved(doc.toJSON() as JsonObject) as JsonObject;
+  return nodeJson(doc) as JsonObject;
 }
 
-function restorePreserved(json: JsonObject): JsonValue {
-  if (json.type === PRESERVED_BLOCK || json.type === PRESERVED_INLINE) {
-    return isObject(json.attrs) && Object.hasOwn(json.attrs, 'value') ? json.attrs.value : null;
+/**
+ * `Node.toJSON()`, key for key (`type`, `attrs`, `content`, `marks`, then a text node's `text`),
+ * in one pass that also swaps the stand-ins back. ProseMirror's attribute objects have no
+ * prototype; they are copied into plain objects so that callers get ordinary JSON values.
+ */
+function nodeJson(node: Node): JsonValue {
+  if (node.type.name === PRESERVED_BLOCK || node.type.name === PRESERVED_INLINE) return node.attrs.value as JsonValue;
+  const json: JsonObject = { type: node.type.name };
+  for (const _key in node.attrs) {
+    json.attrs = { ...node.attrs } as JsonObject;
+    break;
   }
-  if (Array.isArray(json.content)) {
-    json.content = json.content.map((child) => (isObject(child) ? restorePreserved(child) : child));
+  if (node.content.size > 0) {
+    const content: JsonValue[] = [];
+    node.forEach((child) => content.push(nodeJson(child)));
+    json.content = content;
   }
+  if (node.marks.length > 0) {
+    json.marks = node.marks.map((mark) => {
+      const markJson: JsonObject = { type: mark.type.name };
+      for (const _key in mark.attrs) {
+        markJson.attrs = { ...mark.attrs } as JsonObject;
+        break;
+      }
+      return markJson;
+    });
+  }
+  if (node.isText) json.text = node.text ?? '';
   return json;
 }
 

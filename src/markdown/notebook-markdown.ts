@@ -44,8 +44,10 @@ function isDocument(content: JsonValue): content is JsonObject {
  */
 export function notebookToMarkdown(content: JsonValue | null): string {
   if (content === null) return '';
-  assertJsonDepth(content);
-  if (!isDocument(content)) return `${preservedBlockMarkdown(content)}\n`;
+  if (!isDocument(content)) {
+    assertJsonDepth(content);
+    return `${preservedBlockMarkdown(content)}\n`;
+  }
   const markdown = writeMarkdown(documentFromNotebook(content));
   return markdown === '' ? '' : `${markdown}\n`;
 }

@@ -120,6 +120,7 @@ function describe(value: JsonValue): string {
     ownString(query, 'shortId') ??
     ownString(attrs, 'id') ??
     ownString(attrs, 'href') ??
+    ownString(attrs, 'content') ??
     text;
   const name = typeLabel(value.type);
   return detail === '' ? name : `${name}: ${detail}`;
