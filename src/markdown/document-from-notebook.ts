@@ -63,19 +63,25 @@ function markAttrWritable(type: string, key: string, value: JsonValue): boolean 
   return Object.hasOwn(LINK_DEFAULTS, key) && LINK_DEFAULTS[key as keyof typeof LINK_DEFAULTS] === value;
 }
 
+// Attributes Markdown has to write out: their default (null) has no Markdown form.
+const REQUIRED_ATTRS: Record<string, string> = { image: 'src', link: 'href' };
+
 /**
  * The attributes to build a known node or mark with, or null when one of them is unknown to the
  * schema or has a value Markdown cannot carry. An attribute may be left out (the schema's default
- * fills it, as the editor would) or hold its default.
+ * fills it, as the editor would) or hold its default, except an image's `src` and a link's `href`.
  */
 function writableAttrs(
   type: NodeType | MarkType,
   json: JsonObject,
   writable: (type: string, key: string, value: JsonValue) => boolean,
 ): JsonObject | null {
-  if (!Object.hasOwn(json, 'attrs')) return {};
-  const attrs = json.attrs;
+  const attrs = Object.hasOwn(json, 'attrs') ? json.attrs : {};
   if (!isObject(attrs)) return null;
+  const required = Object.hasOwn(REQUIRED_ATTRS, type.name) ? REQUIRED_ATTRS[type.name] : null;
+  if (required !== null && !(Object.hasOwn(attrs, required) && writable(type.name, required, attrs[required]))) {
+    return null;
+  }
   for (const [key, value] of Object.entries(attrs)) {
     const specs = type.spec.attrs ?? {};
     const spec = Object.hasOwn(specs, key) ? specs[key] : undefined;

@@ -9,6 +9,21 @@ function elapsed(run: () => unknown): number {
   return performance.now() - start;
 }
 
+/**
+ * The least processor time (all of the process's threads, the collector's included) over a few
+ * runs: the machine is shared, and time spent waiting for a core is not the conversion's.
+ */
+function leastCpuTime(runs: number, run: () => unknown): number {
+  let least = Infinity;
+  for (let attempt = 0; attempt < runs; attempt += 1) {
+    const start = process.cpuUsage();
+    run();
+    const used = process.cpuUsage(start);
+    least = Math.min(least, (used.user + used.system) / 1000);
+  }
+  return least;
+}
+
 // Notes as people write them: paragraphs with marks and links, headings, lists, code, a table.
 const SECTION = [
   '## Findings',
@@ -34,16 +49,12 @@ const SECTION = [
 describe('Markdown limits', () => {
   it('converts 2 MB of Markdown each way in well under a second', () => {
     const markdown = SECTION.repeat(Math.ceil(2_000_000 / SECTION.length));
-    // The first run compiles the code paths; the budget is for a warm server.
-    notebookToMarkdown(markdownToNotebook(SECTION.repeat(200)).content);
-    let notebook: JsonObject | undefined;
-    const reading = elapsed(() => {
-      notebook = markdownToNotebook(markdown).content;
-    });
-    const writing = elapsed(() => notebookToMarkdown(notebook ?? null));
-    // Generous for a shared 2-core machine; on an idle one each direction takes 0.2-0.4 s.
-    assert.ok(reading < 1500, `reading took ${reading.toFixed(0)} ms`);
-    assert.ok(writing < 1500, `writing took ${writing.toFixed(0)} ms`);
+    const notebook = markdownToNotebook(markdown).content;
+    const reading = leastCpuTime(3, () => markdownToNotebook(markdown));
+    const writing = leastCpuTime(3, () => notebookToMarkdown(notebook));
+    // About 0.5 s each way here, the collector's threads included.
+    assert.ok(reading < 1000, `reading took ${reading.toFixed(0)} ms`);
+    assert.ok(writing < 1000, `writing took ${writing.toFixed(0)} ms`);
   });
 
   it('refuses blocks nested past the limit instead of dropping what is inside', () => {

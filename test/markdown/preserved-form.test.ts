@@ -65,11 +65,13 @@ describe('The preserved form', () => {
             text: 'same tab',
           },
           { type: 'text', marks: [{ type: 'link', attrs: { href: 'javascript:alert(1)' } }], text: 'script' },
+          { type: 'text', marks: [{ type: 'link' }], text: 'no href' },
         ],
       },
+      { type: 'image', attrs: { src: null, alt: 'no source' } },
     );
     const markdown = notebookToMarkdown(content);
-    assert.equal(markdown.match(/data-notebook-node/g)?.length, 6);
+    assert.equal(markdown.match(/data-notebook-node/g)?.length, 8);
     assert.equal(JSON.stringify(roundTrip(content)), JSON.stringify(content));
   });
 
