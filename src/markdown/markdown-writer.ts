@@ -158,12 +158,10 @@ function image(node: Node): string {
 function table(node: Node): string {
   const rows: string[] = [];
   node.forEach((row, _offset, index) => {
-    const cells: string[] = [];
-    row.forEach((cell) => cells.push(inline(cell.child(0), 'cell')));
-    rows.push(`| ${cells.join(' | ')} |`);
+    const cells = row.content.content;
+    rows.push(`| ${cells.map((cell) => inline(cell.child(0), 'cell')).join(' | ')} |`);
     if (index === 0) {
-      const delimiters: string[] = [];
-      row.forEach((cell) => delimiters.push(ALIGNMENT_DELIMITERS[(cell.attrs.align as string | null) ?? 'none']));
+      const delimiters = cells.map((cell) => ALIGNMENT_DELIMITERS[(cell.attrs.align as string | null) ?? 'none']);
       rows.push(`| ${delimiters.join(' | ')} |`);
     }
   });
@@ -374,7 +372,6 @@ function flanking(previous: string, next: string, underscore: boolean): { canOpe
 // Text escaping
 // ---------------------------------------------------------------------------------------------
 
-
 function entity(char: string): string {
   return `&#${char.codePointAt(0)};`;
 }
@@ -441,9 +438,10 @@ function escapeLine(line: string, atStart: boolean, atEnd: boolean): string {
 /** A link or image destination, with its title. */
 function destination(href: string, title: string | null): string {
   const escapeEntities = (text: string): string => text.replace(CHARACTER_REFERENCE, '\\&');
-  const target = /\s/.test(href) || href === ''
-    ? `<${escapeEntities(href.replace(/[\\<>]/g, '\\$&'))}>`
-    : escapeEntities(href.replace(/[\\()<>]/g, '\\$&'));
+  const target =
+    /\s/.test(href) || href === ''
+      ? `<${escapeEntities(href.replace(/[\\<>]/g, '\\$&'))}>`
+      : escapeEntities(href.replace(/[\\()<>]/g, '\\$&'));
   if (title === null) return target;
   return `${target} "${escapeEntities(title.replace(/[\\"]/g, '\\$&'))}"`;
 }

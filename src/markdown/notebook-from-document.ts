@@ -25,9 +25,7 @@ function nodeJson(node: Node): JsonValue {
     break;
   }
   if (node.content.size > 0) {
-    const content: JsonValue[] = [];
-    node.forEach((child) => content.push(nodeJson(child)));
-    json.content = content;
+    json.content = node.content.content.map(nodeJson);
   }
   if (node.marks.length > 0) {
     json.marks = node.marks.map((mark) => {

@@ -15,12 +15,11 @@
  */
 import type { JsonObject, JsonValue } from '../notebooks/content.ts';
 import { documentFromNotebook } from './document-from-notebook.ts';
+import { assertJsonDepth } from './markdown-errors.ts';
 import { readMarkdown } from './markdown-reader.ts';
 import { writeMarkdown } from './markdown-writer.ts';
 import { notebookContent, notebookText, notebookTitle } from './notebook-from-document.ts';
 import { preservedBlockMarkdown } from './preserved-form.ts';
-
-import { assertJsonDepth } from './markdown-errors.ts';
 
 export { MarkdownTooComplex } from './markdown-errors.ts';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JsonObject } from '../../src/notebooks/content.ts';
 import { MarkdownTooComplex, markdownToNotebook, notebookToMarkdown } from '../../src/markdown/notebook-markdown.ts';
+import type { JsonObject } from '../../src/notebooks/content.ts';
 
 function elapsed(run: () => unknown): number {
   const start = performance.now();

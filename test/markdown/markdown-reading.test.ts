@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JsonObject } from '../../src/notebooks/content.ts';
 import { markdownToNotebook } from '../../src/markdown/notebook-markdown.ts';
+import type { JsonObject } from '../../src/notebooks/content.ts';
 
 function blocks(markdown: string): JsonObject[] {
   return markdownToNotebook(markdown).content.content as JsonObject[];
@@ -99,14 +99,9 @@ describe('Reading Markdown', () => {
 
   it('keeps soft line breaks as line breaks and reads hard breaks', () => {
     assert.deepEqual(blocks('one\ntwo  \nthree\\\nfour<br>'), [
-      paragraph(
-        text('one\ntwo'),
-        { type: 'hardBreak' },
-        text('three'),
-        { type: 'hardBreak' },
-        text('four'),
-        { type: 'hardBreak' },
-      ),
+      paragraph(text('one\ntwo'), { type: 'hardBreak' }, text('three'), { type: 'hardBreak' }, text('four'), {
+        type: 'hardBreak',
+      }),
     ]);
   });
 });

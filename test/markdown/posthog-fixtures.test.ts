@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { getText, getTextSerializersFromSchema } from '@tiptap/core';
 import { documentSchema } from '../../src/editor/document-schema.ts';
-import type { JsonObject, JsonValue } from '../../src/notebooks/content.ts';
 import { markdownToNotebook, notebookToMarkdown } from '../../src/markdown/notebook-markdown.ts';
+import type { JsonObject, JsonValue } from '../../src/notebooks/content.ts';
 
 const FIXTURES = new URL('../fixtures/posthog-notebooks/', import.meta.url);
 
@@ -16,10 +16,30 @@ const fixtures: Fixture[] = readdirSync(FIXTURES)
 
 // The node types PostHog's notebooks hold (its NotebookNodeType, plus the older ph-insight).
 const POSTHOG_NODE_TYPES = [
-  'ph-query', 'ph-recording', 'ph-recording-playlist', 'ph-feature-flag', 'ph-feature-flag-code-example',
-  'ph-experiment', 'ph-early-access-feature', 'ph-survey', 'ph-person', 'ph-group', 'ph-cohort', 'ph-backlink',
-  'ph-replay-timestamp', 'ph-image', 'ph-person-feed', 'ph-person-properties', 'ph-group-properties', 'ph-map',
-  'ph-embed', 'ph-latex', 'ph-task-create', 'ph-llm-trace', 'ph-mention', 'ph-insight',
+  'ph-query',
+  'ph-recording',
+  'ph-recording-playlist',
+  'ph-feature-flag',
+  'ph-feature-flag-code-example',
+  'ph-experiment',
+  'ph-early-access-feature',
+  'ph-survey',
+  'ph-person',
+  'ph-group',
+  'ph-cohort',
+  'ph-backlink',
+  'ph-replay-timestamp',
+  'ph-image',
+  'ph-person-feed',
+  'ph-person-properties',
+  'ph-group-properties',
+  'ph-map',
+  'ph-embed',
+  'ph-latex',
+  'ph-task-create',
+  'ph-llm-trace',
+  'ph-mention',
+  'ph-insight',
 ];
 
 function isObject(value: JsonValue | undefined): value is JsonObject {
@@ -43,7 +63,9 @@ function customNodes(value: JsonValue, path = 'doc'): Map<string, string> {
 }
 
 function nodeTypes(value: JsonValue, types = new Set<string>()): Set<string> {
-  if (Array.isArray(value)) value.forEach((child) => nodeTypes(child, types));
+  if (Array.isArray(value)) {
+    for (const child of value) nodeTypes(child, types);
+  }
   if (!isObject(value)) return types;
   if (typeof value.type === 'string') types.add(value.type);
   if (Array.isArray(value.content)) nodeTypes(value.content, types);
@@ -54,7 +76,10 @@ describe('PostHog notebook fixtures', () => {
   it('cover every PostHog node type', () => {
     const types = new Set<string>();
     for (const fixture of fixtures) nodeTypes(fixture.content, types);
-    assert.deepEqual(POSTHOG_NODE_TYPES.filter((type) => !types.has(type)), []);
+    assert.deepEqual(
+      POSTHOG_NODE_TYPES.filter((type) => !types.has(type)),
+      [],
+    );
   });
 
   it('start with a heading holding the title', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { JsonObject } from '../../src/notebooks/content.ts';
 import { markdownToNotebook, notebookToMarkdown } from '../../src/markdown/notebook-markdown.ts';
+import type { JsonObject } from '../../src/notebooks/content.ts';
 
 function roundTrip(content: JsonObject): JsonObject {
   return markdownToNotebook(notebookToMarkdown(content)).content;
@@ -11,7 +11,7 @@ function doc(...content: JsonObject[]): JsonObject {
   return { type: 'doc', content };
 }
 
-const AWKWARD = "back`ticks``` --> </span> </div> <!-- x --> 'quote' \"double\" & &amp; \n\r\t \u2028 \ud800 end";
+const AWKWARD = 'back`ticks``` --> </span> </div> <!-- x --> \'quote\' "double" & &amp; \n\r\t \u2028 \ud800 end';
 
 describe('The preserved form', () => {
   it('keeps JSON whose strings hold backticks, comment ends, closing tags, quotes and line breaks', () => {

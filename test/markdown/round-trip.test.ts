@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { documentSchema } from '../../src/editor/document-schema.ts';
-import type { JsonObject, JsonValue } from '../../src/notebooks/content.ts';
 import { markdownToNotebook, notebookToMarkdown } from '../../src/markdown/notebook-markdown.ts';
+import type { JsonObject, JsonValue } from '../../src/notebooks/content.ts';
 import { markdownText, supportedDocument } from './document-arbitraries.ts';
 
 const RUNS = { numRuns: 300 };

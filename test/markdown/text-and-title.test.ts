@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { getText, getTextSerializersFromSchema } from '@tiptap/core';
 import fc from 'fast-check';
 import { documentSchema } from '../../src/editor/document-schema.ts';
-import type { JsonObject } from '../../src/notebooks/content.ts';
 import { markdownToNotebook, notebookToMarkdown } from '../../src/markdown/notebook-markdown.ts';
+import type { JsonObject } from '../../src/notebooks/content.ts';
 import { supportedDocument } from './document-arbitraries.ts';
 
 function editorText(content: JsonObject): string {
@@ -48,7 +48,13 @@ describe('Text and title of a notebook read from Markdown', () => {
       content: [
         { type: 'paragraph', content: [{ type: 'text', marks: [{ type: 'comment' }], text: 'kept' }] },
         { type: 'ph-recording', attrs: { id: 'r1' } },
-        { type: 'paragraph', content: [{ type: 'text', text: 'after ' }, { type: 'ph-mention', attrs: { id: 1 } }] },
+        {
+          type: 'paragraph',
+          content: [
+            { type: 'text', text: 'after ' },
+            { type: 'ph-mention', attrs: { id: 1 } },
+          ],
+        },
       ],
     };
     assert.equal(markdownToNotebook(notebookToMarkdown(content)).textContent, 'kept\n\n\n\nafter ');
