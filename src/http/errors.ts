@@ -64,6 +64,9 @@ export const endpointNotFound = () => notFound('Endpoint not found.');
 export const methodNotAllowed = (method: string) =>
   new ApiError(405, envelope('invalid_request', 'method_not_allowed', `Method "${method}" not allowed.`));
 
+export const notAcceptable = (detail: string) =>
+  new ApiError(406, envelope('invalid_request', 'not_acceptable', detail));
+
 export const unsupportedMediaType = (contentType: string) =>
   new ApiError(
     415,

@@ -186,13 +186,13 @@ export function parseJsonBody(text: string): unknown {
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /** Strict UTF-8, as Python decodes a JSON body: invalid bytes are a parse error, not U+FFFD. */
-export function decodeUtf8(body: Buffer): string {
+export function decodeUtf8(body: Buffer, format: 'JSON' | 'Markdown' = 'JSON'): string {
   try {
     return UTF8.decode(body);
   } catch {
     const position = firstInvalidUtf8Byte(body);
     throw parseError(
-      `JSON parse error - 'utf-8' codec can't decode byte 0x${body[position].toString(16).padStart(2, '0')} in position ${position}: invalid start byte`,
+      `${format} parse error - 'utf-8' codec can't decode byte 0x${body[position].toString(16).padStart(2, '0')} in position ${position}: invalid start byte`,
     );
   }
 }

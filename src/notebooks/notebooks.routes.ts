@@ -3,14 +3,16 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { callerOf } from '../accounts/caller.ts';
 import { presentActivityPage } from '../activity/activity.presenters.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
+import { negotiate } from '../http/content-negotiation.ts';
 import { matchesWeakly, parseEntityTags } from '../http/entity-tags.ts';
-import { endpointNotFound, notFound, PlainResponse } from '../http/errors.ts';
+import { endpointNotFound, notFound, PlainResponse, validationFailed } from '../http/errors.ts';
 import { numberTextsOf } from '../http/json-body.ts';
 import { refuseNullCharacters } from '../http/null-characters.ts';
 import { limitOffsetLinks, parseLimitOffset, parsePageNumber } from '../http/pagination.ts';
 import { lastValue, queryOf } from '../http/query-params.ts';
 import { absoluteUrl, baseUrl } from '../http/routing.ts';
 import { unmappedMethods } from '../http/unmapped-methods.ts';
+import { type MarkdownNotebook, MarkdownTooComplex, markdownToNotebook } from '../markdown/notebook-markdown.ts';
 import { parseListFilters, parseOrder } from './list-filters.ts';
 import { parseNotebookWrite } from './notebook-fields.ts';
 import { presentNotebookListPage } from './notebooks.presenters.ts';
@@ -23,6 +25,21 @@ import {
 import type { NotebookContext, NotebookInput, NotebooksService } from './notebooks.service.ts';
 
 const TAGS = ['notebooks'];
+/** A title's longest form (PostHog's CharField): a title read from Markdown is cut to it. */
+const MAX_TITLE_LENGTH = 256;
+const MARKDOWN = 'text/markdown; charset=utf-8';
+/** A create or update body: PostHog's JSON, or Markdown for the content. */
+const NOTEBOOK_BODY = {
+  content: {
+    'application/json': { schema: NotebookWriteSchema },
+    'text/markdown': {
+      schema: Type.String({
+        description:
+          'The content as Markdown: title from the first heading, text_content its plain text; an update needs ?version=N or If-Match.',
+      }),
+    },
+  },
+};
 /** PostHog's If-None-Match: the bare version number the client holds. */
 const POSTHOG_VERSION = /^-?\d+$/;
 const PROJECT_PARAMS = Type.Object({ project_id: ProjectIdParamSchema });
@@ -46,9 +63,34 @@ function shortIdOf(request: FastifyRequest): string {
   return shortId;
 }
 
-/** A create or update body, validated as PostHog's serializer does, with how its numbers were written. */
+/** Whether the request's body is Markdown (Content-Type: text/markdown), read as a string. */
+function isMarkdownBody(request: FastifyRequest): request is FastifyRequest & { body: string } {
+  return typeof request.body === 'string' && /^text\/markdown\b/i.test(String(request.headers['content-type']));
+}
+
+/**
+ * A create or update body, validated as PostHog's serializer does, with how its numbers were
+ * written. A Markdown body becomes content, its plain text and its title (the first heading, or
+ * the first line); `?version=N` stands for the version a JSON body would carry.
+ */
 function notebookInputOf(request: FastifyRequest): NotebookInput {
-  return { fields: parseNotebookWrite(request.body), numberTexts: numberTextsOf(request.body) };
+  if (!isMarkdownBody(request))
+    return { fields: parseNotebookWrite(request.body), numberTexts: numberTextsOf(request.body) };
+  let notebook: MarkdownNotebook;
+  try {
+    notebook = markdownToNotebook(request.body);
+  } catch (error) {
+    if (error instanceof MarkdownTooComplex) throw validationFailed(null, `${error.message}.`, 'markdown_too_complex');
+    throw error;
+  }
+  const version = lastValue(queryOf(request.url), 'version');
+  const fields = parseNotebookWrite({
+    title: notebook.title === null ? null : [...notebook.title].slice(0, MAX_TITLE_LENGTH).join(''),
+    content: notebook.content,
+    text_content: notebook.textContent,
+    ...(version !== undefined && { version }),
+  });
+  return { fields, numberTexts: undefined };
 }
 
 /** The notebook routes under /api/projects/:project_id/notebooks: each parses, calls one service, replies. */
@@ -105,7 +147,7 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
       tags: TAGS,
       description: 'Create a notebook. Logs a "created" activity.',
       params: PROJECT_PARAMS,
-      body: NotebookWriteSchema,
+      body: NOTEBOOK_BODY,
       response: { 201: Type.Ref('Notebook'), ...errorResponses },
     },
     handler: async (request, reply) => {
@@ -166,7 +208,15 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
         ),
       }),
       response: {
-        200: Type.Ref('Notebook', { description: 'The notebook; the ETag header names this answer.' }),
+        200: {
+          description: 'The notebook (JSON, or Markdown when asked); the ETag header names this answer.',
+          content: {
+            'application/json': { schema: Type.Ref('Notebook') },
+            'text/markdown': {
+              schema: Type.String({ description: 'The content as CommonMark + GFM (README: Markdown).' }),
+            },
+          },
+        },
         304: Type.Null({ description: 'Not modified: empty body.' }),
         ...errorResponses,
       },
@@ -174,6 +224,17 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
     handler: async (request, reply) => {
       const header = request.headers['if-none-match'];
       const text = Array.isArray(header) ? header.join(', ') : header;
+      reply.header('vary', 'Accept');
+      const format = lastValue(queryOf(request.url), 'format');
+      if (
+        format === 'markdown' ||
+        negotiate(request.headers.accept, ['application/json', 'text/markdown']) === 'text/markdown'
+      ) {
+        const found = await service.retrieveMarkdown(contextOf(request), shortIdOf(request), parseEntityTags(text));
+        reply.header('etag', found.etag);
+        if (found.notModified) return reply.code(304).send();
+        return reply.type(MARKDOWN).send(found.markdown);
+      }
       // PostHog's form, the bare version the client holds, keeps PostHog's meaning; entity-tags
       // (quoted, W/, lists, *) are compared with the ETag.
       const found = await service.retrieve(
@@ -205,7 +266,7 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
             Type.String({ description: 'ETags the notebook must still have (lost-update protection for any field).' }),
           ),
         }),
-        body: NotebookWriteSchema,
+        body: NOTEBOOK_BODY,
         response: {
           200: Type.Ref('Notebook'),
           409: Type.Ref('ErrorEnvelope', { description: 'Stale or missing version.' }),
@@ -217,6 +278,7 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
         const ifMatch = parseEntityTags(request.headers['if-match']);
         const answer = await service.update(contextOf(request), shortIdOf(request), notebookInputOf(request), {
           ifMatch,
+          versionFromIfMatch: isMarkdownBody(request),
         });
         return reply.header('etag', answer.etag).type('application/json').send(answer.body);
       },

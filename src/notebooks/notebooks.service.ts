@@ -11,10 +11,11 @@ import type { Executor } from '../db/dialect.ts';
 import { isTextTooLargeToIndex } from '../db/driver-errors.ts';
 import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
 import { type EntityTagCondition, entityTagOf, matchesStrongly, matchesWeakly } from '../http/entity-tags.ts';
-import { conflict, notFound, preconditionFailed, validationFailed } from '../http/errors.ts';
+import { conflict, notAcceptable, notFound, preconditionFailed, validationFailed } from '../http/errors.ts';
 import type { LimitOffset, PageNumber } from '../http/pagination.ts';
 import type { JsonValue } from '../json/json-value.ts';
 import type { NumberSourceTexts } from '../json/number-texts.ts';
+import { MarkdownTooComplex, notebookToMarkdown } from '../markdown/notebook-markdown.ts';
 import { type ChangeAnnouncer, NOTEBOOK_CHANGES_CHANNEL } from './change-feed.ts';
 import { parseContains } from './contains/contains-grammar.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
@@ -232,6 +233,31 @@ export class NotebooksService {
     return { notModified: false, etag, body: presentNotebook(notebook, users, viewer, notebook.bodies) };
   }
 
+  /** The notebook's content as Markdown, or not modified when `ifNoneMatch` names its ETag. */
+  async retrieveMarkdown(
+    ctx: NotebookContext,
+    shortId: string,
+    ifNoneMatch: EntityTagCondition | undefined,
+  ): Promise<{ notModified: boolean; etag: string; markdown: string }> {
+    const notebook = await this.#repo.retrieve(ctx.project.id, shortId);
+    if (!notebook) throw notFound();
+    const users = await this.#usersOf(notebook.createdById, notebook.lastModifiedById);
+    const etag = entityTagOf(notebookEntityTag(notebook, users, viewerOf(ctx)), 'text/markdown');
+    if (ifNoneMatch !== undefined && matchesWeakly(ifNoneMatch, etag)) return { notModified: true, etag, markdown: '' };
+    const stored = notebook.bodies.content;
+    const content =
+      stored === null
+        ? null
+        : (JSON.parse(typeof stored === 'string' ? stored : Buffer.from(stored).toString()) as JsonValue);
+    try {
+      return { notModified: false, etag, markdown: notebookToMarkdown(content) };
+    } catch (error) {
+      if (error instanceof MarkdownTooComplex)
+        throw notAcceptable(`This notebook cannot be written as Markdown: ${error.message}.`);
+      throw error;
+    }
+  }
+
   /**
    * PostHog's update: truthy content needs the current version and bumps it. With `ifMatch`
    * (entity-tags), the update applies only if the notebook as this caller sees it still has
@@ -241,9 +267,9 @@ export class NotebooksService {
     ctx: NotebookContext,
     shortId: string,
     input: NotebookInput,
-    conditions: { ifMatch?: EntityTagCondition } = {},
+    conditions: { ifMatch?: EntityTagCondition; versionFromIfMatch?: boolean } = {},
   ): Promise<NotebookAnswer> {
-    const data = input.fields;
+    let data = input.fields;
     const content = data.content === undefined ? undefined : contentWrite(data.content, input.numberTexts);
     const viewer = viewerOf(ctx);
     // The ETag is checked before the transaction (it names users, read through the user cache),
@@ -265,6 +291,10 @@ export class NotebooksService {
       });
       if (!before) throw notFound();
       if (checkedChange !== undefined && before.changeSeq !== checkedChange) throw preconditionFailed();
+      // A matching If-Match vouches for the version the client holds, where the request has none.
+      if (conditions.versionFromIfMatch && checkedChange !== undefined && data.version === undefined) {
+        data = { ...data, version: before.version };
+      }
       if (Object.keys(data).length === 0) return before;
       const now = new Date();
       let version = data.version ?? before.version;

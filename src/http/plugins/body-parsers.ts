@@ -2,13 +2,21 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { decodeUtf8, parseJsonBody } from '../json-body.ts';
 
-/** The request bodies PostHog's API accepts: JSON (read as Python's json does) and HTML forms. */
+/** The request bodies the API accepts: JSON (read as Python's json does), HTML forms, and Markdown. */
 export const bodyParsersPlugin = fp(
   async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
       try {
         done(null, parseJsonBody(decodeUtf8(body as Buffer)));
+      } catch (error) {
+        done(error as Error, undefined);
+      }
+    });
+    // Markdown is text: read as strict UTF-8, given to the route as a string.
+    app.addContentTypeParser('text/markdown', { parseAs: 'buffer' }, (_request, body, done) => {
+      try {
+        done(null, decodeUtf8(body as Buffer, 'Markdown'));
       } catch (error) {
         done(error as Error, undefined);
       }
