@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   documentationFiles,
+  type MarkdownParts,
   markdownCode,
   parseUnit,
   programOf,
@@ -9,7 +10,6 @@ import {
   readmeServiceUnit,
   runsSystemNode,
   shellCommands,
-  type MarkdownParts,
 } from '../support/readme.ts';
 
 // The system's `node` may be older than 24 and unable to run the TypeScript sources; npm scripts
@@ -72,7 +72,10 @@ describe('the commands the documentation gives', () => {
   });
 
   it('never start the system node: every one goes through npm or npx, which run the pinned Node 24', () => {
-    assert.deepEqual(files.flatMap((file) => systemNodeCommands(readMarkdown(file))), []);
+    assert.deepEqual(
+      files.flatMap((file) => systemNodeCommands(readMarkdown(file))),
+      [],
+    );
   });
 
   it('would be caught starting node src/… however the documentation writes it', () => {

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { Agent, request, type IncomingMessage } from 'node:http';
+import { Agent, type IncomingMessage, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import type { Engine } from '../../src/db/dialect.ts';
 import { createTestDatabase, postgresAvailable } from '../support/harness.ts';
 import { readmeServiceUnit } from '../support/readme.ts';
-import { startServerProcess, type Exit, type ServerProcess, type StartCommand } from '../support/server-process.ts';
+import { type Exit, type ServerProcess, type StartCommand, startServerProcess } from '../support/server-process.ts';
 
 // SIGTERM or SIGINT on the real server, started directly or by the commands the README gives: it
 // stops accepting, finishes what is in flight, closes the database, exits 0 (and so does the npm
@@ -150,7 +150,7 @@ const SHUTDOWNS: Shutdown[] = [
   ctrlC('npm start', NPM_START),
   {
     // `exec` in the start script, not the repository's choice of bash, is what holds here.
-    title: 'npm start with npm\'s script-shell set to sh, SIGTERM to npm',
+    title: "npm start with npm's script-shell set to sh, SIGTERM to npm",
     command: { ...NPM_START, env: { npm_config_script_shell: 'sh' } },
     signal: 'SIGTERM',
   },
@@ -257,7 +257,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
         assert.equal(server.stderr(), '', 'nothing went wrong on the way out');
         // A second signal (Ctrl-C reaches the server both from the terminal and through npm) must
         // not start a second shutdown.
-        const shutdowns = server.stdout().split('\n').filter((line) => line.includes('"msg":"shutting down'));
+        const shutdowns = server
+          .stdout()
+          .split('\n')
+          .filter((line) => line.includes('"msg":"shutting down'));
         assert.equal(shutdowns.length, 1, server.stdout());
         assert.deepEqual(server.survivors(), [], 'no process of the server is left running');
         assert.equal(await database.storedTitle(created.short_id), title);
@@ -268,7 +271,10 @@ for (const engine of ['sqlite', 'postgres'] as const) {
           assert.ok(!existsSync(wal) || statSync(wal).size === 0, 'the WAL was checkpointed on close');
           const file = new DatabaseSync(database.sqliteFile, { readOnly: true });
           try {
-            const checks = file.prepare('PRAGMA integrity_check').all().map((row) => row.integrity_check);
+            const checks = file
+              .prepare('PRAGMA integrity_check')
+              .all()
+              .map((row) => row.integrity_check);
             assert.deepEqual(checks, ['ok']);
           } finally {
             file.close();

@@ -35,7 +35,7 @@ export function markdownCode(markdown: string, file: string): MarkdownParts {
   lines.forEach((text, index) => {
     const fence = /^\s*(`{3,}|~{3,})\s*([\w-]*)/.exec(text);
     if (open !== null) {
-      if (fence !== null && fence[1].startsWith(open.fence)) {
+      if (fence?.[1].startsWith(open.fence)) {
         blocks.push({ file, line: open.line, lang: open.lang, section, text: open.body.join('\n') });
         open = null;
       } else {

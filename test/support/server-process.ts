@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 
 /** The repository root: the real server is started from here, as `npm start` does. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -86,7 +86,10 @@ function outsideNpmEnv(): NodeJS.ProcessEnv {
   }
   const npmBins = (entry: string) =>
     entry.endsWith(`${sep}node_modules${sep}.bin`) || entry.endsWith(`${sep}node-gyp-bin`);
-  env.PATH = (process.env.PATH ?? '').split(delimiter).filter((entry) => !npmBins(entry)).join(delimiter);
+  env.PATH = (process.env.PATH ?? '')
+    .split(delimiter)
+    .filter((entry) => !npmBins(entry))
+    .join(delimiter);
   // npm's weekly check for a newer npm asks the registry and prints to stderr, which these tests
   // keep for the server's own messages.
   env.npm_config_update_notifier = 'false';
@@ -240,7 +243,6 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       check();
     });
 
-
   const stop = async (timeoutMs = STOP_TIMEOUT_MS): Promise<Exit> => {
     if (!exit) child.kill('SIGTERM');
     const timer = setTimeout(() => kill('SIGKILL'), timeoutMs);
@@ -295,7 +297,14 @@ export interface ApiResponse {
 /** One HTTP call to a server process, bounded in time; `body` is sent as JSON, `rawBody` as given. */
 export async function callApi(
   url: string,
-  options: { method?: string; key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string>; timeoutMs?: number } = {},
+  options: {
+    method?: string;
+    key?: string;
+    body?: unknown;
+    rawBody?: string;
+    headers?: Record<string, string>;
+    timeoutMs?: number;
+  } = {},
 ): Promise<ApiResponse> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
