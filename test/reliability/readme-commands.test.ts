@@ -16,7 +16,8 @@ import {
 // and npx put the pinned Node 24 first on PATH. A command the documentation tells a person to
 // type (or a unit file to run) must therefore go through them.
 
-const SHELL_BLOCKS = new Set(['', 'sh', 'bash', 'shell', 'console']);
+// Commands are in blocks marked as shell; blocks without a language show folder trees or output.
+const SHELL_BLOCKS = new Set(['sh', 'bash', 'shell', 'console']);
 const UNIT_BLOCKS = new Set(['ini', 'systemd']);
 
 interface Command {
