@@ -33,7 +33,7 @@ function cliEnv(databaseUrl: string): NodeJS.ProcessEnv {
 
 /**
  * Spawns `npx notebooks …` from the repository root in its own process group (npx runs the CLI
- * through npm and a shell, so the whole group is what a timeout or cleanup must end).
+ * as a child of npm, so the whole group is what a timeout or cleanup must end).
  */
 function spawnCli(
   args: string[],
@@ -149,11 +149,9 @@ function listeningLog(stdout: string): { pid: number; url: string } | undefined 
   return undefined;
 }
 
-/** SIGTERM to the server process itself (npm's shell does not pass signals on), then its exit. */
+/** SIGTERM to the npx process, as a process manager sends it: npm hands it to the server. */
 async function stopServer(server: ReturnType<typeof spawnCli>): Promise<Finished> {
-  const listening = listeningLog(server.output.stdout);
-  if (listening) process.kill(listening.pid, 'SIGTERM');
-  else killGroup(server.child, 'SIGTERM');
+  server.child.kill('SIGTERM');
   return server.finished;
 }
 
