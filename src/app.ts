@@ -23,6 +23,6 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(errorEnvelopePlugin, { bodyLimit: config.bodyLimit });
   await app.register(openApiPlugin, { schemas: API_SCHEMAS });
   await app.register(healthRoutes, { db: services.db });
-  await app.register(apiPlugin, { services, prefix: '/api' });
+  await app.register(apiPlugin, { services, eventsHeartbeatMs: config.eventsHeartbeatMs, prefix: '/api' });
   return app;
 }

@@ -21,6 +21,8 @@ export interface Config {
   pgPreparedStatements: boolean;
   /** Bytes of rendered list pages kept for repeated requests (cache/response-cache.ts); 0: none. */
   listCacheBytes: number;
+  /** The change stream's heartbeat comment, every this many milliseconds. */
+  eventsHeartbeatMs: number;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -88,6 +90,12 @@ export function loadConfig(
   if (!/^\d+$/.test(listCacheText) || Number(listCacheText) > 65536)
     problems.push(`LIST_CACHE_MB must be a whole number of megabytes from 0 to 65536 (got "${listCacheText}")`);
   const listCacheBytes = /^\d+$/.test(listCacheText) ? Math.min(Number(listCacheText), 65536) * 1024 * 1024 : 0;
+  const heartbeatText = env.EVENTS_HEARTBEAT_SECONDS ?? '15';
+  if (!/^\d+(\.\d+)?$/.test(heartbeatText) || Number(heartbeatText) <= 0 || Number(heartbeatText) > 3600)
+    problems.push(
+      `EVENTS_HEARTBEAT_SECONDS must be a number of seconds above 0, at most 3600 (got "${heartbeatText}")`,
+    );
+  const eventsHeartbeatMs = Math.round(Number(heartbeatText) * 1000) || 15_000;
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     database,
@@ -100,5 +108,6 @@ export function loadConfig(
     sqliteSynchronous,
     pgPreparedStatements,
     listCacheBytes,
+    eventsHeartbeatMs,
   };
 }

@@ -9,13 +9,22 @@ import type { Services } from '../services.ts';
  * checked (RequestAuthenticator), then counted against its caller's rate limits, then handled.
  * Routes without credentials (schema, health, sign-in) are declared by their own plugins outside.
  */
-export async function apiPlugin(app: FastifyInstance, options: { services: Services }): Promise<void> {
+export async function apiPlugin(
+  app: FastifyInstance,
+  options: { services: Services; eventsHeartbeatMs: number },
+): Promise<void> {
   const { services } = options;
   app.addHook('preHandler', (request) => services.authenticator.authorize(request));
+  // The change feed's listener holds a connection of its own.
+  app.addHook('onClose', () => services.changeFeed.close());
   await app.register(rateLimitPlugin, {
     limiter: services.rateLimiter,
     identity: (request) => request.caller?.rateLimitIdentity,
   });
   await app.register(accountsRoutes, { accounts: services.accountsRepository, projectAccess: services.projectAccess });
-  await app.register(notebooksRoutes, { service: services.notebooks, prefix: '/projects/:project_id/notebooks' });
+  await app.register(notebooksRoutes, {
+    service: services.notebooks,
+    eventsHeartbeatMs: options.eventsHeartbeatMs,
+    prefix: '/projects/:project_id/notebooks',
+  });
 }

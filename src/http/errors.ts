@@ -96,3 +96,9 @@ export const throttled = (waitSeconds: number) =>
   );
 
 export const serverErrorEnvelope = (): ErrorEnvelope => envelope('server_error', 'error', 'A server error occurred.');
+
+export const tooManyStreams = (limit: number) =>
+  new ApiError(
+    429,
+    envelope('throttled_error', 'too_many_streams', `Too many open event streams: at most ${limit} per user or key.`),
+  );

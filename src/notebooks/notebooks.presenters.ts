@@ -2,7 +2,7 @@ import { presentUserBasic } from '../accounts/accounts.presenters.ts';
 import type { User } from '../accounts/accounts.repository.ts';
 import { formatDateTime } from '../http/datetime.ts';
 import { entityTagOf } from '../http/entity-tags.ts';
-import type { Notebook, NotebookBodies, NotebookListItem } from './notebooks.repository.ts';
+import type { Notebook, NotebookBodies, NotebookListItem, RecordedChange } from './notebooks.repository.ts';
 import type { ListPage } from './notebooks.service.ts';
 
 export type AccessLevel = 'manager' | 'editor';
@@ -142,4 +142,20 @@ export function presentNotebookListPage(
   };
   page.rendered = rendered;
   return rendered;
+}
+
+/** One notebook write as a change-stream event: never the content. */
+export function presentChangeEvent(change: RecordedChange, users: ReadonlyMap<number, User>) {
+  return {
+    id: String(change.seq),
+    event: change.kind,
+    data: JSON.stringify({
+      short_id: change.shortId,
+      version: change.version,
+      title: change.title,
+      last_modified_at: formatDateTime(change.lastModifiedAt),
+      last_modified_by: nestedUser(users, change.lastModifiedById),
+      changed_fields: change.changedFields,
+    }),
+  };
 }

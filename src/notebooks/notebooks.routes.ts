@@ -5,7 +5,8 @@ import { presentActivityPage } from '../activity/activity.presenters.ts';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
 import { negotiate } from '../http/content-negotiation.ts';
 import { matchesWeakly, parseEntityTags } from '../http/entity-tags.ts';
-import { endpointNotFound, notFound, PlainResponse, validationFailed } from '../http/errors.ts';
+import { endpointNotFound, notFound, PlainResponse, tooManyStreams, validationFailed } from '../http/errors.ts';
+import { type EventStream, openEventStream, type ServerSentEvent } from '../http/event-stream.ts';
 import { numberTextsOf } from '../http/json-body.ts';
 import { refuseNullCharacters } from '../http/null-characters.ts';
 import { limitOffsetLinks, parseLimitOffset, parsePageNumber } from '../http/pagination.ts';
@@ -25,6 +26,9 @@ import {
 import type { NotebookContext, NotebookInput, NotebooksService } from './notebooks.service.ts';
 
 const TAGS = ['notebooks'];
+const MAX_STREAMS_PER_CALLER = 20;
+/** What a change stream's client may leave unread before it is dropped (with a reset event). */
+const MAX_UNREAD_STREAM_BYTES = 1024 * 1024;
 /** A title's longest form (PostHog's CharField): a title read from Markdown is cut to it. */
 const MAX_TITLE_LENGTH = 256;
 const MARKDOWN = 'text/markdown; charset=utf-8';
@@ -94,8 +98,17 @@ function notebookInputOf(request: FastifyRequest): NotebookInput {
 }
 
 /** The notebook routes under /api/projects/:project_id/notebooks: each parses, calls one service, replies. */
-export async function notebooksRoutes(app: FastifyInstance, options: { service: NotebooksService }): Promise<void> {
+export async function notebooksRoutes(
+  app: FastifyInstance,
+  options: { service: NotebooksService; eventsHeartbeatMs: number },
+): Promise<void> {
   const { service } = options;
+  const streams = new Set<EventStream>();
+  const streamsPerCaller = new Map<string, number>();
+  // Open streams would hold the server's close open for ever: they end first.
+  app.addHook('preClose', async () => {
+    for (const stream of streams) stream.close();
+  });
 
   // The collection answers with and without the trailing slash (ignoreTrailingSlash); registering
   // it once keeps one path in the OpenAPI document.
@@ -189,6 +202,67 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
         throw new PlainResponse(400, { detail: 'recording_id is required' });
       refuseNullCharacters('recording_id', recordingId);
       return service.recordingComments(contextOf(request), recordingId, parseOrder(query));
+    },
+  });
+
+  app.get('/events/', {
+    config: { scopes: ['notebook:read'] },
+    schema: {
+      operationId: 'notebooks_events',
+      tags: TAGS,
+      description:
+        "A live stream (text/event-stream) of the project's notebook writes, in commit order: events created, updated, deleted and restored, each with an id that orders the project's changes and data {short_id, version, title, last_modified_at, last_modified_by, changed_fields}, never the content. Last-Event-ID (or ?since=) resumes after that id; a reset event means the changes after it are no longer kept. A comment line every EVENTS_HEARTBEAT_SECONDS. At most 20 open streams per user or key.",
+      params: PROJECT_PARAMS,
+      querystring: Type.Object({
+        since: Type.Optional(Type.String({ description: 'Resume after this event id (as Last-Event-ID).' })),
+      }),
+      headers: Type.Object({
+        'last-event-id': Type.Optional(
+          Type.String({ description: 'The id of the last event received: resume after it.' }),
+        ),
+      }),
+      response: {
+        200: {
+          description: 'The event stream.',
+          content: { 'text/event-stream': { schema: Type.String({ description: 'Server-sent events.' }) } },
+        },
+        ...errorResponses,
+      },
+    },
+    handler: async (request, reply) => {
+      const ctx = contextOf(request);
+      const identity = callerOf(request).rateLimitIdentity;
+      const open = streamsPerCaller.get(identity) ?? 0;
+      if (open >= MAX_STREAMS_PER_CALLER) throw tooManyStreams(MAX_STREAMS_PER_CALLER);
+      const resumeFrom = request.headers['last-event-id'] ?? lastValue(queryOf(request.url), 'since');
+      const after =
+        typeof resumeFrom === 'string' && /^\d{1,15}$/.test(resumeFrom.trim()) ? Number(resumeFrom) : undefined;
+      // Subscribed before the stream opens: its starting point is fixed before the client can
+      // see the answer and write, and a failure here is still an ordinary error answer.
+      const pending: ServerSentEvent[] = [];
+      let stream: EventStream | undefined;
+      const send = (event: ServerSentEvent) => (stream === undefined ? pending.push(event) : stream.send(event));
+      const stop = await service.watchChanges(ctx, after, {
+        changes: (events) => {
+          for (const event of events) send(event);
+        },
+        reset: () => send({ event: 'reset', data: JSON.stringify({ reason: 'Changes were missed: list again.' }) }),
+      });
+      streamsPerCaller.set(identity, open + 1);
+      const opened = openEventStream(reply, {
+        heartbeatMs: options.eventsHeartbeatMs,
+        maxBufferedBytes: MAX_UNREAD_STREAM_BYTES,
+        onClose: () => {
+          stop();
+          streams.delete(opened);
+          const left = (streamsPerCaller.get(identity) ?? 1) - 1;
+          if (left > 0) streamsPerCaller.set(identity, left);
+          else streamsPerCaller.delete(identity);
+        },
+      });
+      stream = opened;
+      streams.add(opened);
+      for (const event of pending.splice(0)) opened.send(event);
     },
   });
 
@@ -323,6 +397,7 @@ export async function notebooksRoutes(app: FastifyInstance, options: { service: 
   unmappedMethods(app, '/', ['GET', 'POST']);
   unmappedMethods(app, '/activity/', ['GET']);
   unmappedMethods(app, '/recording_comments/', ['GET']);
+  unmappedMethods(app, '/events/', ['GET']);
   unmappedMethods(app, '/:short_id/', ['GET', 'PATCH', 'PUT', 'DELETE']);
   unmappedMethods(app, '/:short_id/activity/', ['GET']);
 }

@@ -16,12 +16,13 @@ import type { LimitOffset, PageNumber } from '../http/pagination.ts';
 import type { JsonValue } from '../json/json-value.ts';
 import type { NumberSourceTexts } from '../json/number-texts.ts';
 import { MarkdownTooComplex, notebookToMarkdown } from '../markdown/notebook-markdown.ts';
-import { type ChangeAnnouncer, NOTEBOOK_CHANGES_CHANNEL } from './change-feed.ts';
+import { type ChangeAnnouncer, type ChangeFeed, NOTEBOOK_CHANGES_CHANNEL } from './change-feed.ts';
 import { parseContains } from './contains/contains-grammar.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
 import type { NotebookWrite } from './notebook-fields.ts';
 import {
   notebookEntityTag,
+  presentChangeEvent,
   presentNotebook,
   presentNotebookListItem,
   UserJsonCache,
@@ -58,6 +59,12 @@ export interface ListPage {
 export interface NotebookInput {
   fields: NotebookWrite;
   numberTexts: NumberSourceTexts | undefined;
+}
+
+/** Receives the change stream's events: their id (the change number), kind and data. */
+export interface ChangeEventListener {
+  changes(events: Array<{ id: string; event: string; data: string }>): void;
+  reset(): void;
 }
 
 /** A notebook's answer: its body and its ETag. */
@@ -119,13 +126,14 @@ export class NotebooksService {
   readonly #activity: ActivityService;
   readonly #listCache: ResponseCache<ListPage> | undefined;
   readonly #changeFeed: ChangeAnnouncer | undefined;
+  readonly #changes: ChangeFeed | undefined;
 
   constructor(
     db: Db,
     repo: NotebooksRepository,
     users: UserCache,
     activity: ActivityService,
-    options: { listCache?: ResponseCache<ListPage>; changeFeed?: ChangeAnnouncer } = {},
+    options: { listCache?: ResponseCache<ListPage>; changeFeed?: ChangeFeed } = {},
   ) {
     this.#db = db;
     this.#repo = repo;
@@ -133,6 +141,7 @@ export class NotebooksService {
     this.#activity = activity;
     this.#listCache = options.listCache?.enabled ? options.listCache : undefined;
     this.#changeFeed = options.changeFeed;
+    this.#changes = options.changeFeed;
   }
 
   async #usersOf(...ids: Array<number | null>): Promise<Map<number, User>> {
@@ -376,6 +385,31 @@ export class NotebooksService {
       changedFields,
     });
     await this.#db.dialect.notify(trx, NOTEBOOK_CHANGES_CHANNEL, String(notebook.teamId));
+  }
+
+  /**
+   * Watches the project's notebook writes from the one after `after` (undefined: from now on),
+   * each as the change stream's event data. Returns the function that stops watching.
+   */
+  async watchChanges(
+    ctx: NotebookContext,
+    after: number | undefined,
+    listener: ChangeEventListener,
+  ): Promise<() => void> {
+    if (this.#changes === undefined) throw new Error('no change feed is wired');
+    // Users are looked up per batch; the chain keeps the batches in their order.
+    let delivered = Promise.resolve();
+    const inOrder = (deliver: () => Promise<void> | void) => {
+      delivered = delivered.then(deliver).catch(() => listener.reset());
+    };
+    return this.#changes.subscribe(ctx.project.id, after, {
+      changes: (changes) =>
+        inOrder(async () => {
+          const users = await this.#users.byIds(changes.map((change) => change.lastModifiedById));
+          listener.changes(changes.map((change) => presentChangeEvent(change, users)));
+        }),
+      reset: () => inOrder(() => listener.reset()),
+    });
   }
 
   async notebookActivity(ctx: NotebookContext, shortId: string, page: PageNumber): Promise<ActivityPage> {

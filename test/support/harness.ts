@@ -117,6 +117,7 @@ const testConfig = (target: DatabaseTarget, overrides: Partial<Config> = {}): Co
   sqliteSynchronous: 'FULL',
   pgPreparedStatements: true,
   listCacheBytes: 64 * 1024 * 1024,
+  eventsHeartbeatMs: 15_000,
   ...overrides,
 });
 
