@@ -1,5 +1,10 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { type AccountsService, MEMBERSHIP_LEVELS, type MembershipLevelName } from '../accounts/accounts.service.ts';
+import { exportToFile, fileLines } from '../backup/backup-files.ts';
+import { BackupFileError } from '../backup/backup-format.ts';
+import { type ImportSummary, importDatabase } from '../backup/backup-importer.ts';
 import { loadConfig } from '../config.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { ApiError } from '../http/errors.ts';
@@ -14,6 +19,44 @@ const list = (value: string): string[] =>
 
 function print(json: boolean, object: Record<string, unknown>, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${text}\n`);
+}
+
+/** A positive integer option (a project id), or an error naming the option. */
+function idOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new Error(`${name}: "${value}" is not a project id`);
+  return Number(value);
+}
+
+/** Opens DATABASE_URL, runs fn, closes; `migrate` first for the commands that write. */
+async function withDatabase<T>(migrate: boolean, fn: (db: Db) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config.database, { poolSize: 2 });
+  try {
+    if (migrate) await migrateDatabase(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function describeImport(summary: ImportSummary, path: string): string {
+  const imported = Object.entries(summary.tables).map(([name, outcome]) => `${name} ${outcome.imported}`);
+  const lines = [`Imported ${path} (${summary.source.engine}, ${summary.source.created_at}): ${imported.join(', ')}.`];
+  const skipped = Object.entries(summary.tables).filter(([, outcome]) => outcome.skipped > 0);
+  for (const [name, outcome] of skipped) {
+    const keys = summary.skipped[name] ?? [];
+    const more = outcome.skipped > keys.length ? `, … (${outcome.skipped - keys.length} more)` : '';
+    lines.push(`Skipped ${plural(outcome.skipped, `${name} row`)} already in the database: ${keys.join(', ')}${more}`);
+  }
+  if (summary.cleared_user_references > 0)
+    lines.push(
+      `Cleared ${plural(summary.cleared_user_references, 'reference')} to users this database does not have (set to null).`,
+    );
+  return lines.join('\n');
 }
 
 /** Opens DATABASE_URL, migrates, runs fn with the accounts service, closes. */
@@ -77,6 +120,69 @@ export function buildCli(): Command {
       } finally {
         await db.close();
       }
+    });
+
+  program
+    .command('export')
+    .description(
+      "Write the database (or one project's notebooks and activity) to a JSON-lines file, read in one consistent snapshot while the server keeps running",
+    )
+    .option('--out <file>', 'the file to write (default: standard output)')
+    .option('--project <id>', "only this project's notebooks and activity")
+    .option('--json', 'print one JSON object (with --out)')
+    .action(async (options: { out?: string; project?: string; json?: boolean }) => {
+      if (options.json && options.out === undefined)
+        throw new Error('--json needs --out: the export itself goes to standard output');
+      if (options.out !== undefined && existsSync(options.out)) throw new Error(`${options.out} already exists`);
+      const project = idOption('--project', options.project);
+      const summary = await withDatabase(false, (db) => exportToFile(db, options.out, { project }));
+      if (options.out === undefined) return;
+      const rows = Object.entries(summary.rows).map(([name, n]) => `${name} ${n}`);
+      print(
+        Boolean(options.json),
+        { ...summary },
+        `Exported ${summary.engine} as of ${summary.created_at} to ${options.out} (${summary.bytes} bytes): ${rows.join(', ')}.`,
+      );
+    });
+
+  program
+    .command('import')
+    .description('Import an export file into an empty database of either engine (or, with --merge, add what it lacks)')
+    .argument('[file]', 'the export file ("-" for standard input)')
+    .option('--merge', 'import into a database that has rows: never overwrites, reports what it skipped')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string | undefined, options: { merge?: boolean; json?: boolean }) => {
+      if (file === undefined) throw new Error('import needs a FILE');
+      if (file !== '-' && !existsSync(file)) throw new Error(`${file} does not exist`);
+      try {
+        const summary = await withDatabase(true, (db) =>
+          importDatabase(db, fileLines(file), { merge: Boolean(options.merge) }),
+        );
+        print(Boolean(options.json), { ...summary }, describeImport(summary, file));
+      } catch (error) {
+        if (error instanceof BackupFileError)
+          throw new Error(`${file}: ${error.message}; nothing was imported (the import is one transaction)`);
+        throw error;
+      }
+    });
+
+  program
+    .command('backup')
+    .description('SQLite: write a consistent copy of the database file while the server keeps running')
+    .requiredOption('--out <file>', 'the new database file')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { out: string; json?: boolean }) => {
+      if (existsSync(options.out)) throw new Error(`${options.out} already exists`);
+      const out = resolve(options.out);
+      await withDatabase(false, async (db) => {
+        if (db.dialect.copyToFile === undefined)
+          throw new Error(
+            'backup copies a SQLite database file; on PostgreSQL use `npx notebooks export --out FILE` (which either engine imports) or pg_dump',
+          );
+        await db.dialect.copyToFile(db.kysely, out);
+      });
+      const bytes = statSync(out).size;
+      print(Boolean(options.json), { out: options.out, bytes }, `Backed up to ${options.out} (${bytes} bytes).`);
     });
 
   const orgs = program.command('orgs').description('Organizations');
