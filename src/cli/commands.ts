@@ -5,11 +5,14 @@ import { type AccountsService, MEMBERSHIP_LEVELS, type MembershipLevelName } fro
 import { exportToFile, fileLines } from '../backup/backup-files.ts';
 import { BackupFileError } from '../backup/backup-format.ts';
 import { type ImportSummary, importDatabase } from '../backup/backup-importer.ts';
+import { PosthogClient } from '../backup/posthog-client.ts';
+import { copyFromPosthog } from '../backup/posthog-copier.ts';
 import { loadConfig } from '../config.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { ApiError } from '../http/errors.ts';
 import { startServer } from '../server.ts';
 import { createServices, migrateDatabase } from '../services.ts';
+import { progressBar } from './progress-bar.ts';
 
 const list = (value: string): string[] =>
   value
@@ -57,6 +60,56 @@ function describeImport(summary: ImportSummary, path: string): string {
       `Cleared ${plural(summary.cleared_user_references, 'reference')} to users this database does not have (set to null).`,
     );
   return lines.join('\n');
+}
+
+interface ImportCommandOptions {
+  merge?: boolean;
+  fromPosthog?: string;
+  project?: string;
+  key?: string;
+  intoProject?: string;
+  json?: boolean;
+}
+
+/** `import --from-posthog URL`: copies a project's notebooks here; exits 1 when some could not be copied. */
+async function copyCommand(url: string, options: ImportCommandOptions): Promise<void> {
+  if (options.merge) throw new Error('--merge goes with a FILE: a copy from PostHog never overwrites anyway');
+  const sourceProject = idOption('--project', options.project);
+  if (sourceProject === undefined) throw new Error('--from-posthog needs --project, the project to copy from');
+  if (options.key === undefined || options.key === '')
+    throw new Error('--from-posthog needs --key, a personal API key of the source');
+  const intoId = idOption('--into-project', options.intoProject) ?? sourceProject;
+  const config = loadConfig();
+  let rateLimited = 0;
+  const client = new PosthogClient({ baseUrl: url, key: options.key, onRateLimited: () => (rateLimited += 1) });
+  const summary = await withDatabase(true, async (db) => {
+    const services = createServices(db, config);
+    const into = await services.accountsRepository.findProject(intoId);
+    if (into === undefined)
+      throw new Error(
+        `there is no project ${intoId} here: create one with \`npx notebooks projects create\`, or name another with --into-project`,
+      );
+    const bar = progressBar('Copying notebooks');
+    try {
+      return await copyFromPosthog(services.notebooks, services.accountsRepository, {
+        client,
+        sourceProject,
+        into,
+        onProgress: (progress) => bar?.update(progress.done, progress.total),
+      });
+    } finally {
+      bar?.stop();
+    }
+  });
+  const failures = summary.failed.map((failure) => `\n  ${failure.short_id}: ${failure.reason}`).join('');
+  print(
+    Boolean(options.json),
+    { source: url, ...summary, rate_limited: rateLimited },
+    `Copied ${plural(summary.copied, 'notebook')} of project ${sourceProject} at ${url} into project ${intoId}; ` +
+      `skipped ${summary.skipped} already here; waited ${plural(rateLimited, 'time')} when rate limited` +
+      (summary.failed.length > 0 ? `; could not copy ${summary.failed.length}:${failures}` : '.'),
+  );
+  if (summary.failed.length > 0) process.exitCode = 1;
 }
 
 /** Opens DATABASE_URL, migrates, runs fn with the accounts service, closes. */
@@ -147,12 +200,35 @@ export function buildCli(): Command {
 
   program
     .command('import')
-    .description('Import an export file into an empty database of either engine (or, with --merge, add what it lacks)')
+    .description(
+      'Import an export file into an empty database of either engine (or, with --merge, add what it lacks); or copy the notebooks of a PostHog project with --from-posthog',
+    )
     .argument('[file]', 'the export file ("-" for standard input)')
     .option('--merge', 'import into a database that has rows: never overwrites, reports what it skipped')
+    .option(
+      '--from-posthog <url>',
+      "copy every notebook of a PostHog project (or of any server speaking PostHog's API)",
+    )
+    .option('--project <id>', 'with --from-posthog: the project to copy from')
+    .option('--key <key>', 'with --from-posthog: a personal API key of the source with notebook:read')
+    .option(
+      '--into-project <id>',
+      'with --from-posthog: the project here to copy into (default: the same id as --project)',
+    )
     .option('--json', 'print one JSON object')
-    .action(async (file: string | undefined, options: { merge?: boolean; json?: boolean }) => {
-      if (file === undefined) throw new Error('import needs a FILE');
+    .action(async (file: string | undefined, options: ImportCommandOptions) => {
+      if (options.fromPosthog !== undefined) {
+        if (file !== undefined) throw new Error('import takes either a FILE or --from-posthog, not both');
+        await copyCommand(options.fromPosthog, options);
+        return;
+      }
+      for (const [given, name] of [
+        [options.project, '--project'],
+        [options.key, '--key'],
+        [options.intoProject, '--into-project'],
+      ] as const)
+        if (given !== undefined) throw new Error(`${name} goes with --from-posthog`);
+      if (file === undefined) throw new Error('import needs a FILE, or --from-posthog URL');
       if (file !== '-' && !existsSync(file)) throw new Error(`${file} does not exist`);
       try {
         const summary = await withDatabase(true, (db) =>

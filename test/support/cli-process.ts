@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { REPO_ROOT } from './server-process.ts';
 
 const CLI_TIMEOUT_MS = 120_000;
@@ -18,6 +18,15 @@ export function runCli(
   databaseUrl: string,
   options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
 ): Promise<CliResult> {
+  return spawnCli(args, databaseUrl, options).finished;
+}
+
+/** The same, with the process itself (to signal it) beside the promise of its end. */
+export function spawnCli(
+  args: string[],
+  databaseUrl: string,
+  options: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): { child: ChildProcess; finished: Promise<CliResult> } {
   const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', ...options.env };
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, ['bin/notebooks.js', ...args], {
@@ -29,7 +38,7 @@ export function runCli(
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
+  const finished = new Promise<CliResult>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`notebooks ${args.join(' ')} did not finish\nstdout: ${stdout}\nstderr: ${stderr}`));
@@ -40,6 +49,7 @@ export function runCli(
       resolve({ code, stdout, stderr });
     });
   });
+  return { child, finished };
 }
 
 /** Runs a `--json` command that must succeed, and returns its one JSON object. */
