@@ -19,6 +19,8 @@ export interface CopiedTable {
   readonly name: keyof Database;
   /** Every column the file carries, in file order, and its kind. */
   readonly columns: Readonly<Record<string, ColumnKind>>;
+  /** Columns one engine keeps for itself, rebuilt on import, never carried. */
+  readonly internal: readonly string[];
   /** The primary key: rows are exported in its order, and an import that merges reports skipped rows by it. */
   readonly key: readonly string[];
   /** The column naming a row's project: `export --project N` keeps only the tables that have one. */
@@ -54,6 +56,7 @@ function copied<T extends keyof Database, Internal extends keyof Database[T] & s
     rule: 'copied',
     name,
     columns: spec.columns,
+    internal: spec.internal ?? [],
     key: spec.key,
     project: spec.project,
     users: spec.users,
