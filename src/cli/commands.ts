@@ -1,10 +1,18 @@
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { type AccountsService, MEMBERSHIP_LEVELS, type MembershipLevelName } from '../accounts/accounts.service.ts';
+import { exportToFile, fileLines } from '../backup/backup-files.ts';
+import { BackupFileError } from '../backup/backup-format.ts';
+import { type ImportSummary, importDatabase } from '../backup/backup-importer.ts';
+import { PosthogClient } from '../backup/posthog-client.ts';
+import { copyFromPosthog } from '../backup/posthog-copier.ts';
 import { loadConfig } from '../config.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { ApiError } from '../http/errors.ts';
 import { startServer } from '../server.ts';
 import { createServices, migrateDatabase } from '../services.ts';
+import { progressBar } from './progress-bar.ts';
 
 const list = (value: string): string[] =>
   value
@@ -14,6 +22,94 @@ const list = (value: string): string[] =>
 
 function print(json: boolean, object: Record<string, unknown>, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${text}\n`);
+}
+
+/** A positive integer option (a project id), or an error naming the option. */
+function idOption(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
+    throw new Error(`${name}: "${value}" is not a project id`);
+  return Number(value);
+}
+
+/** Opens DATABASE_URL, runs fn, closes; `migrate` first for the commands that write. */
+async function withDatabase<T>(migrate: boolean, fn: (db: Db) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config.database, { poolSize: 2 });
+  try {
+    if (migrate) await migrateDatabase(db);
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const plural = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
+
+function describeImport(summary: ImportSummary, path: string): string {
+  const imported = Object.entries(summary.tables).map(([name, outcome]) => `${name} ${outcome.imported}`);
+  const lines = [`Imported ${path} (${summary.source.engine}, ${summary.source.created_at}): ${imported.join(', ')}.`];
+  const skipped = Object.entries(summary.tables).filter(([, outcome]) => outcome.skipped > 0);
+  for (const [name, outcome] of skipped) {
+    const keys = summary.skipped[name] ?? [];
+    const more = outcome.skipped > keys.length ? `, … (${outcome.skipped - keys.length} more)` : '';
+    lines.push(`Skipped ${plural(outcome.skipped, `${name} row`)} already in the database: ${keys.join(', ')}${more}`);
+  }
+  if (summary.cleared_user_references > 0)
+    lines.push(
+      `Cleared ${plural(summary.cleared_user_references, 'reference')} to users this database does not have (set to null).`,
+    );
+  return lines.join('\n');
+}
+
+interface ImportCommandOptions {
+  merge?: boolean;
+  fromPosthog?: string;
+  project?: string;
+  key?: string;
+  intoProject?: string;
+  json?: boolean;
+}
+
+/** `import --from-posthog URL`: copies a project's notebooks here; exits 1 when some could not be copied. */
+async function copyCommand(url: string, options: ImportCommandOptions): Promise<void> {
+  if (options.merge) throw new Error('--merge goes with a FILE: a copy from PostHog never overwrites anyway');
+  const sourceProject = idOption('--project', options.project);
+  if (sourceProject === undefined) throw new Error('--from-posthog needs --project, the project to copy from');
+  if (options.key === undefined || options.key === '')
+    throw new Error('--from-posthog needs --key, a personal API key of the source');
+  const intoId = idOption('--into-project', options.intoProject) ?? sourceProject;
+  const config = loadConfig();
+  let rateLimited = 0;
+  const client = new PosthogClient({ baseUrl: url, key: options.key, onRateLimited: () => (rateLimited += 1) });
+  const summary = await withDatabase(true, async (db) => {
+    const services = createServices(db, config);
+    const into = await services.accountsRepository.findProject(intoId);
+    if (into === undefined)
+      throw new Error(
+        `there is no project ${intoId} here: create one with \`npx notebooks projects create\`, or name another with --into-project`,
+      );
+    const bar = progressBar('Copying notebooks');
+    try {
+      return await copyFromPosthog(services.notebooks, services.accountsRepository, {
+        client,
+        sourceProject,
+        into,
+        onProgress: (progress) => bar?.update(progress.done, progress.total),
+      });
+    } finally {
+      bar?.stop();
+    }
+  });
+  const failures = summary.failed.map((failure) => `\n  ${failure.short_id}: ${failure.reason}`).join('');
+  print(
+    Boolean(options.json),
+    { source: url, ...summary, rate_limited: rateLimited },
+    `Copied ${plural(summary.copied, 'notebook')} of project ${sourceProject} at ${url} into project ${intoId}; ` +
+      `skipped ${summary.skipped} already here; waited ${plural(rateLimited, 'time')} when rate limited` +
+      (summary.failed.length > 0 ? `; could not copy ${summary.failed.length}:${failures}` : '.'),
+  );
+  if (summary.failed.length > 0) process.exitCode = 1;
 }
 
 /** Opens DATABASE_URL, migrates, runs fn with the accounts service, closes. */
@@ -77,6 +173,92 @@ export function buildCli(): Command {
       } finally {
         await db.close();
       }
+    });
+
+  program
+    .command('export')
+    .description(
+      "Write the database (or one project's notebooks and activity) to a JSON-lines file, read in one consistent snapshot while the server keeps running",
+    )
+    .option('--out <file>', 'the file to write (default: standard output)')
+    .option('--project <id>', "only this project's notebooks and activity")
+    .option('--json', 'print one JSON object (with --out)')
+    .action(async (options: { out?: string; project?: string; json?: boolean }) => {
+      if (options.json && options.out === undefined)
+        throw new Error('--json needs --out: the export itself goes to standard output');
+      if (options.out !== undefined && existsSync(options.out)) throw new Error(`${options.out} already exists`);
+      const project = idOption('--project', options.project);
+      const summary = await withDatabase(false, (db) => exportToFile(db, options.out, { project }));
+      if (options.out === undefined) return;
+      const rows = Object.entries(summary.rows).map(([name, n]) => `${name} ${n}`);
+      print(
+        Boolean(options.json),
+        { ...summary },
+        `Exported ${summary.engine} as of ${summary.created_at} to ${options.out} (${summary.bytes} bytes): ${rows.join(', ')}.`,
+      );
+    });
+
+  program
+    .command('import')
+    .description(
+      'Import an export file into an empty database of either engine (or, with --merge, add what it lacks); or copy the notebooks of a PostHog project with --from-posthog',
+    )
+    .argument('[file]', 'the export file ("-" for standard input)')
+    .option('--merge', 'import into a database that has rows: never overwrites, reports what it skipped')
+    .option(
+      '--from-posthog <url>',
+      "copy every notebook of a PostHog project (or of any server speaking PostHog's API)",
+    )
+    .option('--project <id>', 'with --from-posthog: the project to copy from')
+    .option('--key <key>', 'with --from-posthog: a personal API key of the source with notebook:read')
+    .option(
+      '--into-project <id>',
+      'with --from-posthog: the project here to copy into (default: the same id as --project)',
+    )
+    .option('--json', 'print one JSON object')
+    .action(async (file: string | undefined, options: ImportCommandOptions) => {
+      if (options.fromPosthog !== undefined) {
+        if (file !== undefined) throw new Error('import takes either a FILE or --from-posthog, not both');
+        await copyCommand(options.fromPosthog, options);
+        return;
+      }
+      for (const [given, name] of [
+        [options.project, '--project'],
+        [options.key, '--key'],
+        [options.intoProject, '--into-project'],
+      ] as const)
+        if (given !== undefined) throw new Error(`${name} goes with --from-posthog`);
+      if (file === undefined) throw new Error('import needs a FILE, or --from-posthog URL');
+      if (file !== '-' && !existsSync(file)) throw new Error(`${file} does not exist`);
+      try {
+        const summary = await withDatabase(true, (db) =>
+          importDatabase(db, fileLines(file), { merge: Boolean(options.merge) }),
+        );
+        print(Boolean(options.json), { ...summary }, describeImport(summary, file));
+      } catch (error) {
+        if (error instanceof BackupFileError)
+          throw new Error(`${file}: ${error.message}; nothing was imported (the import is one transaction)`);
+        throw error;
+      }
+    });
+
+  program
+    .command('backup')
+    .description('SQLite: write a consistent copy of the database file while the server keeps running')
+    .requiredOption('--out <file>', 'the new database file')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { out: string; json?: boolean }) => {
+      if (existsSync(options.out)) throw new Error(`${options.out} already exists`);
+      const out = resolve(options.out);
+      await withDatabase(false, async (db) => {
+        if (db.dialect.copyToFile === undefined)
+          throw new Error(
+            'backup copies a SQLite database file; on PostgreSQL use `npx notebooks export --out FILE` (which either engine imports) or pg_dump',
+          );
+        await db.dialect.copyToFile(db.kysely, out);
+      });
+      const bytes = statSync(out).size;
+      print(Boolean(options.json), { out: options.out, bytes }, `Backed up to ${options.out} (${bytes} bytes).`);
     });
 
   const orgs = program.command('orgs').description('Organizations');

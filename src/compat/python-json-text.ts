@@ -1,5 +1,5 @@
 import type { JsonValue } from '../json/json-value.ts';
-import { toJsonbText } from '../json/jsonb-text.ts';
+import { postgresNumericText, toJsonbText } from '../json/jsonb-text.ts';
 import { type NumberSourceTexts, parseJsonText } from '../json/number-texts.ts';
 import { pythonFloatRepr, pythonNumberRepr } from './python-repr.ts';
 
@@ -69,6 +69,65 @@ function compactLayout(layout: string): string {
       out += FLOAT_LIKE.test(token) ? pythonNumberRepr(token) : token;
       i += token.length;
     } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+/**
+ * A jsonb text that renders (renderJsonbText) to exactly this answer text, written as PostgreSQL
+ * prints jsonb (", " and ": " between members): what SQLite keeps, turned back into what
+ * PostgreSQL stores. A float keeps a decimal point (`1e+16` → `10000000000000000.0`), so that
+ * Python still reads a float; everything else is copied, since the answer text already has
+ * jsonb's key order and escapes. For text from renderJsonbText of a jsonb text, the result is
+ * that jsonb text but for float digits beyond a double's (they never reach an answer).
+ */
+export function jsonbTextFromRendered(rendered: string): string {
+  let out = '';
+  let i = 0;
+  const length = rendered.length;
+  while (i < length) {
+    const quote = rendered.indexOf('"', i);
+    const stop = quote === -1 ? length : quote;
+    if (stop > i) out += expandLayout(rendered.slice(i, stop));
+    if (quote === -1) break;
+    let close = quote;
+    for (;;) {
+      close = rendered.indexOf('"', close + 1);
+      if (close === -1) throw new SyntaxError('jsonbTextFromRendered: unterminated string');
+      let backslashes = 0;
+      while (rendered.charCodeAt(close - 1 - backslashes) === BACKSLASH) backslashes++;
+      if (backslashes % 2 === 0) break;
+    }
+    out += rendered.slice(quote, close + 1);
+    i = close + 1;
+  }
+  return out;
+}
+
+/** Compact text between two strings, as jsonb prints it: spaced separators, floats with a decimal point. */
+function expandLayout(layout: string): string {
+  let out = '';
+  let i = 0;
+  while (i < layout.length) {
+    const c = layout[i];
+    if (c === ',' || c === ':') {
+      out += `${c} `;
+      i++;
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      NUMBER.lastIndex = i;
+      const token = NUMBER.exec(layout)?.[0];
+      if (token === undefined)
+        throw new SyntaxError(`jsonbTextFromRendered: not a JSON number at "${layout.slice(i)}"`);
+      if (FLOAT_LIKE.test(token)) {
+        const numeric = postgresNumericText(token);
+        out += numeric.includes('.') ? numeric : `${numeric}.0`;
+      } else out += token;
+      i += token.length;
+    } else if (WHITESPACE.has(c)) i++;
+    else {
       out += c;
       i++;
     }

@@ -1,5 +1,6 @@
-import { type Kysely, type Migration, Migrator, type Transaction } from 'kysely';
-import { type Dialect, dialectFor, type Engine, type OpenDatabase } from './dialect.ts';
+import { type Kysely, type Migration, Migrator, sql, type Transaction } from 'kysely';
+import { type Dialect, dialectFor, type Engine, type Executor, type OpenDatabase } from './dialect.ts';
+import { isMissingTable } from './driver-errors.ts';
 import type { GroupCommit } from './group-commit.ts';
 import { MIGRATIONS } from './migrations/migration-list.ts';
 import type { MigrationSteps } from './migrations/migration-steps.ts';
@@ -44,6 +45,21 @@ export async function openDatabase(target: DatabaseTarget, options: OpenOptions 
   return { kysely, dialect, groupCommit, listen, close: () => kysely.destroy() };
 }
 
+const MIGRATION_TABLE = 'notebooks_migrations';
+
+/** The names of the migrations applied to the database, in the order they applied; none before the first. */
+export async function appliedMigrations(db: Executor): Promise<string[]> {
+  try {
+    const rows = await sql<{
+      name: string;
+    }>`select name from ${sql.table(MIGRATION_TABLE)} order by timestamp, name`.execute(db);
+    return rows.rows.map((row) => row.name);
+  } catch (error) {
+    if (isMissingTable(error)) return [];
+    throw error;
+  }
+}
+
 /** Applies every pending migration; `steps` are the data rebuilds a migration may ask for. */
 export async function migrate(db: Db, steps: MigrationSteps): Promise<string[]> {
   const migrations: Record<string, Migration> = Object.fromEntries(
@@ -52,7 +68,7 @@ export async function migrate(db: Db, steps: MigrationSteps): Promise<string[]> 
   const migrator = new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => migrations },
-    migrationTableName: 'notebooks_migrations',
+    migrationTableName: MIGRATION_TABLE,
     migrationLockTableName: 'notebooks_migrations_lock',
   });
   const { error, results } = await migrator.migrateToLatest();

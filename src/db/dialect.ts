@@ -50,7 +50,17 @@ export interface Dialect {
   /** Whether rows read for an update must be locked (SELECT … FOR UPDATE); SQLite's writer holds the database. */
   readonly locksRowsForUpdate: boolean;
   /** After inserting an explicit id into an identity column, moves its sequence past it. */
-  syncIdentity(db: Executor, table: 'projects' | 'users'): Promise<void>;
+  syncIdentity(db: Executor, table: keyof Database): Promise<void>;
+  /**
+   * Runs fn in one read-only transaction that sees the database as it was at one moment, while
+   * other connections and processes go on writing (an export from a running server).
+   */
+  readSnapshot<T>(db: Kysely<Database>, fn: (trx: Executor) => Promise<T>): Promise<T>;
+  /**
+   * Writes a consistent copy of the whole database to a new file while it is in use; undefined
+   * where the engine's own tools do that (pg_dump).
+   */
+  readonly copyToFile?: (db: Kysely<Database>, path: string) => Promise<void>;
 }
 
 const DIALECTS: Record<Engine, Dialect> = { sqlite: sqliteDialect, postgres: postgresDialect };

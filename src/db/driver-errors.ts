@@ -7,3 +7,13 @@ const PROGRAM_LIMIT_EXCEEDED = '54000';
 export function isTextTooLargeToIndex(error: unknown): boolean {
   return error !== null && typeof error === 'object' && (error as { code?: unknown }).code === PROGRAM_LIMIT_EXCEEDED;
 }
+
+/** PostgreSQL's undefined_table. */
+const UNDEFINED_TABLE = '42P01';
+
+/** Whether a query failed because a table it names does not exist (yet). */
+export function isMissingTable(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === UNDEFINED_TABLE || (typeof message === 'string' && message.startsWith('no such table'));
+}

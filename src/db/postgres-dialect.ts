@@ -100,4 +100,6 @@ export const postgresDialect: Dialect = {
       db,
     );
   },
+  readSnapshot: (db, fn) =>
+    db.transaction().setIsolationLevel('repeatable read').setAccessMode('read only').execute(fn),
 };

@@ -69,4 +69,16 @@ export const sqliteDialect: Dialect = {
   async syncIdentity() {
     // SQLite's autoincrement already continues after the largest id.
   },
+  readSnapshot: (db, fn) =>
+    db.transaction().execute(async (trx) => {
+      // In WAL mode a deferred transaction's first read fixes what it sees: writers go on
+      // appending to the WAL, and every later read here still sees the database as of this one.
+      await sql`select count(*) from sqlite_schema`.execute(trx);
+      return fn(trx);
+    }),
+  // VACUUM INTO reads the database in one read transaction, as the snapshot above, and writes
+  // every page of it, compacted, to the new file; writers are not held up.
+  async copyToFile(db, path) {
+    await sql`vacuum into ${path}`.execute(db);
+  },
 };

@@ -254,6 +254,11 @@ export class NotebooksRepository {
     return row && this.#toNotebook(row);
   }
 
+  /** Whether a notebook has this id, in any project. */
+  async idExists(db: Executor, id: string): Promise<boolean> {
+    return (await db.selectFrom('notebooks').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+  }
+
   /**
    * Applies changes only if the stored version is still `expectedVersion`: the version check and
    * the write are one statement, so concurrent writers with the same version cannot both win.

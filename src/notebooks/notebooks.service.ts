@@ -74,6 +74,21 @@ export interface NotebookAnswer {
 }
 
 /** A retrieve: the notebook, or not modified (with its ETag when the condition was one). */
+/** A notebook from another server, as it was there; content as jsonb text, with its parsed value. */
+export interface NotebookCopy {
+  id: string;
+  shortId: string;
+  title: string | null;
+  content: ContentWrite;
+  textContent: string | null;
+  deleted: boolean;
+  version: number;
+  createdAt: Date;
+  createdById: number | null;
+  lastModifiedAt: Date;
+  lastModifiedById: number | null;
+}
+
 export type RetrieveResult = { notModified: true; etag?: string } | ({ notModified: false } & NotebookAnswer);
 
 const SCOPE = 'Notebook';
@@ -371,6 +386,48 @@ export class NotebooksService {
     if (Object.keys(data).length > 0) this.#changeFeed?.committed(result.teamId);
     const users = await this.#usersOf(result.createdById, result.lastModifiedById);
     return { body: presentNotebook(result, users, viewer), etag: notebookEntityTag(result, users, viewer) };
+  }
+
+  /** Whether the project has a notebook with this short_id, deleted or not. */
+  async hasNotebook(teamId: number, shortId: string): Promise<boolean> {
+    return (await this.#repo.findByShortId(this.#db.kysely, teamId, shortId, { includeDeleted: true })) !== undefined;
+  }
+
+  /**
+   * Writes a notebook copied from another server as it was there: short_id, timestamps, version
+   * and deleted kept, and its id unless a notebook here has it. One write in the project's change
+   * sequence, with no activity (nobody here did anything). 'present' when the project already has
+   * that short_id: a copy never overwrites.
+   */
+  async writeCopy(project: Project, copy: NotebookCopy): Promise<'copied' | 'present'> {
+    const written = await writeTransaction(this.#db, async (trx) => {
+      if (await this.#repo.findByShortId(trx, project.id, copy.shortId, { includeDeleted: true, lock: true }))
+        return false;
+      const notebook: Notebook = {
+        id: (await this.#repo.idExists(trx, copy.id)) ? uuidv7(copy.createdAt.getTime()) : copy.id,
+        shortId: copy.shortId,
+        teamId: project.id,
+        title: copy.title,
+        contentJson: null,
+        textContent: copy.textContent,
+        deleted: copy.deleted,
+        visibility: 'default',
+        version: copy.version,
+        folder: DEFAULT_FOLDER,
+        createdAt: copy.createdAt,
+        createdById: copy.createdById,
+        lastModifiedAt: copy.lastModifiedAt,
+        lastModifiedById: copy.lastModifiedById,
+        changeSeq: 0,
+      };
+      notebook.changeSeq = await this.#repo.nextChange(trx, project.id, notebook.deleted ? 0 : 1);
+      await this.#repo.insert(trx, notebook, copy.content);
+      await this.#logChange(trx, notebook, 'created', ['title', 'content', 'text_content', 'deleted', 'version']);
+      return true;
+    });
+    if (!written) return 'present';
+    this.#changeFeed?.committed(project.id);
+    return 'copied';
   }
 
   /** Records a write for the change stream and tells other processes, in its transaction. */

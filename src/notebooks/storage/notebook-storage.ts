@@ -53,6 +53,11 @@ export interface NotebookStorage {
   storeContent(jsonbText: string | null): unknown;
   readonly contentColumn: RawBuilder<unknown>;
   readContent(value: unknown): string | null;
+  /**
+   * Content selected with `contentColumn` as its jsonb text, what `storeContent` takes back: the
+   * form a backup carries between engines.
+   */
+  contentJsonbText(value: unknown): string | null;
   /** The content for a response body: stored bytes where the engine keeps the rendered form; else the text. */
   readonly bodyContentColumn: RawBuilder<unknown>;
   readBodyContent(value: unknown): string | Uint8Array | null;
@@ -96,7 +101,23 @@ export interface NotebookStorage {
   indexNotebook(db: Executor, notebook: NotebookIndexInput, changed: IndexChanges): Promise<void>;
   /** How the list's queries are planned on this engine. */
   readonly plan: ListPlanHints;
+  /** How an import writes many notebooks at once. */
+  readonly bulkLoad: NotebookBulkLoad;
 }
+
+/**
+ * An import inserts notebook rows alone (no list key, no derived index row) between `start` and
+ * `finish`, in one transaction; `finish` then gives every row inserted since `start` its list key
+ * and derived index entries in one pass (FTS5 builds one segment when its rows come in key
+ * order). It leaves notebook_counts to the caller. PostgreSQL derives its own as rows arrive.
+ */
+export interface NotebookBulkLoad {
+  start(db: Executor): Promise<BulkLoadMark>;
+  finish(db: Executor, mark: BulkLoadMark): Promise<void>;
+}
+
+/** Where a bulk load began: SQLite's largest row key before it (0 for none, and on PostgreSQL). */
+export type BulkLoadMark = number;
 
 export interface ListPlanHints {
   /** Search and contains indexes can name their matching rows, so few matches are read directly. */

@@ -45,6 +45,8 @@ export const postgresNotebookStorage: NotebookStorage = {
   storeContent: (jsonbText) => jsonbText,
   contentColumn: sql`content::text`,
   readContent: (value) => (value === null || value === undefined ? null : renderJsonbText(value as string)),
+  // content::text is PostgreSQL's own jsonb text.
+  contentJsonbText: (value) => (value === null || value === undefined ? null : (value as string)),
   listItemHead: sql<string>`('{"id":' || to_json(id)::text || ',"short_id":' || to_json(short_id)::text || ',"title":' || coalesce(to_json(title)::text, 'null') || ',"deleted":' || case when deleted then 'true' else 'false' end || ',"created_at":"' || ${postgresApiTimestamp('created_at')} || '","created_by":')`,
   listItemMid: sql<string>`(',"last_modified_at":"' || ${postgresApiTimestamp('last_modified_at')} || '","last_modified_by":')`,
   bodyContentColumn: sql`content::text`,
@@ -107,6 +109,11 @@ export const postgresNotebookStorage: NotebookStorage = {
     listedRowsFromMatches: (teamId) =>
       sql<SqlBool>`team_id = ${teamId} and deleted = ${false} and visibility = ${'default'}`,
     steer: <O>(query: CompiledQuery<O>) => query,
+  },
+  bulkLoad: {
+    // Generated columns and the fact-rows trigger derive everything as each row is inserted.
+    start: async () => 0,
+    async finish() {},
   },
 };
 

@@ -1,6 +1,7 @@
 import { CompiledQuery as Compiled, type CompiledQuery, type SqlBool, sql } from 'kysely';
-import { renderJsonbText } from '../../compat/python-json-text.ts';
+import { jsonbTextFromRendered, renderJsonbText } from '../../compat/python-json-text.ts';
 import type { Executor } from '../../db/dialect.ts';
+import type { JsonValue } from '../../json/json-value.ts';
 import { containsFacts, containsTestFacts } from '../contains/contains-facts.ts';
 import { lexemes } from '../search/search-text.ts';
 import type { NotebookStorage } from './notebook-storage.ts';
@@ -71,6 +72,7 @@ export const sqliteNotebookStorage: NotebookStorage = {
   storeContent: (jsonbText) => (jsonbText === null ? null : renderJsonbText(jsonbText)),
   contentColumn: sql`content`,
   readContent: (value) => (value === null || value === undefined ? null : (value as string)),
+  contentJsonbText: (value) => (value === null || value === undefined ? null : jsonbTextFromRendered(value as string)),
   // The stored text is already the answer's bytes: a blob skips decoding and re-encoding it.
   bodyContentColumn: sql`cast(content as blob)`,
   listItemHead: sql.raw<string>(LIST_ITEM_HEAD),
@@ -251,6 +253,17 @@ export const sqliteNotebookStorage: NotebookStorage = {
       sql<SqlBool>`+team_id = ${teamId} and +deleted = ${false} and +visibility = ${'default'}`,
     steer: (query, fromMatches, bySearch) => (fromMatches ? steerToListIndex(query, bySearch) : query),
   },
+  bulkLoad: {
+    async start(db) {
+      const row = await sql<{ top: number | null }>`select max(seq) as top from notebooks`.execute(db);
+      return Number(row.rows[0]?.top ?? 0);
+    },
+    async finish(db, mark) {
+      await assignListKeys(db, mark);
+      await rebuildSearchIndex(db, mark);
+      await fillContentFacts(db, mark);
+    },
+  },
 };
 
 /**
@@ -271,20 +284,68 @@ function steerToListIndex<O>(query: CompiledQuery<O>, bySearch: boolean): Compil
 
 const REBUILD_BATCH = 500;
 
+/** listKeyBucket in SQL (milliseconds since the epoch, none before it, times the slots). */
+const LIST_KEY_BUCKET = sql`max(0, cast(round(unixepoch(last_modified_at, 'subsec') * 1000) as integer)) * ${LIST_KEY_SLOTS}`;
+
 /**
- * Fills notebook_search again from the notebooks rows, with today's stemmer: a migration that
- * changes how search terms are written calls this after recreating the table empty.
+ * Gives each notebook inserted after row key `afterSeq` a list key, as nextListKey would have one
+ * at a time: the free slots of its millisecond's bucket, after the keys already there, in row order.
  */
-export async function rebuildSearchIndex(db: Executor): Promise<void> {
+async function assignListKeys(db: Executor, afterSeq: number): Promise<void> {
+  const placed = sql`placed as (
+    select seq, bucket, bucket + row_number() over (partition by bucket order by seq) - 1 + coalesce(
+      (select max(o.list_key) + 1 - fresh.bucket from notebooks o
+        where o.list_key >= fresh.bucket and o.list_key < fresh.bucket + ${LIST_KEY_SLOTS}), 0) as list_key
+    from (select seq, ${LIST_KEY_BUCKET} as bucket from notebooks where seq > ${afterSeq}) as fresh
+  )`;
+  const crowded = await sql<{ at: number }>`with ${placed}
+    select bucket / ${LIST_KEY_SLOTS} as at from placed where list_key >= bucket + ${LIST_KEY_SLOTS} limit 1`.execute(
+    db,
+  );
+  if (crowded.rows.length > 0) {
+    const at = new Date(Number(crowded.rows[0].at)).toISOString();
+    throw new Error(`more than ${LIST_KEY_SLOTS} notebooks were last modified in the millisecond ${at}`);
+  }
+  await sql`with ${placed}
+    update notebooks set list_key = placed.list_key from placed where notebooks.seq = placed.seq`.execute(db);
+}
+
+/** Writes the contains facts of every notebook inserted after row key `afterSeq`. */
+async function fillContentFacts(db: Executor, afterSeq: number): Promise<void> {
+  let after = afterSeq;
+  for (;;) {
+    const rows = await sql<{ seq: number; team_id: number; listed: number; content: string | null }>`
+      select seq, team_id, deleted = 0 and visibility = 'default' as listed, content from notebooks
+      where seq > ${after} order by seq limit ${REBUILD_BATCH}`.execute(db);
+    if (rows.rows.length === 0) break;
+    const facts = rows.rows.flatMap((row) =>
+      containsFacts(row.content === null ? null : (JSON.parse(row.content) as JsonValue)).map(
+        (fact) => sql`(${row.team_id}, ${fact}, ${row.seq}, ${row.listed})`,
+      ),
+    );
+    for (let at = 0; at < facts.length; at += REBUILD_BATCH) {
+      await sql`insert into notebook_content_facts (team_id, fact, seq, listed) values ${sql.join(facts.slice(at, at + REBUILD_BATCH))}`.execute(
+        db,
+      );
+    }
+    after = rows.rows[rows.rows.length - 1].seq;
+  }
+}
+
+/**
+ * Fills notebook_search from the notebooks rows, with today's stemmer: a migration that changes
+ * how search terms are written calls this after recreating the table empty, and a bulk load for
+ * the rows it inserted after row key `afterSeq`.
+ */
+export async function rebuildSearchIndex(db: Executor, afterSeq = 0): Promise<void> {
   // In list-key order: FTS5 flushes its pending terms to a new segment whenever a rowid is not
   // above the last one, so keys in any other order would leave a segment per row.
   let after = -1;
   for (;;) {
     const rows = await sql<{ list_key: number; team_id: number; title: string | null; text_content: string | null }>`
       select list_key, team_id, title, text_content from notebooks
-      where list_key > ${after} and deleted = 0 and visibility = 'default' order by list_key limit ${REBUILD_BATCH}`.execute(
-      db,
-    );
+      where list_key > ${after} and deleted = 0 and visibility = 'default' and seq > ${afterSeq}
+      order by list_key limit ${REBUILD_BATCH}`.execute(db);
     if (rows.rows.length === 0) break;
     const values = rows.rows.map(
       (row) =>
