@@ -211,7 +211,7 @@ export async function importDatabase(
 
     if ((tables.notebooks?.imported ?? 0) > 0) {
       await storage.bulkLoad.finish(trx, mark);
-      await recountListedNotebooks(trx);
+      await recountListedNotebooks(trx, options.merge);
     }
     for (const table of COPIED_TABLES)
       if (table.identity && (tables[table.name]?.imported ?? 0) > 0) await db.dialect.syncIdentity(trx, table.name);
@@ -248,12 +248,14 @@ function decodeRow(
 
 /**
  * notebook_counts' listed counts again, from the notebooks themselves; a project the file gave
- * notebooks but no counts row starts its change count at its notebooks' latest.
+ * notebooks but no counts row starts its change count at its notebooks' latest. A merge into a
+ * database a server may be serving moves every project's change count once, so that cached
+ * pages and list ETags are read again, and a change stream resuming across it is told to reset.
  */
-async function recountListedNotebooks(trx: Transaction<Database>): Promise<void> {
+async function recountListedNotebooks(trx: Transaction<Database>, merge: boolean): Promise<void> {
   await sql`insert into notebook_counts (team_id, visible, changes)
     select team_id, 0, max(change_seq) from notebooks as n
     where not exists (select 1 from notebook_counts as c where c.team_id = n.team_id) group by team_id`.execute(trx);
-  await sql`update notebook_counts set visible = (select count(*) from notebooks as n
+  await sql`update notebook_counts set changes = changes + ${merge ? 1 : 0}, visible = (select count(*) from notebooks as n
     where n.team_id = notebook_counts.team_id and n.deleted = ${false} and n.visibility = 'default')`.execute(trx);
 }
