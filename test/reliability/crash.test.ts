@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Engine } from '../../src/db/dialect.ts';
-import { createTestDatabase, postgresAvailable } from '../support/harness.ts';
+import { createFileDatabase, type FileDatabase } from '../support/file-database.ts';
+import { postgresAvailable } from '../support/harness.ts';
 import { callApi, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 // The real server, killed with SIGKILL in the middle of a write load and started again on the same
@@ -113,23 +110,6 @@ async function getJson<T>(server: ServerProcess, path: string, key: string): Pro
   return JSON.parse(response.body) as T;
 }
 
-interface EngineDatabase {
-  url: string;
-  /** The SQLite file, to check after the kill; null on PostgreSQL. */
-  sqliteFile: string | null;
-  drop(): Promise<void>;
-}
-
-async function createFileDatabase(engine: Engine): Promise<EngineDatabase> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'notebooks-crash-'));
-    const file = join(dir, 'notebooks.db');
-    return { url: `sqlite:${file}`, sqliteFile: file, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  const database = await createTestDatabase('postgres');
-  return { url: database.url, sqliteFile: null, drop: () => database.drop() };
-}
-
 // Under CI=true an unreachable PostgreSQL fails this file instead of skipping its half.
 const postgresReachable = await postgresAvailable();
 
@@ -141,7 +121,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       }, () => {});
       return;
     }
-    let database: EngineDatabase | undefined;
+    let database: FileDatabase | undefined;
     const servers: ServerProcess[] = [];
 
     before(async () => {

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
-import pg from 'pg';
-import type { Engine } from '../../src/db/dialect.ts';
 import { redactUrl } from '../../src/http/server-options.ts';
-import { createTestDatabase, describeEachEngine, postgresAvailable, type TestEnv } from '../support/harness.ts';
+import { createFileDatabase, type FileDatabase } from '../support/file-database.ts';
+import { describeEachEngine, postgresAvailable, type TestEnv } from '../support/harness.ts';
 import { callApi, REPO_ROOT, type ServerProcess, startServerProcess } from '../support/server-process.ts';
 
 // Keys never reach the log, whichever way they are sent; they are stored and compared as
@@ -54,47 +49,6 @@ function malformedRequest(port: number, key: string): Promise<string> {
     socket.on('close', () => resolve(answer.split('\r\n')[0]));
     socket.on('error', () => {});
   });
-}
-
-interface EngineDatabase {
-  url: string;
-  /** Runs one statement on the database, past the server. */
-  execute(statement: string): Promise<void>;
-  drop(): Promise<void>;
-}
-
-async function createFileDatabase(engine: Engine): Promise<EngineDatabase> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'notebooks-secrets-'));
-    const file = join(dir, 'notebooks.db');
-    return {
-      url: `sqlite:${file}`,
-      async execute(statement) {
-        const database = new DatabaseSync(file);
-        try {
-          database.exec('PRAGMA busy_timeout = 5000');
-          database.exec(statement);
-        } finally {
-          database.close();
-        }
-      },
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const database = await createTestDatabase('postgres');
-  return {
-    url: database.url,
-    async execute(statement) {
-      const client = new pg.Client({ connectionString: database.url, connectionTimeoutMillis: 5000 });
-      await client.connect();
-      try {
-        await client.query(statement);
-      } finally {
-        await client.end();
-      }
-    },
-    drop: () => database.drop(),
-  };
 }
 
 /** `notebooks keys create` in its own process: the key never passes through the server's output. */
@@ -153,7 +107,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       }, () => {});
       return;
     }
-    let database: EngineDatabase | undefined;
+    let database: FileDatabase | undefined;
     let server: ServerProcess | undefined;
 
     after(async () => {

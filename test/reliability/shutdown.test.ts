@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { Agent, type IncomingMessage, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import pg from 'pg';
-import type { Engine } from '../../src/db/dialect.ts';
-import { createTestDatabase, postgresAvailable } from '../support/harness.ts';
+import { createFileDatabase, type FileDatabase } from '../support/file-database.ts';
+import { postgresAvailable } from '../support/harness.ts';
 import { readmeServiceUnit } from '../support/readme.ts';
 import { type Exit, type ServerProcess, type StartCommand, startServerProcess } from '../support/server-process.ts';
 
@@ -59,49 +57,12 @@ function newConnectionOutcome(port: number): Promise<string> {
   });
 }
 
-interface EngineDatabase {
-  url: string;
-  sqliteFile: string | null;
-  storedTitle(shortId: string): Promise<string | null | undefined>;
-  drop(): Promise<void>;
-}
-
-async function createFileDatabase(engine: Engine): Promise<EngineDatabase> {
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'notebooks-shutdown-'));
-    const file = join(dir, 'notebooks.db');
-    return {
-      url: `sqlite:${file}`,
-      sqliteFile: file,
-      async storedTitle(shortId) {
-        const database = new DatabaseSync(file, { readOnly: true });
-        try {
-          const row = database.prepare('select title from notebooks where short_id = ?').get(shortId);
-          return row === undefined ? undefined : (row.title as string | null);
-        } finally {
-          database.close();
-        }
-      },
-      drop: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  }
-  const database = await createTestDatabase('postgres');
-  return {
-    url: database.url,
-    sqliteFile: null,
-    async storedTitle(shortId) {
-      const client = new pg.Client({ connectionString: database.url, connectionTimeoutMillis: 5000 });
-      await client.connect();
-      try {
-        const sql = 'select title from notebooks where short_id = $1';
-        const result = await client.query<{ title: string | null }>(sql, [shortId]);
-        return result.rows[0]?.title;
-      } finally {
-        await client.end();
-      }
-    },
-    drop: () => database.drop(),
-  };
+/** The title stored for a notebook, read past the server. */
+async function storedTitle(database: FileDatabase, shortId: string): Promise<string | null | undefined> {
+  const rows = await database.query<{ title: string | null }>('select title from notebooks where short_id = $1', [
+    shortId,
+  ]);
+  return rows[0]?.title;
 }
 
 /** How a test starts the server and how it delivers the signal that should stop it. */
@@ -178,7 +139,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       it('runs on PostgreSQL', { skip }, () => {});
       return;
     }
-    const databases: EngineDatabase[] = [];
+    const databases: FileDatabase[] = [];
     const servers: ServerProcess[] = [];
     const agents: Agent[] = [];
 
@@ -263,7 +224,7 @@ for (const engine of ['sqlite', 'postgres'] as const) {
           .filter((line) => line.includes('"msg":"shutting down'));
         assert.equal(shutdowns.length, 1, server.stdout());
         assert.deepEqual(server.survivors(), [], 'no process of the server is left running');
-        assert.equal(await database.storedTitle(created.short_id), title);
+        assert.equal(await storedTitle(database, created.short_id), title);
 
         if (database.sqliteFile !== null) {
           // The last connection's close checkpoints the WAL into the main file and removes it.
