@@ -17,6 +17,8 @@ export interface ListFilters {
   search?: string;
   contains: ContainsTest[];
   shortId?: string;
+  /** Our extension (`?deleted=true`): the soft-deleted notebooks instead of the listed ones. */
+  deleted?: true;
 }
 
 export interface ListOrder {
@@ -74,8 +76,17 @@ export function parseListFilters(query: URLSearchParams, timeZone: string, now =
   const dateTo = lastValue(query, 'date_to');
   if (dateTo !== undefined) filters.modifiedBefore = parseDate('date_to', dateTo, timeZone, now);
   for (const attr of ['search', 'contains', 'short_id'] as const) refuseNullCharacters(attr, lastValue(query, attr));
+  const deleted = lastValue(query, 'deleted');
+  if (deleted !== undefined && !['true', 'false', '1', '0', ''].includes(deleted.toLowerCase())) {
+    throw validationFailed('deleted', 'Must be a valid boolean.', 'invalid');
+  }
+  if (deleted !== undefined && ['true', '1'].includes(deleted.toLowerCase())) filters.deleted = true;
   const search = lastValue(query, 'search');
-  if (search !== undefined && searchQueryLexemes(search).length > 0) filters.search = search;
+  if (search !== undefined && searchQueryLexemes(search).length > 0) {
+    // The search indexes hold the listed notebooks only.
+    if (filters.deleted) throw validationFailed('search', 'search cannot be combined with deleted=true.', 'invalid');
+    filters.search = search;
+  }
   const contains = lastValue(query, 'contains');
   if (contains !== undefined) filters.contains = parseContains(contains);
   const shortId = lastValue(query, 'short_id');

@@ -322,6 +322,31 @@ export class NotebooksRepository {
    * project's whole list index; without, the list index is walked and the search and contains
    * filters probe each row.
    */
+  /**
+   * Soft-deleted notebooks, a page at a time: few and seldom asked for, so counted and read with
+   * the plain filters (the search index and the listed counts hold listed notebooks only).
+   */
+  async #deletedPage(
+    teamId: number,
+    filters: ListFilters,
+    order: ListOrder,
+    page: { limit: number; offset: number },
+    callerId: number,
+  ): Promise<{ count: number; items: NotebookListItem[] }> {
+    const [countRow] = await this.#filtered(teamId, filters, callerId)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .execute();
+    const count = Number(countRow.n);
+    if (count === 0 || page.offset >= count) return { count, items: [] };
+    const rows = await this.#filtered(teamId, filters, callerId)
+      .select(this.#listColumns())
+      .orderBy(this.#ordered(order))
+      .limit(page.limit)
+      .offset(page.offset)
+      .execute();
+    return { count, items: rows.map((row) => this.#toListItem(row)) };
+  }
+
   #filtered(
     teamId: number,
     filters: ListFilters,
@@ -337,7 +362,7 @@ export class NotebooksRepository {
       : this.#db
           .selectFrom('notebooks')
           .where('team_id', '=', teamId)
-          .where('deleted', '=', false)
+          .where('deleted', '=', filters.deleted === true)
           .where('visibility', '=', 'default');
     return base
       .$if(filters.createdByCaller, (qb) => qb.where('created_by_id', '=', callerId))
@@ -386,6 +411,7 @@ export class NotebooksRepository {
     page: { limit: number; offset: number },
     callerId: number,
   ): Promise<{ count: number; items: NotebookListItem[] }> {
+    if (filters.deleted) return this.#deletedPage(teamId, filters, order, page, callerId);
     const narrowed =
       filters.createdByCaller ||
       filters.createdBy !== undefined ||

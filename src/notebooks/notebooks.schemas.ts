@@ -164,6 +164,9 @@ export const NotebookListQuerySchema = Type.Object({
   ),
   order: filterText('title, created_at or last_modified_at, optionally prefixed with "-" (default -last_modified_at).'),
   short_id: filterText('Exact short_id.'),
+  deleted: filterText(
+    'Our extension: true lists the soft-deleted notebooks instead (newest first; with every filter but search). PostHog has no such parameter.',
+  ),
 });
 
 export const ActivityQuerySchema = Type.Object({
