@@ -1,8 +1,10 @@
 import Fastify, { type FastifyInstance } from 'fastify';
+import { signInRoutes } from './accounts/sign-in.routes.ts';
 import { apiPlugin } from './api/api.plugin.ts';
 import { API_SCHEMAS } from './api/api-schemas.ts';
 import type { Config } from './config.ts';
 import { healthRoutes } from './http/health.routes.ts';
+import { backgroundWritesPlugin } from './http/plugins/background-writes.ts';
 import { bodyParsersPlugin } from './http/plugins/body-parsers.ts';
 import { errorEnvelopePlugin } from './http/plugins/error-envelope.ts';
 import { openApiPlugin } from './http/plugins/openapi.ts';
@@ -22,7 +24,14 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   await app.register(bodyParsersPlugin);
   await app.register(errorEnvelopePlugin, { bodyLimit: config.bodyLimit });
   await app.register(openApiPlugin, { schemas: API_SCHEMAS });
+  await app.register(backgroundWritesPlugin, { writes: services.background });
   await app.register(healthRoutes, { db: services.db });
+  await app.register(signInRoutes, {
+    signIn: services.signIn,
+    sessions: services.sessionSource,
+    cookies: services.sessionCookies,
+    csrf: services.csrf,
+  });
   await app.register(apiPlugin, { services, eventsHeartbeatMs: config.eventsHeartbeatMs, prefix: '/api' });
   return app;
 }

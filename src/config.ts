@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { type DatabaseTarget, parseDatabaseUrl } from './db/database.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -23,6 +24,19 @@ export interface Config {
   listCacheBytes: number;
   /** The change stream's heartbeat comment, every this many milliseconds. */
   eventsHeartbeatMs: number;
+  /**
+   * Fastify's trustProxy: the proxies whose X-Forwarded-For (and -Proto, -Host) to believe, as
+   * addresses or CIDR ranges, a number of hops, or true for any; false: the socket's address.
+   */
+  trustProxy: boolean | number | string[];
+  /** Cookies always carry Secure (otherwise only on requests that came over https). */
+  secureCookies: boolean;
+  /** Origins besides the server's own from which a signed-in browser may send unsafe requests. */
+  trustedOrigins: string[];
+  /** How long a session lasts without being used, in seconds. */
+  sessionCookieAgeSeconds: number;
+  /** How recent a sign-in must be for a sensitive action, in seconds. */
+  sensitiveActionAgeSeconds: number;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -42,6 +56,47 @@ export function parseRateLimits(value: string): RateLimitConfig {
     return { name: match[2], limit: Number(match[1]), seconds: PERIODS[match[2]] };
   });
   return { windows };
+}
+
+/** TRUST_PROXY: unset/false, true, a number of hops, or comma-separated addresses and CIDR ranges. */
+export function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  const text = (value ?? '').trim();
+  if (text === '' || text.toLowerCase() === 'false') return false;
+  if (text.toLowerCase() === 'true') return true;
+  if (/^\d+$/.test(text)) return Number(text);
+  const entries = text.split(',').map((entry) => entry.trim());
+  for (const entry of entries) {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
+    if (family === 0 || !validBits || rest.length > 0) {
+      throw new Error(
+        `TRUST_PROXY: "${entry}" is not an IP address or CIDR range (use true, a number of hops, or addresses/ranges separated by commas)`,
+      );
+    }
+  }
+  return entries;
+}
+
+/** TRUSTED_ORIGINS: comma-separated scheme://host[:port], the host optionally starting with "*." (subdomains). */
+export function parseTrustedOrigins(value: string | undefined): string[] {
+  const text = (value ?? '').trim();
+  if (text === '') return [];
+  return text.split(',').map((entry) => {
+    const origin = entry.trim();
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin.replace('://*.', '://wildcard.'));
+    } catch {
+      parsed = undefined;
+    }
+    const bare =
+      parsed !== undefined && `${parsed.protocol}//${parsed.host}` === origin.replace('://*.', '://wildcard.');
+    if (!parsed || !bare || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+      throw new Error(`TRUSTED_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
+    return origin;
+  });
 }
 
 /** Reads the environment into a validated Config; throws one Error naming every bad variable. */
@@ -96,6 +151,21 @@ export function loadConfig(
       `EVENTS_HEARTBEAT_SECONDS must be a number of seconds above 0, at most 3600 (got "${heartbeatText}")`,
     );
   const eventsHeartbeatMs = Math.round(Number(heartbeatText) * 1000) || 15_000;
+  const trustProxy = attempt(() => parseTrustProxy(env.TRUST_PROXY), false);
+  const secureText = (env.SECURE_COOKIES ?? 'false').toLowerCase();
+  if (secureText !== 'true' && secureText !== 'false')
+    problems.push(`SECURE_COOKIES must be true or false (got "${env.SECURE_COOKIES}")`);
+  const trustedOrigins = attempt(() => parseTrustedOrigins(env.TRUSTED_ORIGINS), []);
+  const seconds = (name: string, fallback: number): number => {
+    const text = env[name] ?? String(fallback);
+    if (!/^\d+$/.test(text) || Number(text) < 1) {
+      problems.push(`${name} must be a positive whole number of seconds (got "${text}")`);
+      return fallback;
+    }
+    return Number(text);
+  };
+  const sessionCookieAgeSeconds = seconds('SESSION_COOKIE_AGE', 14 * 24 * 3600);
+  const sensitiveActionAgeSeconds = seconds('SESSION_SENSITIVE_ACTIONS_AGE', 2 * 3600);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     database,
@@ -109,5 +179,10 @@ export function loadConfig(
     pgPreparedStatements,
     listCacheBytes,
     eventsHeartbeatMs,
+    trustProxy,
+    secureCookies: secureText === 'true',
+    trustedOrigins,
+    sessionCookieAgeSeconds,
+    sensitiveActionAgeSeconds,
   };
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { createLoginAttempts, type LoginAttempts } from './accounts/login-attempts.ts';
 import { buildApp } from './app.ts';
 import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
@@ -20,10 +21,12 @@ export async function startServer(config: Config, output: { announce(text: strin
     pgPreparedStatements: config.pgPreparedStatements,
   });
   let rateLimiter: RateLimiter | undefined;
+  let loginAttempts: LoginAttempts | undefined;
   try {
     await migrateDatabase(db);
     rateLimiter = await createRateLimiter(config);
-    const services = createServices(db, config, { rateLimiter });
+    loginAttempts = await createLoginAttempts(config.redisUrl);
+    const services = createServices(db, config, { rateLimiter, loginAttempts });
     const bootstrap = await services.accounts.bootstrap();
     const app = await buildApp(config, services);
     // Once close() has begun, the answer to a request still in flight also ends its connection:
@@ -47,6 +50,10 @@ export async function startServer(config: Config, output: { announce(text: strin
           '',
           `  ${bootstrap.key.value}`,
           '',
+          `Sign in at ${url}/login as ${bootstrap.user.email} with this password (also shown only once):`,
+          '',
+          `  password: ${bootstrap.password}`,
+          '',
           'Try it:',
           `  curl -H "Authorization: Bearer ${bootstrap.key.value}" ${url}/api/projects/1/notebooks/`,
           '',
@@ -54,6 +61,7 @@ export async function startServer(config: Config, output: { announce(text: strin
       );
     }
     const limiter = rateLimiter;
+    const attempts = loginAttempts;
     return {
       app,
       db,
@@ -63,6 +71,7 @@ export async function startServer(config: Config, output: { announce(text: strin
         closing ??= (async () => {
           await app.close();
           await limiter.close();
+          await attempts.close();
           await db.close();
         })();
         return closing;
@@ -70,6 +79,7 @@ export async function startServer(config: Config, output: { announce(text: strin
     };
   } catch (error) {
     await rateLimiter?.close();
+    await loginAttempts?.close();
     await db.close();
     throw error;
   }

@@ -1,17 +1,25 @@
 import type { Kysely } from 'kysely';
 import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
+import { type Clock, systemClock } from './accounts/clock.ts';
+import { type LoginAttempts, MemoryLoginAttempts } from './accounts/login-attempts.ts';
 import { PersonalApiKeySource } from './accounts/personal-api-key-source.ts';
 import { ProjectAccess } from './accounts/project-access.ts';
 import { RequestAuthenticator } from './accounts/request-authenticator.ts';
+import { SessionCookies } from './accounts/session-cookies.ts';
+import { SessionSource } from './accounts/session-source.ts';
+import { SessionsRepository } from './accounts/sessions.repository.ts';
+import { SignInService } from './accounts/sign-in.service.ts';
 import { UserCache } from './accounts/user-cache.ts';
 import { ActivityRepository } from './activity/activity.repository.ts';
 import { ActivityService } from './activity/activity.service.ts';
 import { ResponseCache } from './cache/response-cache.ts';
 import type { Config } from './config.ts';
+import { BackgroundWrites } from './db/background-writes.ts';
 import { type Db, migrate } from './db/database.ts';
 import type { MigrationSteps } from './db/migrations/migration-steps.ts';
 import type { Database } from './db/schema.ts';
+import type { CsrfOptions } from './http/csrf.ts';
 import { MemoryRateLimiter, type RateLimiter } from './http/rate-limit.ts';
 import { ChangeFeed } from './notebooks/change-feed.ts';
 import { NotebooksRepository } from './notebooks/notebooks.repository.ts';
@@ -30,7 +38,28 @@ export interface Services {
   /** Notebook changes as they commit, for the change streams. */
   changeFeed: ChangeFeed;
   rateLimiter: RateLimiter;
+  signIn: SignInService;
+  sessionSource: SessionSource;
+  sessionCookies: SessionCookies;
+  csrf: CsrfOptions;
+  loginAttempts: LoginAttempts;
+  /** Writes no answer waits for (when a key or session was last used); drained before the database closes. */
+  background: BackgroundWrites;
+  clock: Clock;
 }
+
+/** What sessions and sign-in need of the configuration; defaults are the server's. */
+type SessionConfig = Pick<
+  Config,
+  'sessionCookieAgeSeconds' | 'sensitiveActionAgeSeconds' | 'secureCookies' | 'trustedOrigins'
+>;
+
+const SESSION_DEFAULTS: SessionConfig = {
+  sessionCookieAgeSeconds: 14 * 24 * 3600,
+  sensitiveActionAgeSeconds: 2 * 3600,
+  secureCookies: false,
+  trustedOrigins: [],
+};
 
 /** The data rebuilds migrations may ask for, from today's code. */
 export const migrationSteps: MigrationSteps = {
@@ -43,15 +72,33 @@ export function migrateDatabase(db: Db): Promise<string[]> {
 }
 
 /**
- * Wires the services over an open database. The rate limiter defaults to one in this process;
- * the server passes the one shared through Redis when REDIS_URL is set.
+ * Wires the services over an open database. The rate limiter and the sign-in counters default to
+ * ones in this process; the server passes those shared through Redis when REDIS_URL is set.
+ * Tests pass a clock they can move.
  */
 export function createServices(
   db: Db,
-  config: Pick<Config, 'listCacheBytes' | 'rateLimits'>,
-  options: { rateLimiter?: RateLimiter } = {},
+  config: Pick<Config, 'listCacheBytes' | 'rateLimits'> & Partial<SessionConfig>,
+  options: { rateLimiter?: RateLimiter; loginAttempts?: LoginAttempts; clock?: Clock } = {},
 ): Services {
+  const sessionConfig: SessionConfig = { ...SESSION_DEFAULTS, ...definedOf(config) };
+  const clock = options.clock ?? systemClock;
+  const background = new BackgroundWrites();
   const accountsRepository = new AccountsRepository(db.kysely, db.dialect);
+  const sessionsRepository = new SessionsRepository(db.kysely, db.dialect, accountsRepository);
+  const sessionCookies = new SessionCookies({
+    secure: sessionConfig.secureCookies,
+    sessionAgeSeconds: sessionConfig.sessionCookieAgeSeconds,
+    clock,
+  });
+  const csrf: CsrfOptions = { trustedOrigins: sessionConfig.trustedOrigins };
+  const loginAttempts = options.loginAttempts ?? new MemoryLoginAttempts();
+  const sessionSource = new SessionSource(sessionsRepository, accountsRepository, {
+    cookies: sessionCookies,
+    csrf,
+    clock,
+    background,
+  });
   const activity = new ActivityService(new ActivityRepository(db.kysely, db.dialect), accountsRepository);
   const notebooksRepository = new NotebooksRepository(db.kysely, db.dialect);
   const changeFeed = new ChangeFeed(db, notebooksRepository);
@@ -63,13 +110,33 @@ export function createServices(
   const projectAccess = new ProjectAccess(accountsRepository);
   return {
     db,
-    accounts: new AccountsService(db, accountsRepository),
+    accounts: new AccountsService(db, accountsRepository, sessionsRepository),
     accountsRepository,
     projectAccess,
-    authenticator: new RequestAuthenticator([new PersonalApiKeySource(accountsRepository)], projectAccess),
+    // PostHog's order: an explicit key wins over the session cookie.
+    authenticator: new RequestAuthenticator(
+      [new PersonalApiKeySource(accountsRepository, { background }), sessionSource],
+      projectAccess,
+    ),
     activity,
     notebooks,
     changeFeed,
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(config.rateLimits),
+    signIn: new SignInService(
+      db,
+      { accounts: accountsRepository, sessions: sessionsRepository },
+      { attempts: loginAttempts, clock, sessionAgeSeconds: sessionConfig.sessionCookieAgeSeconds },
+    ),
+    sessionSource,
+    sessionCookies,
+    csrf,
+    loginAttempts,
+    background,
+    clock,
   };
+}
+
+/** The entries of a partial config that are set. */
+function definedOf<T extends object>(config: T): Partial<T> {
+  return Object.fromEntries(Object.entries(config).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -86,7 +86,7 @@ export function presentMe(
     email: user.email,
     pending_email: null,
     is_email_verified: user.isEmailVerified,
-    has_password: false,
+    has_password: user.hasPassword,
     id: user.id,
     is_staff: false,
     is_impersonated: false,

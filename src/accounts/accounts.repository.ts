@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Dialect } from '../db/dialect.ts';
+import { uuidv7 } from '../db/ids.ts';
 import type { Database, UserTable } from '../db/schema.ts';
 
 export interface Organization {
@@ -29,7 +30,16 @@ export interface User {
   isEmailVerified: boolean | null;
   roleAtOrganization: string | null;
   dateJoined: Date;
+  /** Whether the user can sign in with a password (the hash itself never leaves the repository but for checking). */
+  hasPassword: boolean;
+  lastLogin: Date | null;
 }
+
+/** A new user: what insertUser writes. */
+export type NewUser = Omit<User, 'id' | 'hasPassword' | 'lastLogin'> & { passwordHash: string | null };
+
+/** The lowercased email every lookup compares (emails are unique regardless of case). */
+export const emailKey = (email: string) => email.trim().toLowerCase();
 
 export interface Membership {
   organizationId: string;
@@ -79,6 +89,8 @@ export class AccountsRepository {
       isEmailVerified: row.is_email_verified === null ? null : d.readBoolean(row.is_email_verified),
       roleAtOrganization: row.role_at_organization,
       dateJoined: d.readTimestamp(row.date_joined),
+      hasPassword: row.password !== null,
+      lastLogin: row.last_login === null ? null : d.readTimestamp(row.last_login),
     };
   }
 
@@ -168,7 +180,7 @@ export class AccountsRepository {
     return { count: Number(countRow.n), projects: rows.map((r) => this.#project(r)) };
   }
 
-  async insertUser(user: Omit<User, 'id'>): Promise<User> {
+  async insertUser(user: NewUser): Promise<User> {
     const d = this.#dialect;
     const row = await this.#db
       .insertInto('users')
@@ -176,6 +188,9 @@ export class AccountsRepository {
         uuid: user.uuid,
         distinct_id: user.distinctId,
         email: user.email,
+        email_key: emailKey(user.email),
+        password: user.passwordHash,
+        last_login: null,
         first_name: user.firstName,
         last_name: user.lastName,
         is_active: user.isActive,
@@ -192,9 +207,57 @@ export class AccountsRepository {
     await this.#db.updateTable('users').set({ is_active: active }).where('id', '=', userId).execute();
   }
 
+  /** The user with this email, whatever its case. */
   async findUserByEmail(email: string): Promise<User | undefined> {
-    const row = await this.#db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('email_key', '=', emailKey(email))
+      .executeTakeFirst();
     return row && this.#user(row);
+  }
+
+  /** The user with this email and their password hash, for checking a sign-in. */
+  async findCredentials(email: string): Promise<{ user: User; passwordHash: string | null } | undefined> {
+    const row = await this.#db
+      .selectFrom('users')
+      .selectAll()
+      .where('email_key', '=', emailKey(email))
+      .executeTakeFirst();
+    return row && { user: this.#user(row), passwordHash: row.password };
+  }
+
+  async passwordHashOf(userId: number): Promise<string | null> {
+    const row = await this.#db.selectFrom('users').select('password').where('id', '=', userId).executeTakeFirst();
+    return row?.password ?? null;
+  }
+
+  async findUserById(id: number): Promise<User | undefined> {
+    const row = await this.#db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && this.#user(row);
+  }
+
+  async setPassword(userId: number, passwordHash: string): Promise<void> {
+    await this.#db.updateTable('users').set({ password: passwordHash }).where('id', '=', userId).execute();
+  }
+
+  async recordLogin(userId: number, at: Date): Promise<void> {
+    await this.#db
+      .updateTable('users')
+      .set({ last_login: this.#dialect.timestamp(at) })
+      .where('id', '=', userId)
+      .execute();
+  }
+
+  /** Changes a user's names and email; only the fields given. */
+  async updateUser(userId: number, fields: { firstName?: string; lastName?: string; email?: string }): Promise<void> {
+    const set = {
+      ...(fields.firstName === undefined ? {} : { first_name: fields.firstName }),
+      ...(fields.lastName === undefined ? {} : { last_name: fields.lastName }),
+      ...(fields.email === undefined ? {} : { email: fields.email, email_key: emailKey(fields.email) }),
+    };
+    if (Object.keys(set).length === 0) return;
+    await this.#db.updateTable('users').set(set).where('id', '=', userId).execute();
   }
 
   async findUsersByIds(ids: number[]): Promise<Map<number, User>> {
@@ -206,13 +269,16 @@ export class AccountsRepository {
   }
 
   async insertMembership(membership: Membership): Promise<void> {
+    const now = this.#dialect.timestamp(new Date());
     await this.#db
       .insertInto('memberships')
       .values({
+        id: uuidv7(),
         organization_id: membership.organizationId,
         user_id: membership.userId,
         level: membership.level,
-        joined_at: this.#dialect.timestamp(new Date()),
+        joined_at: now,
+        updated_at: now,
       })
       .execute();
   }

@@ -89,7 +89,7 @@ export const MeSchema = Type.Object(
     email: Type.String({ description: 'Email address.' }),
     pending_email: Type.Null({ description: 'Always null here.' }),
     is_email_verified: Type.Union([Type.Boolean(), Type.Null()], { description: 'Whether the email is verified.' }),
-    has_password: Type.Boolean({ description: 'Always false: this server authenticates with API keys only.' }),
+    has_password: Type.Boolean({ description: 'Whether the user has a password to sign in with.' }),
     id: Type.Integer({ description: 'Integer id of the user.' }),
     is_staff: Type.Boolean({ description: 'Always false.' }),
     is_impersonated: Type.Boolean({ description: 'Always false.' }),

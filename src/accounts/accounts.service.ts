@@ -3,6 +3,8 @@ import { randomToken, uuidv7 } from '../db/ids.ts';
 import { validationFailed } from '../http/errors.ts';
 import type { AccountsRepository, Organization, PersonalApiKey, Project, User } from './accounts.repository.ts';
 import { findInvalidScope, generateKeyValue, hashKeyValue, maskKeyValue } from './api-keys.ts';
+import { generatePassword, hashPassword, validateNewPassword } from './passwords.ts';
+import { SessionsRepository } from './sessions.repository.ts';
 
 export const MEMBERSHIP_LEVELS = { member: 1, admin: 8, owner: 15 } as const;
 export type MembershipLevelName = keyof typeof MEMBERSHIP_LEVELS;
@@ -27,6 +29,8 @@ export interface ProjectInput {
 
 export interface UserInput {
   email: string;
+  /** Checked as PostHog's password validators do, and stored hashed; none: the user cannot sign in. */
+  password?: string;
   firstName?: string;
   lastName?: string;
   organizationId?: string;
@@ -50,19 +54,37 @@ export interface CreatedKey {
   value: string;
 }
 
+/** What the first start creates, with the secrets shown once. */
+export interface Bootstrapped {
+  key: CreatedKey;
+  project: Project;
+  user: User;
+  /** The owner's generated password, stored only hashed. */
+  password: string;
+}
+
 /** Accounts: organizations, projects, users, memberships and personal API keys. */
 export class AccountsService {
   readonly #db: Db;
   readonly #repo: AccountsRepository;
+  readonly #sessions: SessionsRepository;
 
-  constructor(db: Db, repo: AccountsRepository) {
+  constructor(db: Db, repo: AccountsRepository, sessions?: SessionsRepository) {
     this.#db = db;
     this.#repo = repo;
+    this.#sessions = sessions ?? new SessionsRepository(db.kysely, db.dialect, repo);
   }
 
   /** Runs work in one write transaction, on a repository bound to it. */
   #write<T>(work: (repo: AccountsRepository) => Promise<T>): Promise<T> {
     return writeTransaction(this.#db, (trx) => work(this.#repo.within(trx)));
+  }
+
+  /** A checked, hashed password, computed before any transaction (a hash takes ~20 ms). */
+  async #passwordHash(password: string | undefined): Promise<string | null> {
+    if (password === undefined) return null;
+    await validateNewPassword(password);
+    return hashPassword(password);
   }
 
   createOrganization(name: string): Promise<Organization> {
@@ -74,8 +96,20 @@ export class AccountsService {
   }
 
   /** A user and their membership, in one transaction. */
-  createUser(input: UserInput): Promise<User & { organizationId: string; level: number }> {
-    return this.#write((repo) => this.#createUser(repo, input));
+  async createUser(input: UserInput): Promise<User & { organizationId: string; level: number }> {
+    const passwordHash = await this.#passwordHash(input.password);
+    return this.#write((repo) => this.#createUser(repo, input, passwordHash));
+  }
+
+  /** Sets a user's password (checked as on sign-up) and ends every session they had. */
+  async setPassword(email: string, password: string): Promise<void> {
+    const user = await this.#repo.findUserByEmail(email);
+    if (!user) throw validationFailed('email', `No user with email ${email}.`, 'not_found');
+    const passwordHash = (await this.#passwordHash(password)) as string;
+    await writeTransaction(this.#db, async (trx) => {
+      await this.#repo.within(trx).setPassword(user.id, passwordHash);
+      await this.#sessions.within(trx).deleteAllOf(user.id);
+    });
   }
 
   /** Creates a key and returns its raw value; only its hash is stored. */
@@ -120,6 +154,7 @@ export class AccountsService {
   async #createUser(
     repo: AccountsRepository,
     input: UserInput,
+    passwordHash: string | null,
   ): Promise<User & { organizationId: string; level: number }> {
     const email = input.email.trim();
     if (!/^[^@\s]+@[^@\s]+$/.test(email))
@@ -140,6 +175,7 @@ export class AccountsService {
       isEmailVerified: null,
       roleAtOrganization: null,
       dateJoined: new Date(),
+      passwordHash,
     });
     await repo.insertMembership({ organizationId: org.id, userId: user.id, level });
     return { ...user, organizationId: org.id, level };
@@ -200,17 +236,22 @@ export class AccountsService {
 
   /**
    * First start on an empty database: an organization, project 1 ("Default project"), the owner
-   * admin@localhost and a key with scope "*". Returns the raw key, or undefined if not empty.
+   * admin@localhost with a generated password, and a key with scope "*". Returns the raw key and
+   * password, or undefined if not empty.
    */
-  async bootstrap(): Promise<{ key: CreatedKey; project: Project; user: User } | undefined> {
+  async bootstrap(): Promise<Bootstrapped | undefined> {
+    if ((await this.#repo.countOrganizations()) > 0) return undefined;
+    const password = generatePassword();
+    const passwordHash = await hashPassword(password);
     // One transaction: a crash half-way leaves the database empty, to be bootstrapped again.
     return this.#write(async (repo) => {
       if ((await repo.countOrganizations()) > 0) return undefined;
       const org = await this.#createOrganization(repo, 'Default organization');
       const project = await this.#createProject(repo, { id: 1, name: 'Default project', organizationId: org.id });
-      const user = await this.#createUser(repo, { email: 'admin@localhost', organizationId: org.id, level: 'owner' });
+      const owner = { email: 'admin@localhost', organizationId: org.id, level: 'owner' } as const;
+      const user = await this.#createUser(repo, owner, passwordHash);
       const key = await this.#createKey(repo, { email: user.email, label: 'Bootstrap key', scopes: ['*'] });
-      return { key, project, user };
+      return { key, project, user, password };
     });
   }
 

@@ -1,26 +1,41 @@
 import type { FastifyRequest } from 'fastify';
-import type { PersonalApiKey, Project, User } from './accounts.repository.ts';
+import type { Organization, PersonalApiKey, Project, User } from './accounts.repository.ts';
 
-/** Who is calling: a user, and the personal API key they called with, if they used one. */
+/** The signed-in browser session a request came with. */
+export interface CallerSession {
+  /** SHA-256 of the session id in the cookie: how the row is found, never the id itself. */
+  idHash: string;
+  /** When its user signed in: sensitive actions need a recent one. */
+  authenticatedAt: Date;
+}
+
+/** Who is calling: a user, and the personal API key or the session they called with. */
 export interface Caller {
   user: User;
   /** The key that authenticated the request; scopes and key limits apply only then. */
   key?: PersonalApiKey;
+  /** The session that authenticated the request (never together with a key). */
+  session?: CallerSession;
   /** Organization id → membership level, for every organization the user belongs to. */
   memberships: Map<string, number>;
-  /** Whose request this counts as for rate limits: the key's hash, or the user. Never a secret. */
-  rateLimitIdentity: string;
+  /** Whose requests these count as for rate limits (the key's hash); none for a session. Never a secret. */
+  rateLimitIdentity?: string;
 }
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Scopes a personal API key needs; null = the action does not support API keys. */
     scopes?: string[] | null;
+    /** false: a key limited to projects or organizations may still call it (the caller's own things). */
+    keyLimits?: boolean;
   }
   interface FastifyRequest {
     caller?: Caller;
     project?: Project;
+    organization?: Organization;
     membershipLevel?: number;
+    /** Set-Cookie values to send with the answer (a renewed session, a missing CSRF cookie). */
+    pendingCookies?: string[];
   }
 }
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { TtlCache } from '../cache/ttl-cache.ts';
+import type { BackgroundWrites } from '../db/background-writes.ts';
 import { findPersonalApiKey } from '../http/credentials.ts';
 import { authenticationFailed } from '../http/errors.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
@@ -13,15 +14,23 @@ const LAST_USED_EVERY_MS = 3_600_000;
 
 /**
  * Personal API keys, found where PostHog looks for them. A short-lived cache of hash → caller
- * keeps the hot path to one hash and one map lookup; deactivating a user or removing a key takes
- * effect within CACHE_MS.
+ * keeps the hot path to one hash and one map lookup: a key deleted, rolled or changed through
+ * this process is forgotten at once (forget), while other processes may still accept it for up to
+ * CACHE_MS, as they do a deactivated user.
  */
 export class PersonalApiKeySource implements CredentialSource {
   readonly #accounts: AccountsRepository;
+  readonly #background: BackgroundWrites;
   readonly #callers = new TtlCache<string, Caller>(CACHE_MS, CACHE_LIMIT);
 
-  constructor(accounts: AccountsRepository) {
+  constructor(accounts: AccountsRepository, options: { background: BackgroundWrites }) {
     this.#accounts = accounts;
+    this.#background = options.background;
+  }
+
+  /** Drops what this process remembers of the key with this stored hash. */
+  forget(secureValue: string): void {
+    this.#callers.delete(secureValue);
   }
 
   async authenticate(request: FastifyRequest): Promise<Caller | undefined> {
@@ -39,7 +48,8 @@ export class PersonalApiKeySource implements CredentialSource {
     );
     const caller: Caller = { user: match.user, key: match.key, memberships, rateLimitIdentity: keyHash };
     if (match.key.lastUsedAt === null || now - match.key.lastUsedAt.getTime() > LAST_USED_EVERY_MS) {
-      await this.#accounts.touchKey(match.key.id, new Date(now));
+      const keyId = match.key.id;
+      this.#background.run(() => this.#accounts.touchKey(keyId, new Date(now)));
       match.key.lastUsedAt = new Date(now);
     }
     this.#callers.set(keyHash, caller, now);

@@ -5,9 +5,10 @@ import type { CredentialSource } from './credential-source.ts';
 import { checkKeyLimits, checkMembership, checkScopes, type ProjectAccess } from './project-access.ts';
 
 /**
- * The API's gate, in PostHog's order: 401 (no or bad credentials) → 403 (an action keys cannot
- * use → project 404 → key limits → missing scope → membership). The throttle and the handler
- * come after.
+ * The API's gate, in PostHog's order: 401 (no or bad credentials; a session's CSRF failure is a
+ * 403 here) → 403 (an action keys cannot use → project 404 → key limits → missing scope →
+ * membership). The throttle and the handler come after. Scopes and key limits concern keys only:
+ * a session has its memberships' full rights.
  */
 export class RequestAuthenticator {
   readonly #sources: readonly CredentialSource[];
@@ -46,7 +47,10 @@ export class RequestAuthenticator {
       request.project = project;
       return;
     }
-    if (!scopes?.some((scope) => scope.startsWith('user:'))) checkKeyLimits(caller, null);
+    // PostHog exempts the user endpoints from key limits; routes on the caller's own things
+    // (their keys) opt out with keyLimits: false.
+    const limited = request.routeOptions.config.keyLimits !== false;
+    if (limited && !scopes?.some((scope) => scope.startsWith('user:'))) checkKeyLimits(caller, null);
     checkScopes(caller, scopes ?? []);
   }
 }

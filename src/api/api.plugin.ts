@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { accountsRoutes } from '../accounts/accounts.routes.ts';
+import { sendPendingCookies } from '../accounts/session-cookies.ts';
 import { rateLimitPlugin } from '../http/plugins/rate-limit.ts';
 import { notebooksRoutes } from '../notebooks/notebooks.routes.ts';
 import type { Services } from '../services.ts';
@@ -17,6 +18,8 @@ export async function apiPlugin(
   app.addHook('preHandler', (request) => services.authenticator.authorize(request));
   // The change feed's listener holds a connection of its own.
   app.addHook('onClose', () => services.changeFeed.close());
+  // A session renewed, or a CSRF cookie given back, while authenticating.
+  app.addHook('onSend', sendPendingCookies);
   await app.register(rateLimitPlugin, {
     limiter: services.rateLimiter,
     identity: (request) => request.caller?.rateLimitIdentity,

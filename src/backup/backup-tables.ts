@@ -96,13 +96,40 @@ export const BACKUP_TABLES = {
       is_email_verified: 'boolean',
       role_at_organization: 'text',
       date_joined: 'timestamp',
+      // The argon2id hash: a user signs in with the same password after a move.
+      password: 'text',
+      last_login: 'timestamp',
+      email_key: 'text',
     },
     key: ['id'],
     identity: true,
   }),
   memberships: copied('memberships', {
-    columns: { organization_id: 'text', user_id: 'integer', level: 'integer', joined_at: 'timestamp' },
+    columns: {
+      organization_id: 'text',
+      user_id: 'integer',
+      level: 'integer',
+      joined_at: 'timestamp',
+      id: 'text',
+      updated_at: 'timestamp',
+    },
     key: ['organization_id', 'user_id'],
+  }),
+  // Signed-in browsers stay with the server they signed in to: people sign in again after a move.
+  sessions: { rule: 'excluded', reason: 'sessions are signed-in browsers of this server' },
+  organization_invites: copied('organization_invites', {
+    columns: {
+      id: 'text',
+      organization_id: 'text',
+      target_email: 'text',
+      first_name: 'text',
+      level: 'integer',
+      created_by_id: 'integer',
+      created_at: 'timestamp',
+      updated_at: 'timestamp',
+    },
+    key: ['id'],
+    users: ['created_by_id'],
   }),
   personal_api_keys: copied('personal_api_keys', {
     columns: {

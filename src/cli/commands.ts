@@ -20,6 +20,16 @@ const list = (value: string): string[] =>
     .map((s) => s.trim())
     .filter((s) => s !== '');
 
+/** The password piped to the command: all of stdin, less one trailing newline. */
+async function readPasswordFromStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new Error('pipe the password on stdin (e.g. printf %s "$PASSWORD" | …)');
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '');
+}
+
 function print(json: boolean, object: Record<string, unknown>, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(object)}\n` : `${text}\n`);
 }
@@ -297,6 +307,7 @@ export function buildCli(): Command {
     .option('--last-name <name>', 'last name', '')
     .option('--org <id>', 'organization UUID (default: the first organization)')
     .option('--level <level>', `membership level: ${Object.keys(MEMBERSHIP_LEVELS).join('|')}`, 'member')
+    .option('--password-stdin', 'read the password (to sign in with) from stdin')
     .option('--json', 'print one JSON object')
     .action(
       async (options: {
@@ -305,13 +316,16 @@ export function buildCli(): Command {
         lastName: string;
         org?: string;
         level: string;
+        passwordStdin?: boolean;
         json?: boolean;
       }) => {
         if (!(options.level in MEMBERSHIP_LEVELS))
           throw new Error(`--level must be one of ${Object.keys(MEMBERSHIP_LEVELS).join(', ')}`);
+        const password = options.passwordStdin ? await readPasswordFromStdin() : undefined;
         const user = await withAccounts((s) =>
           s.createUser({
             email: options.email,
+            password,
             firstName: options.firstName,
             lastName: options.lastName,
             organizationId: options.org,
@@ -333,6 +347,17 @@ export function buildCli(): Command {
         );
       },
     );
+
+  users
+    .command('set-password')
+    .description("Set a user's password from stdin; every session they had ends")
+    .requiredOption('--email <email>', 'the user')
+    .option('--json', 'print one JSON object')
+    .action(async (options: { email: string; json?: boolean }) => {
+      const password = await readPasswordFromStdin();
+      await withAccounts((s) => s.setPassword(options.email, password));
+      print(Boolean(options.json), { email: options.email }, `Password set for ${options.email}`);
+    });
 
   const keys = program.command('keys').description('Personal API keys');
   keys

@@ -34,13 +34,41 @@ export interface UserTable {
   is_email_verified: DbBoolean | null;
   role_at_organization: string | null;
   date_joined: DbTimestamp;
+  /** argon2id PHC string; null when the user has no password. */
+  password: string | null;
+  last_login: DbTimestamp | null;
+  /** The email lowercased, for case-insensitive lookups. */
+  email_key: string;
 }
 
 export interface MembershipTable {
+  id: string;
   organization_id: string;
   user_id: number;
   level: number;
   joined_at: DbTimestamp;
+  updated_at: DbTimestamp;
+}
+
+/** A signed-in browser: the cookie holds a random id, the row its SHA-256 only. */
+export interface SessionTable {
+  id_hash: string;
+  user_id: number;
+  created_at: DbTimestamp;
+  /** When its user signed in (sensitive actions need a recent one). */
+  authenticated_at: DbTimestamp;
+  expires_at: DbTimestamp;
+}
+
+export interface OrganizationInviteTable {
+  id: string;
+  organization_id: string;
+  target_email: string;
+  first_name: string;
+  level: number;
+  created_by_id: number | null;
+  created_at: DbTimestamp;
+  updated_at: DbTimestamp;
 }
 
 export interface PersonalApiKeyTable {
@@ -155,6 +183,8 @@ export interface Database {
   projects: ProjectTable;
   users: UserTable;
   memberships: MembershipTable;
+  sessions: SessionTable;
+  organization_invites: OrganizationInviteTable;
   personal_api_keys: PersonalApiKeyTable;
   notebooks: NotebookTable;
   notebook_counts: NotebookCountTable;

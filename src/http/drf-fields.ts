@@ -1,3 +1,5 @@
+import { domainToASCII } from 'node:url';
+import { pythonTypeName } from '../compat/python-values.ts';
 import { validationFailed } from './errors.ts';
 import { refuseNullCharacters } from './null-characters.ts';
 
@@ -110,4 +112,61 @@ export function booleanField(attr: string, value: unknown): boolean {
   if (TRUE_VALUES.has(value)) return true;
   if (FALSE_VALUES.has(value)) return false;
   throw validationFailed(attr, 'Must be a valid boolean.');
+}
+
+// Django's EmailValidator: a dot-atom local part, a domain of labels (IDN through punycode), or
+// "localhost".
+const EMAIL_USER = /^[-!#$%&'*+/=?^_`{}|~0-9a-z]+(\.[-!#$%&'*+/=?^_`{}|~0-9a-z]+)*$/i;
+const EMAIL_DOMAIN = /^((?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+)(?:[a-z0-9-]{2,63}(?<!-))$/i;
+const EMAIL_MAX_LENGTH = 320;
+
+/** Whether Django's EmailValidator accepts the address. */
+export function isValidEmail(value: string): boolean {
+  if (value.length > EMAIL_MAX_LENGTH) return false;
+  const at = value.lastIndexOf('@');
+  if (at <= 0) return false;
+  const user = value.slice(0, at);
+  const domain = value.slice(at + 1);
+  if (!EMAIL_USER.test(user)) return false;
+  if (domain === 'localhost' || EMAIL_DOMAIN.test(domain)) return true;
+  const ascii = domainToASCII(domain);
+  return ascii !== '' && EMAIL_DOMAIN.test(ascii);
+}
+
+/**
+ * A DRF field of a request body, as a serializer validates it: "This field is required." when
+ * missing (and required), then CharField's null, type, blank and length checks.
+ */
+export function stringField(
+  input: Record<string, unknown>,
+  attr: string,
+  options: { required: boolean; allowBlank?: boolean; maxLength?: number },
+): string | undefined {
+  if (!Object.hasOwn(input, attr)) {
+    if (options.required) throw validationFailed(attr, 'This field is required.', 'required');
+    return undefined;
+  }
+  const text = charField(attr, input[attr], false, options.maxLength) as string;
+  if (text === '' && !options.allowBlank) throw validationFailed(attr, 'This field may not be blank.', 'blank');
+  return text;
+}
+
+/** DRF's EmailField: a string field whose value must be an email address. */
+export function emailField(
+  input: Record<string, unknown>,
+  attr: string,
+  options: { required: boolean; maxLength?: number },
+): string | undefined {
+  const text = stringField(input, attr, options);
+  if (text !== undefined && !isValidEmail(text)) throw validationFailed(attr, 'Enter a valid email address.');
+  return text;
+}
+
+/** A request body that must be a JSON object (DRF: "Invalid data. Expected a dictionary, …"). */
+export function objectBody(body: unknown): Record<string, unknown> {
+  if (body === undefined) return {};
+  if (body === null) throw validationFailed(null, 'This field may not be null.', 'null');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw validationFailed(null, `Invalid data. Expected a dictionary, but got ${pythonTypeName(body)}.`);
+  return body as Record<string, unknown>;
 }

@@ -55,6 +55,30 @@ export const authenticationFailed = (detail: string) =>
 export const permissionDenied = (detail: string) =>
   new ApiError(403, envelope('authentication_error', 'permission_denied', detail));
 
+/** DRF's SessionAuthentication refusing an unsafe request (Django's CSRF reasons). */
+export const csrfFailed = (reason: string) => permissionDenied(`CSRF Failed: ${reason}`);
+
+export const reauthenticationRequired = () =>
+  new ApiError(
+    403,
+    envelope(
+      'authentication_error',
+      'sensitive_action_required_reauth',
+      'This action requires you to be recently authenticated.',
+    ),
+  );
+
+/** django-axes' lockout answer (PostHog's axes_locked_out). */
+export const tooManyFailedLoginAttempts = (minutes: number) =>
+  new ApiError(
+    403,
+    envelope(
+      'authentication_error',
+      'too_many_failed_attempts',
+      `Too many failed login attempts. Please try again in ${minutes} minutes.`,
+    ),
+  );
+
 export const notFound = (detail = 'Not found.') => new ApiError(404, envelope('invalid_request', 'not_found', detail));
 
 export const projectNotFound = () => notFound('Project not found.');

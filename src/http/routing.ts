@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 
 /** Scheme and host of the request, as Django's build_absolute_uri sees them. */
-function origin(request: FastifyRequest): string {
+export function origin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
 }
 

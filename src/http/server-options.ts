@@ -37,6 +37,12 @@ function sendFrameworkError(reply: FastifyReply, error: ApiError): FastifyReply 
     .send(Buffer.from(JSON.stringify(error.envelope)));
 }
 
+/** Config's TRUST_PROXY as Fastify takes it: a number of hops becomes the function proxy-addr would make. */
+function trustProxyOption(trust: Config['trustProxy']): FastifyServerOptions['trustProxy'] {
+  if (typeof trust !== 'number') return trust;
+  return (_address: string, hop: number) => hop < trust;
+}
+
 /** Fastify's own options: logging without secrets, the body limit, routing as PostHog's. */
 export function serverOptions(config: Config): FastifyServerOptions {
   return {
@@ -56,6 +62,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
             },
           },
     bodyLimit: config.bodyLimit,
+    trustProxy: trustProxyOption(config.trustProxy),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     // A path that cannot be percent-decoded, or a segment over maxParamLength, matches no route:
     // the envelope of an unknown path instead of Fastify's own body.

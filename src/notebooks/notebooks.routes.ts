@@ -231,7 +231,9 @@ export async function notebooksRoutes(
     },
     handler: async (request, reply) => {
       const ctx = contextOf(request);
-      const identity = callerOf(request).rateLimitIdentity;
+      const caller = callerOf(request);
+      // Streams are counted per key, or per user for a session (which has no rate-limit identity).
+      const identity = caller.rateLimitIdentity ?? `user:${caller.user.id}`;
       const open = streamsPerCaller.get(identity) ?? 0;
       if (open >= MAX_STREAMS_PER_CALLER) throw tooManyStreams(MAX_STREAMS_PER_CALLER);
       const resumeFrom = request.headers['last-event-id'] ?? lastValue(queryOf(request.url), 'since');

@@ -103,6 +103,19 @@ describe('search index upgrade [sqlite]', () => {
     await sql`drop table notebook_changes`.execute(db);
     await sql`alter table notebook_counts drop column changes`.execute(db);
     await sql`alter table notebooks drop column change_seq`.execute(db);
+    // … and before 0011 (sign-in: sessions, invites, users' passwords, memberships' ids).
+    for (const statement of [
+      'drop table sessions',
+      'drop table organization_invites',
+      'drop index memberships_id',
+      'alter table memberships drop column id',
+      'alter table memberships drop column updated_at',
+      'drop index users_lower_email',
+      'alter table users drop column email_key',
+      'alter table users drop column last_login',
+      'alter table users drop column password',
+    ])
+      await sql.raw(statement).execute(db);
     const rerun = [
       '0005-sqlite-search-scope',
       '0006-sqlite-fact-counts',
@@ -110,6 +123,7 @@ describe('search index upgrade [sqlite]', () => {
       '0008-sqlite-search-in-list-order',
       '0009-postgres-search-by-project',
       '0010-notebook-changes',
+      '0011-accounts-sign-in',
     ];
     await sql`delete from notebooks_migrations where name in (${sql.join(rerun)})`.execute(db);
     assert.deepEqual(await migrateDatabase(e.db), rerun);

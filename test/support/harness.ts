@@ -11,7 +11,7 @@ import { buildApp } from '../../src/app.ts';
 import { type Config, parseRateLimits } from '../../src/config.ts';
 import { type DatabaseTarget, type Db, openDatabase } from '../../src/db/database.ts';
 import type { Engine } from '../../src/db/dialect.ts';
-import { createServices, migrateDatabase } from '../../src/services.ts';
+import { createServices, migrateDatabase, type Services } from '../../src/services.ts';
 
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -75,6 +75,14 @@ export interface TestUser {
   uuid: string;
   email: string;
   key: string;
+  /** Their password, when the test gave them one (they can sign in). */
+  password?: string;
+}
+
+/** The services' clock: the real time, moved forward by what the test skipped. */
+export interface TestClock {
+  now(): number;
+  advance(ms: number): void;
 }
 
 export interface TestEnv {
@@ -85,6 +93,8 @@ export interface TestEnv {
   /** The configuration the app was built with. */
   config: Config;
   db: Db;
+  services: Services;
+  clock: TestClock;
   accounts: AccountsService;
   org: { id: string };
   project: Project;
@@ -98,6 +108,7 @@ export interface TestEnv {
     projects?: number[];
     orgs?: string[];
     firstName?: string;
+    password?: string;
   }): Promise<TestUser>;
   createKey(email: string, scopes: string[], limits?: { projects?: number[]; orgs?: string[] }): Promise<string>;
   /** app.inject with the given key as Bearer (unless headers say otherwise). */
@@ -118,6 +129,11 @@ const testConfig = (target: DatabaseTarget, overrides: Partial<Config> = {}): Co
   pgPreparedStatements: true,
   listCacheBytes: 64 * 1024 * 1024,
   eventsHeartbeatMs: 15_000,
+  trustProxy: false,
+  secureCookies: false,
+  trustedOrigins: [],
+  sessionCookieAgeSeconds: 14 * 24 * 3600,
+  sensitiveActionAgeSeconds: 2 * 3600,
   ...overrides,
 });
 
@@ -131,7 +147,14 @@ export async function createTestEnv(
   const db = await openDatabase(database.target);
   await migrateDatabase(db);
   const config = testConfig(database.target, overrides);
-  const services = createServices(db, config);
+  let skipped = 0;
+  const clock: TestClock = {
+    now: () => Date.now() + skipped,
+    advance: (ms) => {
+      skipped += ms;
+    },
+  };
+  const services = createServices(db, config, { clock: clock.now });
   const app = await buildApp(config, services);
   await app.ready();
   const { accounts } = services;
@@ -145,12 +168,13 @@ export async function createTestEnv(
     const email = `user${counter}-${randomBytes(3).toString('hex')}@example.com`;
     const user = await accounts.createUser({
       email,
+      password: options.password,
       firstName: options.firstName ?? `User${counter}`,
       organizationId: options.org ?? org.id,
       level: options.level ?? 'member',
     });
     const key = await createKey(email, options.scopes ?? ['*'], { projects: options.projects, orgs: options.orgs });
-    return { id: user.id, uuid: user.uuid, email, key };
+    return { id: user.id, uuid: user.uuid, email, key, password: options.password };
   };
   const owner = await createUser({ level: 'owner' });
   const env: TestEnv & { close(): Promise<void> } = {
@@ -159,6 +183,8 @@ export async function createTestEnv(
     app,
     config,
     db,
+    services,
+    clock,
     accounts,
     org,
     project,

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const BOOTSTRAP_KEY = /^\s+(phx_[A-Za-z0-9]+)\s*$/m;
+const BOOTSTRAP_PASSWORD = /^\s+password: (\S+)\s*$/m;
 const READY_TIMEOUT_MS = 20_000;
 const STOP_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -51,6 +52,8 @@ export interface ServerProcess {
   url: string;
   /** The key printed on first start, or null when the database was not empty. */
   key: string | null;
+  /** The password of admin@localhost printed on first start, or null when the database was not empty. */
+  password: string | null;
   stdout(): string;
   stderr(): string;
   /** Resolves once the started process has exited. */
@@ -274,13 +277,15 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
       await sleep(50);
     }
     let key: string | null = null;
+    let password: string | null = null;
     if (options.expectBootstrapKey ?? true) {
-      await waitForOutput(BOOTSTRAP_KEY, 5000);
+      await waitForOutput(BOOTSTRAP_PASSWORD, 5000);
       key = (BOOTSTRAP_KEY.exec(out) as RegExpExecArray)[1];
+      password = (BOOTSTRAP_PASSWORD.exec(out) as RegExpExecArray)[1];
     }
     const stdout = () => out;
     const stderr = () => err;
-    return { child, processGroup, port, url, key, stdout, stderr, exited, waitForOutput, stop, survivors };
+    return { child, processGroup, port, url, key, password, stdout, stderr, exited, waitForOutput, stop, survivors };
   } catch (error) {
     kill('SIGKILL');
     await exited;

@@ -10,6 +10,7 @@ import { up as sqliteRenderedListItems } from './0007-sqlite-rendered-list-items
 import { up as sqliteSearchInListOrder } from './0008-sqlite-search-in-list-order.ts';
 import { up as postgresSearchByProject } from './0009-postgres-search-by-project.ts';
 import { up as notebookChanges } from './0010-notebook-changes.ts';
+import { up as accountsSignIn } from './0011-accounts-sign-in.ts';
 import type { MigrationSteps } from './migration-steps.ts';
 
 type Up = (db: Kysely<unknown>, engine: Engine, steps: MigrationSteps) => Promise<void>;
@@ -26,4 +27,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, up: Up]> = [
   ['0008-sqlite-search-in-list-order', sqliteSearchInListOrder],
   ['0009-postgres-search-by-project', postgresSearchByProject],
   ['0010-notebook-changes', notebookChanges],
+  ['0011-accounts-sign-in', accountsSignIn],
 ];

@@ -24,10 +24,15 @@ export const openApiPlugin = fp(
           title: 'Notebooks',
           version: '1.0.0',
           description:
-            "PostHog's Notebooks API, self-hosted. The API for interacting with Notebooks. Authenticate with a personal API key: `Authorization: Bearer phx_…`.",
+            "PostHog's Notebooks API, self-hosted. The API for interacting with Notebooks. Authenticate with a personal API key: `Authorization: Bearer phx_…`, or sign in (POST /api/login) for a session cookie, whose unsafe requests send the `posthog_csrftoken` cookie's value in `X-CSRFToken`.",
         },
-        components: { securitySchemes: { PersonalAPIKeyAuth: { type: 'http', scheme: 'bearer' } } },
-        security: [{ PersonalAPIKeyAuth: [] }],
+        components: {
+          securitySchemes: {
+            PersonalAPIKeyAuth: { type: 'http', scheme: 'bearer' },
+            SessionAuth: { type: 'apiKey', in: 'cookie', name: 'sessionid' },
+          },
+        },
+        security: [{ PersonalAPIKeyAuth: [] }, { SessionAuth: [] }],
       },
       refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
     });
