@@ -4,6 +4,7 @@ import { AccountsService } from './accounts/accounts.service.ts';
 import { type Clock, systemClock } from './accounts/clock.ts';
 import { type LoginAttempts, MemoryLoginAttempts } from './accounts/login-attempts.ts';
 import { PersonalApiKeySource } from './accounts/personal-api-key-source.ts';
+import { PersonalApiKeysService } from './accounts/personal-api-keys.service.ts';
 import { ProjectAccess } from './accounts/project-access.ts';
 import { RequestAuthenticator } from './accounts/request-authenticator.ts';
 import { SessionCookies } from './accounts/session-cookies.ts';
@@ -39,6 +40,7 @@ export interface Services {
   changeFeed: ChangeFeed;
   rateLimiter: RateLimiter;
   signIn: SignInService;
+  personalApiKeys: PersonalApiKeysService;
   sessionSource: SessionSource;
   sessionCookies: SessionCookies;
   csrf: CsrfOptions;
@@ -93,6 +95,7 @@ export function createServices(
   });
   const csrf: CsrfOptions = { trustedOrigins: sessionConfig.trustedOrigins };
   const loginAttempts = options.loginAttempts ?? new MemoryLoginAttempts();
+  const keySource = new PersonalApiKeySource(accountsRepository, { background });
   const sessionSource = new SessionSource(sessionsRepository, accountsRepository, {
     cookies: sessionCookies,
     csrf,
@@ -114,10 +117,7 @@ export function createServices(
     accountsRepository,
     projectAccess,
     // PostHog's order: an explicit key wins over the session cookie.
-    authenticator: new RequestAuthenticator(
-      [new PersonalApiKeySource(accountsRepository, { background }), sessionSource],
-      projectAccess,
-    ),
+    authenticator: new RequestAuthenticator([keySource, sessionSource], projectAccess),
     activity,
     notebooks,
     changeFeed,
@@ -127,6 +127,11 @@ export function createServices(
       { accounts: accountsRepository, sessions: sessionsRepository },
       { attempts: loginAttempts, clock, sessionAgeSeconds: sessionConfig.sessionCookieAgeSeconds },
     ),
+    personalApiKeys: new PersonalApiKeysService(db, accountsRepository, {
+      clock,
+      sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
+      forget: (secureValue) => keySource.forget(secureValue),
+    }),
     sessionSource,
     sessionCookies,
     csrf,

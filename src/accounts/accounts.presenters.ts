@@ -1,5 +1,5 @@
 import { formatDateTime } from '../http/datetime.ts';
-import type { Organization, Project, User } from './accounts.repository.ts';
+import type { Organization, PersonalApiKey, Project, User } from './accounts.repository.ts';
 
 /** PostHog's UserBasicSerializer. */
 export function presentUserBasic(user: User) {
@@ -95,5 +95,22 @@ export function presentMe(
     organizations: organizations.map((org) => ({ id: org.id, name: org.name, membership_level: org.level })),
     hedgehog_config: null,
     role_at_organization: user.roleAtOrganization,
+  };
+}
+
+/** PostHog's PersonalAPIKeySerializer; `value` is the raw key only in the answers to create and roll. */
+export function presentPersonalApiKey(key: PersonalApiKey, value: string | null = null) {
+  return {
+    id: key.id,
+    label: key.label,
+    value,
+    mask_value: key.maskValue,
+    created_at: formatDateTime(key.createdAt),
+    last_used_at: key.lastUsedAt === null ? null : formatDateTime(key.lastUsedAt),
+    user_id: key.userId,
+    scopes: key.scopes,
+    scoped_teams: key.scopedTeams,
+    scoped_organizations: key.scopedOrganizations,
+    last_rolled_at: key.lastRolledAt === null ? null : formatDateTime(key.lastRolledAt),
   };
 }

@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Dialect } from '../db/dialect.ts';
 import { uuidv7 } from '../db/ids.ts';
-import type { Database, UserTable } from '../db/schema.ts';
+import type { Database, PersonalApiKeyTable, UserTable } from '../db/schema.ts';
 
 export interface Organization {
   id: string;
@@ -57,6 +57,7 @@ export interface PersonalApiKey {
   scopedOrganizations: string[] | null;
   createdAt: Date;
   lastUsedAt: Date | null;
+  lastRolledAt: Date | null;
 }
 
 // Booleans are written as JS booleans on both engines (the SQLite adapter binds them as 1/0).
@@ -178,6 +179,17 @@ export class AccountsRepository {
     const countRow = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const rows = await base.selectAll().orderBy('id').limit(limit).offset(offset).execute();
     return { count: Number(countRow.n), projects: rows.map((r) => this.#project(r)) };
+  }
+
+  /** The ids of every project of these organizations. */
+  async projectIdsOf(organizationIds: string[]): Promise<number[]> {
+    if (organizationIds.length === 0) return [];
+    const rows = await this.#db
+      .selectFrom('projects')
+      .select('id')
+      .where('organization_id', 'in', organizationIds)
+      .execute();
+    return rows.map((row) => row.id);
   }
 
   async insertUser(user: NewUser): Promise<User> {
@@ -311,6 +323,23 @@ export class AccountsRepository {
     }));
   }
 
+  #key(row: Selectable<PersonalApiKeyTable>): PersonalApiKey {
+    const d = this.#dialect;
+    const parse = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+    return {
+      id: row.id,
+      userId: row.user_id,
+      label: row.label,
+      maskValue: row.mask_value,
+      scopes: parse<string[] | null>(row.scopes) ?? ['*'],
+      scopedTeams: row.scoped_teams === null ? null : parse<number[]>(row.scoped_teams),
+      scopedOrganizations: row.scoped_organizations === null ? null : parse<string[]>(row.scoped_organizations),
+      createdAt: d.readTimestamp(row.created_at),
+      lastUsedAt: row.last_used_at === null ? null : d.readTimestamp(row.last_used_at),
+      lastRolledAt: row.last_rolled_at === null ? null : d.readTimestamp(row.last_rolled_at),
+    };
+  }
+
   async insertKey(key: PersonalApiKey & { secureValue: string }): Promise<void> {
     await this.#db
       .insertInto('personal_api_keys')
@@ -339,43 +368,74 @@ export class AccountsRepository {
     return Number(row.n);
   }
 
+  /** The user's keys, newest first. */
+  async listKeysOf(userId: number): Promise<PersonalApiKey[]> {
+    const rows = await this.#db
+      .selectFrom('personal_api_keys')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .orderBy('created_at', 'desc')
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => this.#key(row));
+  }
+
+  /** One of the user's keys, with the hash it is stored under. */
+  async findKeyOf(userId: number, keyId: string): Promise<(PersonalApiKey & { secureValue: string }) | undefined> {
+    const row = await this.#db
+      .selectFrom('personal_api_keys')
+      .selectAll()
+      .where('user_id', '=', userId)
+      .where('id', '=', keyId)
+      .executeTakeFirst();
+    return row && { ...this.#key(row), secureValue: row.secure_value };
+  }
+
+  /** Changes a key's label, scopes and limits; only the fields given. */
+  async updateKey(
+    keyId: string,
+    fields: { label?: string; scopes?: string[]; scopedTeams?: number[]; scopedOrganizations?: string[] },
+  ): Promise<void> {
+    const set = {
+      ...(fields.label === undefined ? {} : { label: fields.label }),
+      ...(fields.scopes === undefined ? {} : { scopes: JSON.stringify(fields.scopes) }),
+      ...(fields.scopedTeams === undefined ? {} : { scoped_teams: JSON.stringify(fields.scopedTeams) }),
+      ...(fields.scopedOrganizations === undefined
+        ? {}
+        : { scoped_organizations: JSON.stringify(fields.scopedOrganizations) }),
+    };
+    if (Object.keys(set).length === 0) return;
+    await this.#db.updateTable('personal_api_keys').set(set).where('id', '=', keyId).execute();
+  }
+
+  /** Gives a key a new secret: its new hash and mask, and when it was rolled. */
+  async rollKey(keyId: string, secret: { secureValue: string; maskValue: string; rolledAt: Date }): Promise<void> {
+    await this.#db
+      .updateTable('personal_api_keys')
+      .set({
+        secure_value: secret.secureValue,
+        mask_value: secret.maskValue,
+        last_rolled_at: this.#dialect.timestamp(secret.rolledAt),
+      })
+      .where('id', '=', keyId)
+      .execute();
+  }
+
+  async deleteKey(keyId: string): Promise<void> {
+    await this.#db.deleteFrom('personal_api_keys').where('id', '=', keyId).execute();
+  }
+
   /** The key with this stored hash, and its user — only if the user is active. */
   async findKeyBySecureValue(secureValue: string): Promise<{ key: PersonalApiKey; user: User } | undefined> {
     const row = await this.#db
-      .selectFrom('personal_api_keys as k')
-      .innerJoin('users as u', 'u.id', 'k.user_id')
-      .selectAll('u')
-      .select([
-        'k.id as key_id',
-        'k.label as key_label',
-        'k.mask_value as key_mask_value',
-        'k.scopes as key_scopes',
-        'k.scoped_teams as key_scoped_teams',
-        'k.scoped_organizations as key_scoped_organizations',
-        'k.created_at as key_created_at',
-        'k.last_used_at as key_last_used_at',
-      ])
-      .where('k.secure_value', '=', secureValue)
+      .selectFrom('personal_api_keys')
+      .selectAll()
+      .where('secure_value', '=', secureValue)
       .executeTakeFirst();
     if (!row) return undefined;
-    const user = this.#user(row);
-    if (!user.isActive) return undefined;
-    const parse = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
-    return {
-      user,
-      key: {
-        id: row.key_id,
-        userId: row.id,
-        label: row.key_label,
-        maskValue: row.key_mask_value,
-        scopes: parse<string[]>(row.key_scopes),
-        scopedTeams: row.key_scoped_teams === null ? null : parse<number[]>(row.key_scoped_teams),
-        scopedOrganizations:
-          row.key_scoped_organizations === null ? null : parse<string[]>(row.key_scoped_organizations),
-        createdAt: this.#dialect.readTimestamp(row.key_created_at),
-        lastUsedAt: row.key_last_used_at === null ? null : this.#dialect.readTimestamp(row.key_last_used_at),
-      },
-    };
+    const user = await this.findUserById(row.user_id);
+    if (!user?.isActive) return undefined;
+    return { user, key: this.#key(row) };
   }
 
   async touchKey(keyId: string, at: Date): Promise<void> {

@@ -103,3 +103,49 @@ export const MeSchema = Type.Object(
   },
   { $id: 'Me', description: 'The authenticated user.' },
 );
+
+const nullableDateTime = (description: string) =>
+  Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description });
+
+export const PersonalApiKeySchema = Type.Object(
+  {
+    id: Type.String({ description: 'Id of the key (a random token).' }),
+    label: Type.String({ description: 'Label, at most 40 characters.' }),
+    value: Type.Union([Type.String(), Type.Null()], {
+      description: 'The key itself (phx_…): only in the answers to create and roll, otherwise null.',
+    }),
+    mask_value: Type.Union([Type.String(), Type.Null()], { description: 'The key masked: phx_...abcd.' }),
+    created_at: Type.String({ format: 'date-time', description: 'When the key was created.' }),
+    last_used_at: nullableDateTime('When the key last authenticated a request (to the hour), or null.'),
+    user_id: Type.Integer({ description: 'Integer id of the key’s owner.' }),
+    scopes: Type.Array(Type.String(), { description: 'Scopes: "*" or "<object>:<read|write>".' }),
+    scoped_teams: Type.Union([Type.Array(Type.Integer()), Type.Null()], {
+      description: 'Project ids the key is limited to; empty or null: none.',
+    }),
+    scoped_organizations: Type.Union([Type.Array(Type.String()), Type.Null()], {
+      description: 'Organization UUIDs the key is limited to; empty or null: none.',
+    }),
+    last_rolled_at: nullableDateTime('When the key was last rolled (given a new value), or null.'),
+  },
+  { $id: 'PersonalAPIKey', description: 'A personal API key.' },
+);
+
+export const PersonalApiKeyWriteSchema = Type.Object(
+  {
+    label: Type.Optional(Type.String({ description: 'Label, at most 40 characters (required on create).' })),
+    scopes: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'At least one scope: "*" or "<object>:<read|write>" (required on create).',
+      }),
+    ),
+    scoped_teams: Type.Optional(
+      Type.Array(Type.Integer(), { description: 'Project ids to limit the key to, [] for none (required on create).' }),
+    ),
+    scoped_organizations: Type.Optional(
+      Type.Array(Type.String(), {
+        description: 'Organization UUIDs to limit the key to, [] for none (required on create).',
+      }),
+    ),
+  },
+  { $id: 'PersonalAPIKeyWrite', description: 'The writable fields of a personal API key.' },
+);

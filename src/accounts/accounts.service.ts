@@ -1,14 +1,14 @@
 import { type Db, writeTransaction } from '../db/database.ts';
 import { randomToken, uuidv7 } from '../db/ids.ts';
 import { validationFailed } from '../http/errors.ts';
-import type { AccountsRepository, Organization, PersonalApiKey, Project, User } from './accounts.repository.ts';
-import { findInvalidScope, generateKeyValue, hashKeyValue, maskKeyValue } from './api-keys.ts';
+import type { AccountsRepository, Organization, Project, User } from './accounts.repository.ts';
+import { type KeyFields, parseKeyFields } from './api-key-fields.ts';
 import { generatePassword, hashPassword, validateNewPassword } from './passwords.ts';
+import { insertNewKey, reachOf } from './personal-api-keys.service.ts';
 import { SessionsRepository } from './sessions.repository.ts';
 
 export const MEMBERSHIP_LEVELS = { member: 1, admin: 8, owner: 15 } as const;
 export type MembershipLevelName = keyof typeof MEMBERSHIP_LEVELS;
-const MAX_API_KEYS_PER_USER = 10;
 const UUID_PATTERN = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
 
 export function isValidTimezone(timezone: string): boolean {
@@ -181,57 +181,26 @@ export class AccountsService {
     return { ...user, organizationId: org.id, level };
   }
 
+  /** A key made from the command line, checked as the API checks one (PostHog's serializer rules). */
   async #createKey(repo: AccountsRepository, input: KeyInput): Promise<CreatedKey> {
     const user = await repo.findUserByEmail(input.email);
     if (!user) throw validationFailed('email', `No user with email ${input.email}.`, 'not_found');
-    const label = input.label ?? 'Personal API key';
-    if (label.trim() === '') throw validationFailed('label', 'This field may not be blank.', 'blank');
-    if (label.length > 40)
-      throw validationFailed('label', 'Ensure this field has no more than 40 characters.', 'max_length');
-    if (input.scopes.length === 0)
-      throw validationFailed('scopes', 'A key needs at least one scope; use "*" for all.', 'required');
-    const invalid = findInvalidScope(input.scopes);
-    if (invalid !== undefined) throw validationFailed('scopes', `Invalid scope: ${invalid}`);
-    if ((await repo.countKeysOf(user.id)) >= MAX_API_KEYS_PER_USER) {
-      throw validationFailed(
-        null,
-        'You can only have 10 personal API keys. Remove an existing key before creating a new one.',
-      );
-    }
-    const memberships = await repo.membershipsOf(user.id);
-    const orgIds = new Set(memberships.map((m) => m.organizationId));
-    const scopedTeams = input.scopedTeams ?? [];
-    for (const teamId of scopedTeams) {
-      const project = await repo.findProject(teamId);
-      if (!project || !orgIds.has(project.organizationId)) {
-        throw validationFailed('scoped_teams', 'You must be a member of all teams that you are scoping the key to.');
-      }
-    }
-    const scopedOrganizations = input.scopedOrganizations ?? [];
-    for (const orgId of scopedOrganizations) {
-      if (!UUID_PATTERN.test(orgId)) throw validationFailed('scoped_organizations', 'Invalid organization UUID');
-      if (!orgIds.has(orgId)) {
-        throw validationFailed(
-          'scoped_organizations',
-          'You must be a member of all organizations that you are scoping the key to.',
-        );
-      }
-    }
-    const value = generateKeyValue();
-    const key: PersonalApiKey & { secureValue: string } = {
-      id: randomToken(32),
-      userId: user.id,
-      label,
-      maskValue: maskKeyValue(value),
-      secureValue: hashKeyValue(value),
+    const body = {
+      label: input.label ?? 'Personal API key',
       scopes: input.scopes,
-      scopedTeams,
-      scopedOrganizations,
-      createdAt: new Date(),
-      lastUsedAt: null,
+      scoped_teams: input.scopedTeams ?? [],
+      scoped_organizations: input.scopedOrganizations ?? [],
     };
-    await repo.insertKey(key);
-    return { id: key.id, label, scopes: key.scopes, scopedTeams, scopedOrganizations, value };
+    const fields = parseKeyFields(body, { partial: false }, await reachOf(repo, user.id)) as Required<KeyFields>;
+    const { key, value } = await insertNewKey(repo, user.id, fields, new Date());
+    return {
+      id: key.id,
+      label: key.label,
+      scopes: fields.scopes,
+      scopedTeams: fields.scopedTeams,
+      scopedOrganizations: fields.scopedOrganizations,
+      value: value as string,
+    };
   }
 
   /**

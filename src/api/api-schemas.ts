@@ -1,6 +1,8 @@
 import {
   MeSchema,
   PaginatedProjectListSchema,
+  PersonalApiKeySchema,
+  PersonalApiKeyWriteSchema,
   ProjectBasicSchema,
   ProjectSchema,
   UserBasicSchema,
@@ -24,6 +26,8 @@ export const API_SCHEMAS = [
   ProjectSchema,
   PaginatedProjectListSchema,
   MeSchema,
+  PersonalApiKeySchema,
+  PersonalApiKeyWriteSchema,
   NotebookMinimalSchema,
   NotebookSchema,
   NotebookWriteSchema,

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { accountsRoutes } from '../accounts/accounts.routes.ts';
+import { personalApiKeysRoutes } from '../accounts/personal-api-keys.routes.ts';
 import { sendPendingCookies } from '../accounts/session-cookies.ts';
 import { rateLimitPlugin } from '../http/plugins/rate-limit.ts';
 import { notebooksRoutes } from '../notebooks/notebooks.routes.ts';
@@ -25,6 +26,7 @@ export async function apiPlugin(
     identity: (request) => request.caller?.rateLimitIdentity,
   });
   await app.register(accountsRoutes, { accounts: services.accountsRepository, projectAccess: services.projectAccess });
+  await app.register(personalApiKeysRoutes, { keys: services.personalApiKeys, prefix: '/personal_api_keys' });
   await app.register(notebooksRoutes, {
     service: services.notebooks,
     eventsHeartbeatMs: options.eventsHeartbeatMs,

@@ -2,21 +2,27 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { createNotebook, createSignedInUser, type SignedIn } from '../support/factories.ts';
-import { describeEachEngine, type TestEnv } from '../support/harness.ts';
+import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
 // DRF's SessionAuthentication.enforce_csrf: only requests authenticated by the session cookie, and
 // only unsafe ones, need the CSRF token; a personal API key never does.
 
 type Method = 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
-/** An unsafe route, the body it takes, and the status it answers a signed-in owner with the right token. */
+/**
+ * An unsafe route, the body it takes, and the status it answers a signed-in owner with the right
+ * token (and a personal API key with scope "*", when that differs).
+ */
 export interface UnsafeRoute {
   name: string;
   method: Method;
   url(env: TestEnv): Promise<string>;
   payload?: () => Record<string, unknown>;
   status: number;
+  keyStatus?: number;
 }
+
+const KEY_BODY = { label: 'CSRF', scopes: ['*'], scoped_teams: [], scoped_organizations: [] };
 
 export const UNSAFE_ROUTES: UnsafeRoute[] = [
   {
@@ -46,6 +52,59 @@ export const UNSAFE_ROUTES: UnsafeRoute[] = [
     url: async (env) => env.url(`${(await createNotebook(env)).short_id}/`),
     status: 405,
   },
+  {
+    name: 'create a personal API key',
+    method: 'POST',
+    url: async () => '/api/personal_api_keys/',
+    payload: () => KEY_BODY,
+    status: 201,
+    keyStatus: 403,
+  },
+];
+
+/**
+ * Routes on the signed-in user's own things: the URL is built for the user whose browser sends the
+ * request (`mine`), not for the test owner.
+ */
+export interface OwnUnsafeRoute extends Omit<UnsafeRoute, 'url'> {
+  url(env: TestEnv, browser: SignedIn): Promise<string>;
+}
+
+/** One of the browser's user's keys (made through the API). */
+async function browserKeyId(env: TestEnv, browser: SignedIn): Promise<string> {
+  const created = await env.request({
+    method: 'POST',
+    url: '/api/personal_api_keys/',
+    key: null,
+    headers: browser.headers(),
+    payload: KEY_BODY,
+  });
+  return json<{ id: string }>(created).id;
+}
+
+export const OWN_UNSAFE_ROUTES: OwnUnsafeRoute[] = [
+  {
+    name: 'change a personal API key',
+    method: 'PATCH',
+    url: async (env, browser) => `/api/personal_api_keys/${await browserKeyId(env, browser)}/`,
+    payload: () => ({ label: 'Changed' }),
+    status: 200,
+    keyStatus: 403,
+  },
+  {
+    name: 'roll a personal API key',
+    method: 'POST',
+    url: async (env, browser) => `/api/personal_api_keys/${await browserKeyId(env, browser)}/roll/`,
+    status: 200,
+    keyStatus: 403,
+  },
+  {
+    name: 'delete a personal API key',
+    method: 'DELETE',
+    url: async (env, browser) => `/api/personal_api_keys/${await browserKeyId(env, browser)}/`,
+    status: 204,
+    keyStatus: 403,
+  },
 ];
 
 const csrfFailed = (reason: string) =>
@@ -56,13 +115,19 @@ const csrfFailed = (reason: string) =>
     attr: null,
   });
 
+const ROUTES: OwnUnsafeRoute[] = [
+  ...UNSAFE_ROUTES.map((route) => ({ ...route, url: (env: TestEnv) => route.url(env) })),
+  ...OWN_UNSAFE_ROUTES,
+];
+
 async function send(
   env: TestEnv,
-  route: UnsafeRoute,
+  route: OwnUnsafeRoute,
+  browser: SignedIn,
   headers: Record<string, string>,
   key: string | null = null,
 ): Promise<LightMyRequestResponse> {
-  const url = await route.url(env);
+  const url = await route.url(env, browser);
   return env.request({ method: route.method, url, payload: route.payload?.(), headers, key });
 }
 
@@ -93,11 +158,11 @@ function conditions(browser: SignedIn): Array<[string, Record<string, string>, s
 }
 
 describeEachEngine('CSRF on every unsafe route', (env) => {
-  for (const route of UNSAFE_ROUTES) {
+  for (const route of ROUTES) {
     it(`${route.name}: a session needs the token from its own origin`, async () => {
       const owner = await createSignedInUser(env(), { level: 'owner' });
       for (const [condition, headers, failure] of conditions(owner.browser)) {
-        const response = await send(env(), route, headers);
+        const response = await send(env(), route, owner.browser, headers);
         if (failure === null) {
           assert.equal(response.statusCode, route.status, `${condition}: ${response.body}`);
         } else {
@@ -109,10 +174,12 @@ describeEachEngine('CSRF on every unsafe route', (env) => {
 
     it(`${route.name}: a personal API key never needs a token, even beside a session cookie`, async () => {
       const owner = await createSignedInUser(env(), { level: 'owner' });
-      const alone = await send(env(), route, {}, owner.key);
-      assert.equal(alone.statusCode, route.status, alone.body);
-      const besideSession = await send(env(), route, { cookie: owner.browser.cookie }, owner.key);
-      assert.equal(besideSession.statusCode, route.status, besideSession.body);
+      const status = route.keyStatus ?? route.status;
+      const alone = await send(env(), route, owner.browser, {}, owner.key);
+      assert.equal(alone.statusCode, status, alone.body);
+      const besideSession = await send(env(), route, owner.browser, { cookie: owner.browser.cookie }, owner.key);
+      assert.equal(besideSession.statusCode, status, besideSession.body);
+      if (status === 403) assert.doesNotMatch(besideSession.body, /CSRF/, 'refused for being a key, not for CSRF');
     });
   }
 
