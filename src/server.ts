@@ -5,7 +5,7 @@ import type { Config } from './config.ts';
 import { type Db, openDatabase } from './db/database.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
 import { createRateLimiter } from './http/rate-limiter-factory.ts';
-import { createServices, migrateDatabase } from './services.ts';
+import { createServices, migrateDatabase, PASSWORD_ATTEMPTS } from './services.ts';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -22,11 +22,13 @@ export async function startServer(config: Config, output: { announce(text: strin
   });
   let rateLimiter: RateLimiter | undefined;
   let loginAttempts: LoginAttempts | undefined;
+  let passwordAttempts: RateLimiter | undefined;
   try {
     await migrateDatabase(db);
     rateLimiter = await createRateLimiter(config);
     loginAttempts = await createLoginAttempts(config.redisUrl);
-    const services = createServices(db, config, { rateLimiter, loginAttempts });
+    passwordAttempts = await createRateLimiter({ ...config, rateLimits: { windows: [PASSWORD_ATTEMPTS] } });
+    const services = createServices(db, config, { rateLimiter, loginAttempts, passwordAttempts });
     const bootstrap = await services.accounts.bootstrap();
     const app = await buildApp(config, services);
     // Once close() has begun, the answer to a request still in flight also ends its connection:
@@ -62,6 +64,7 @@ export async function startServer(config: Config, output: { announce(text: strin
     }
     const limiter = rateLimiter;
     const attempts = loginAttempts;
+    const passwordLimiter = passwordAttempts;
     return {
       app,
       db,
@@ -72,6 +75,7 @@ export async function startServer(config: Config, output: { announce(text: strin
           await app.close();
           await limiter.close();
           await attempts.close();
+          await passwordLimiter.close();
           await db.close();
         })();
         return closing;
@@ -80,6 +84,7 @@ export async function startServer(config: Config, output: { announce(text: strin
   } catch (error) {
     await rateLimiter?.close();
     await loginAttempts?.close();
+    await passwordAttempts?.close();
     await db.close();
     throw error;
   }

@@ -12,6 +12,7 @@ import { SessionSource } from './accounts/session-source.ts';
 import { SessionsRepository } from './accounts/sessions.repository.ts';
 import { SignInService } from './accounts/sign-in.service.ts';
 import { UserCache } from './accounts/user-cache.ts';
+import { UsersService } from './accounts/users.service.ts';
 import { ActivityRepository } from './activity/activity.repository.ts';
 import { ActivityService } from './activity/activity.service.ts';
 import { ResponseCache } from './cache/response-cache.ts';
@@ -41,6 +42,7 @@ export interface Services {
   rateLimiter: RateLimiter;
   signIn: SignInService;
   personalApiKeys: PersonalApiKeysService;
+  users: UsersService;
   sessionSource: SessionSource;
   sessionCookies: SessionCookies;
   csrf: CsrfOptions;
@@ -49,6 +51,9 @@ export interface Services {
   background: BackgroundWrites;
   clock: Clock;
 }
+
+/** PostHog's UserAuthenticationThrottle: 5 requests carrying current_password a minute, per user. */
+export const PASSWORD_ATTEMPTS = { name: 'password_change', limit: 5, seconds: 60 };
 
 /** What sessions and sign-in need of the configuration; defaults are the server's. */
 type SessionConfig = Pick<
@@ -81,7 +86,12 @@ export function migrateDatabase(db: Db): Promise<string[]> {
 export function createServices(
   db: Db,
   config: Pick<Config, 'listCacheBytes' | 'rateLimits'> & Partial<SessionConfig>,
-  options: { rateLimiter?: RateLimiter; loginAttempts?: LoginAttempts; clock?: Clock } = {},
+  options: {
+    rateLimiter?: RateLimiter;
+    loginAttempts?: LoginAttempts;
+    passwordAttempts?: RateLimiter;
+    clock?: Clock;
+  } = {},
 ): Services {
   const sessionConfig: SessionConfig = { ...SESSION_DEFAULTS, ...definedOf(config) };
   const clock = options.clock ?? systemClock;
@@ -132,6 +142,16 @@ export function createServices(
       sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
       forget: (secureValue) => keySource.forget(secureValue),
     }),
+    users: new UsersService(
+      db,
+      { accounts: accountsRepository, sessions: sessionsRepository },
+      {
+        projectAccess,
+        passwordAttempts: options.passwordAttempts ?? new MemoryRateLimiter({ windows: [PASSWORD_ATTEMPTS] }),
+        clock,
+        sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
+      },
+    ),
     sessionSource,
     sessionCookies,
     csrf,

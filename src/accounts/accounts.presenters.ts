@@ -1,5 +1,6 @@
 import { formatDateTime } from '../http/datetime.ts';
-import type { Organization, PersonalApiKey, Project, User } from './accounts.repository.ts';
+import type { PersonalApiKey, Project, User } from './accounts.repository.ts';
+import type { Me } from './users.service.ts';
 
 /** PostHog's UserBasicSerializer. */
 export function presentUserBasic(user: User) {
@@ -71,11 +72,8 @@ function presentTeamBasic(project: Project) {
 }
 
 /** GET /api/users/@me/: the fields a client reads, in PostHog's order. */
-export function presentMe(
-  user: User,
-  currentProject: Project | undefined,
-  organizations: Array<Organization & { level: number }>,
-) {
+export function presentMe(me: Me) {
+  const { user, currentProject, organizations } = me;
   const current = organizations.find((org) => org.id === currentProject?.organizationId) ?? organizations[0];
   return {
     date_joined: formatDateTime(user.dateJoined),

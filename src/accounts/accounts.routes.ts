@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorResponses, ProjectIdParamSchema } from '../http/common.schemas.ts';
-import { permissionDenied } from '../http/errors.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
 import { queryOf } from '../http/query-params.ts';
 import { baseUrl } from '../http/routing.ts';
@@ -9,14 +8,14 @@ import { unmappedMethods } from '../http/unmapped-methods.ts';
 import { presentMe, presentProject, presentProjectBasic } from './accounts.presenters.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import { callerOf } from './caller.ts';
-import type { ProjectAccess } from './project-access.ts';
+import type { UsersService } from './users.service.ts';
 
 /** The projects and the user, under /api. */
 export async function accountsRoutes(
   app: FastifyInstance,
-  options: { accounts: AccountsRepository; projectAccess: ProjectAccess },
+  options: { accounts: AccountsRepository; users: UsersService },
 ): Promise<void> {
-  const { accounts, projectAccess } = options;
+  const { accounts, users } = options;
 
   app.get('/projects/', {
     config: { scopes: ['project:read'] },
@@ -62,28 +61,37 @@ export async function accountsRoutes(
     },
   });
 
+  const USER_PARAMS = Type.Object({ uuid: Type.String({ description: '"@me" (or the caller’s own UUID).' }) });
+  const uuidOf = (request: FastifyRequest) => (request.params as { uuid: string }).uuid;
+
   app.get('/users/:uuid/', {
     config: { scopes: ['user:read'] },
     schema: {
       operationId: 'users_retrieve',
       tags: ['users'],
       description: 'The authenticated user (only "@me" is allowed).',
-      params: Type.Object({ uuid: Type.String({ description: '"@me".' }) }),
+      params: USER_PARAMS,
       response: { 200: Type.Ref('Me'), ...errorResponses },
     },
-    handler: async (request) => {
-      const caller = callerOf(request);
-      const { uuid } = request.params as { uuid: string };
-      if (uuid !== '@me' && uuid !== caller.user.uuid) {
-        throw permissionDenied("As a non-staff user you're only allowed to access the `@me` user instance.");
-      }
-      const organizations = await accounts.organizationsOf(caller.user.id);
-      const current = await projectAccess.resolveProject(caller, '@current').catch(() => undefined);
-      return presentMe(caller.user, current, organizations);
+    handler: async (request) => presentMe(await users.me(callerOf(request), uuidOf(request))),
+  });
+
+  app.patch('/users/:uuid/', {
+    config: { scopes: ['user:write'] },
+    schema: {
+      operationId: 'users_partial_update',
+      tags: ['users'],
+      description:
+        'Change the authenticated user: names, email (unique whatever its case) and password (with ' +
+        'current_password; the other sessions end). Changing the email or password is a sensitive action.',
+      params: USER_PARAMS,
+      body: Type.Ref('MeWrite'),
+      response: { 200: Type.Ref('Me'), ...errorResponses },
     },
+    handler: async (request) => presentMe(await users.update(callerOf(request), uuidOf(request), request.body)),
   });
 
   unmappedMethods(app, '/projects/', ['GET']);
   unmappedMethods(app, '/projects/:project_id/', ['GET']);
-  unmappedMethods(app, '/users/:uuid/', ['GET']);
+  unmappedMethods(app, '/users/:uuid/', ['GET', 'PATCH']);
 }

@@ -149,3 +149,18 @@ export const PersonalApiKeyWriteSchema = Type.Object(
   },
   { $id: 'PersonalAPIKeyWrite', description: 'The writable fields of a personal API key.' },
 );
+
+export const MeWriteSchema = Type.Object(
+  {
+    first_name: Type.Optional(Type.String({ description: 'First name (at most 150 characters).' })),
+    last_name: Type.Optional(Type.String({ description: 'Last name (at most 150 characters).' })),
+    email: Type.Optional(Type.String({ description: 'Email address, unique whatever its case (sensitive action).' })),
+    password: Type.Optional(
+      Type.String({ description: 'New password: 8 characters or more, not weak (sensitive action).' }),
+    ),
+    current_password: Type.Optional(
+      Type.String({ description: 'The current password, required with password when the user has one.' }),
+    ),
+  },
+  { $id: 'MeWrite', description: 'The fields of the authenticated user that PATCH changes.' },
+);

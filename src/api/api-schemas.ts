@@ -1,5 +1,6 @@
 import {
   MeSchema,
+  MeWriteSchema,
   PaginatedProjectListSchema,
   PersonalApiKeySchema,
   PersonalApiKeyWriteSchema,
@@ -26,6 +27,7 @@ export const API_SCHEMAS = [
   ProjectSchema,
   PaginatedProjectListSchema,
   MeSchema,
+  MeWriteSchema,
   PersonalApiKeySchema,
   PersonalApiKeyWriteSchema,
   NotebookMinimalSchema,

@@ -25,7 +25,7 @@ export async function apiPlugin(
     limiter: services.rateLimiter,
     identity: (request) => request.caller?.rateLimitIdentity,
   });
-  await app.register(accountsRoutes, { accounts: services.accountsRepository, projectAccess: services.projectAccess });
+  await app.register(accountsRoutes, { accounts: services.accountsRepository, users: services.users });
   await app.register(personalApiKeysRoutes, { keys: services.personalApiKeys, prefix: '/personal_api_keys' });
   await app.register(notebooksRoutes, {
     service: services.notebooks,

@@ -84,6 +84,13 @@ async function browserKeyId(env: TestEnv, browser: SignedIn): Promise<string> {
 
 export const OWN_UNSAFE_ROUTES: OwnUnsafeRoute[] = [
   {
+    name: 'change the signed-in user',
+    method: 'PATCH',
+    url: async () => '/api/users/@me/',
+    payload: () => ({ first_name: 'Changed' }),
+    status: 200,
+  },
+  {
     name: 'change a personal API key',
     method: 'PATCH',
     url: async (env, browser) => `/api/personal_api_keys/${await browserKeyId(env, browser)}/`,
