@@ -3,6 +3,7 @@ import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { type Clock, systemClock } from './accounts/clock.ts';
 import { type LoginAttempts, MemoryLoginAttempts } from './accounts/login-attempts.ts';
+import { MembersService } from './accounts/members.service.ts';
 import { PersonalApiKeySource } from './accounts/personal-api-key-source.ts';
 import { PersonalApiKeysService } from './accounts/personal-api-keys.service.ts';
 import { ProjectAccess } from './accounts/project-access.ts';
@@ -43,6 +44,7 @@ export interface Services {
   signIn: SignInService;
   personalApiKeys: PersonalApiKeysService;
   users: UsersService;
+  members: MembersService;
   sessionSource: SessionSource;
   sessionCookies: SessionCookies;
   csrf: CsrfOptions;
@@ -127,7 +129,7 @@ export function createServices(
     accountsRepository,
     projectAccess,
     // PostHog's order: an explicit key wins over the session cookie.
-    authenticator: new RequestAuthenticator([keySource, sessionSource], projectAccess),
+    authenticator: new RequestAuthenticator([keySource, sessionSource], projectAccess, accountsRepository),
     activity,
     notebooks,
     changeFeed,
@@ -152,6 +154,10 @@ export function createServices(
         sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
       },
     ),
+    members: new MembersService(db, accountsRepository, {
+      clock,
+      sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
+    }),
     sessionSource,
     sessionCookies,
     csrf,

@@ -1,5 +1,6 @@
 import { formatDateTime } from '../http/datetime.ts';
-import type { PersonalApiKey, Project, User } from './accounts.repository.ts';
+import type { Member, PersonalApiKey, Project, User } from './accounts.repository.ts';
+import type { OrganizationOverview } from './members.service.ts';
 import type { Me } from './users.service.ts';
 
 /** PostHog's UserBasicSerializer. */
@@ -110,5 +111,62 @@ export function presentPersonalApiKey(key: PersonalApiKey, value: string | null 
     scoped_teams: key.scopedTeams,
     scoped_organizations: key.scopedOrganizations,
     last_rolled_at: key.lastRolledAt === null ? null : formatDateTime(key.lastRolledAt),
+  };
+}
+
+/** Django's slugify, for an organization's slug (this server stores none). */
+function slugify(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[^\w\s-]/g, '')
+    .trim()
+    .toLowerCase()
+    .replace(/[-\s]+/g, '-');
+}
+
+/** PostHog's OrganizationSerializer, with the values of an organization without billing or plugins. */
+export function presentOrganization(overview: OrganizationOverview) {
+  const { organization, level, projects, memberCount } = overview;
+  return {
+    id: organization.id,
+    name: organization.name,
+    slug: slugify(organization.name),
+    logo_media_id: null,
+    created_at: formatDateTime(organization.createdAt),
+    updated_at: formatDateTime(organization.createdAt),
+    membership_level: level,
+    plugins_access_level: 9,
+    teams: projects.map(presentTeamBasic),
+    projects: projects.map((project) => ({
+      id: project.id,
+      organization_id: project.organizationId,
+      name: project.name,
+    })),
+    available_product_features: [],
+    is_member_join_email_enabled: false,
+    metadata: {},
+    customer_id: null,
+    enforce_2fa: null,
+    members_can_invite: false,
+    members_can_use_personal_api_keys: true,
+    allow_publicly_shared_resources: true,
+    member_count: memberCount,
+    is_ai_data_processing_approved: null,
+    default_experiment_stats_method: 'bayesian',
+    default_role_id: null,
+  };
+}
+
+/** PostHog's OrganizationMemberSerializer. */
+export function presentMember(member: Member) {
+  return {
+    id: member.id,
+    user: presentUserBasic(member.user),
+    level: member.level,
+    joined_at: formatDateTime(member.joinedAt),
+    updated_at: formatDateTime(member.updatedAt),
+    is_2fa_enabled: false,
+    has_social_auth: false,
+    last_login: member.user.lastLogin === null ? null : formatDateTime(member.user.lastLogin),
   };
 }

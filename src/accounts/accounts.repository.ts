@@ -1,7 +1,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Dialect } from '../db/dialect.ts';
 import { uuidv7 } from '../db/ids.ts';
-import type { Database, PersonalApiKeyTable, UserTable } from '../db/schema.ts';
+import type { Database, MembershipTable, PersonalApiKeyTable, UserTable } from '../db/schema.ts';
 
 export interface Organization {
   id: string;
@@ -45,6 +45,16 @@ export interface Membership {
   organizationId: string;
   userId: number;
   level: number;
+}
+
+/** A membership as the members API shows it: its own id, the user, the level and its times. */
+export interface Member {
+  id: string;
+  organizationId: string;
+  user: User;
+  level: number;
+  joinedAt: Date;
+  updatedAt: Date;
 }
 
 export interface PersonalApiKey {
@@ -338,6 +348,109 @@ export class AccountsRepository {
       lastUsedAt: row.last_used_at === null ? null : d.readTimestamp(row.last_used_at),
       lastRolledAt: row.last_rolled_at === null ? null : d.readTimestamp(row.last_rolled_at),
     };
+  }
+
+  #member(
+    row: UserRow & { membership_id: string; organization_id: string; level: number } & Pick<
+        Selectable<MembershipTable>,
+        'joined_at' | 'updated_at'
+      >,
+  ): Member {
+    const d = this.#dialect;
+    return {
+      id: row.membership_id,
+      organizationId: row.organization_id,
+      user: this.#user(row),
+      level: row.level,
+      joinedAt: d.readTimestamp(row.joined_at),
+      updatedAt: d.readTimestamp(row.updated_at),
+    };
+  }
+
+  #members(organizationId: string) {
+    return this.#db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .where('m.organization_id', '=', organizationId)
+      .where('u.is_active', '=', true);
+  }
+
+  /** The active members of an organization, by level (members first), then newest first. */
+  async listMembers(
+    organizationId: string,
+    limit: number,
+    offset: number,
+  ): Promise<{ count: number; members: Member[] }> {
+    const count = await this.#members(organizationId)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const rows = await this.#members(organizationId)
+      .selectAll('u')
+      .select(['m.id as membership_id', 'm.organization_id', 'm.level', 'm.joined_at', 'm.updated_at'])
+      .orderBy('m.level')
+      .orderBy('m.joined_at', 'desc')
+      .orderBy('m.id')
+      .limit(limit)
+      .offset(offset)
+      .execute();
+    return { count: Number(count.n), members: rows.map((row) => this.#member(row)) };
+  }
+
+  /** An active member of the organization, by their user's UUID. */
+  async findMember(organizationId: string, userUuid: string): Promise<Member | undefined> {
+    const row = await this.#members(organizationId)
+      .selectAll('u')
+      .select(['m.id as membership_id', 'm.organization_id', 'm.level', 'm.joined_at', 'm.updated_at'])
+      .where('u.uuid', '=', userUuid)
+      .executeTakeFirst();
+    return row && this.#member(row);
+  }
+
+  async countMembers(organizationId: string): Promise<number> {
+    const row = await this.#members(organizationId)
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  /** The user ids of the organization's owners; locked for the rest of the transaction where the engine locks rows. */
+  async lockOwners(organizationId: string, ownerLevel: number): Promise<number[]> {
+    const rows = await this.#db
+      .selectFrom('memberships')
+      .select('user_id')
+      .where('organization_id', '=', organizationId)
+      .where('level', '=', ownerLevel)
+      .$if(this.#dialect.locksRowsForUpdate, (query) => query.forUpdate())
+      .execute();
+    return rows.map((row) => row.user_id);
+  }
+
+  async setMemberLevel(organizationId: string, userId: number, level: number, at: Date): Promise<void> {
+    await this.#db
+      .updateTable('memberships')
+      .set({ level, updated_at: this.#dialect.timestamp(at) })
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  async deleteMembership(organizationId: string, userId: number): Promise<void> {
+    await this.#db
+      .deleteFrom('memberships')
+      .where('organization_id', '=', organizationId)
+      .where('user_id', '=', userId)
+      .execute();
+  }
+
+  /** Every project of the organization, by id. */
+  async projectsOf(organizationId: string): Promise<Project[]> {
+    const rows = await this.#db
+      .selectFrom('projects')
+      .selectAll()
+      .where('organization_id', '=', organizationId)
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => this.#project(row));
   }
 
   async insertKey(key: PersonalApiKey & { secureValue: string }): Promise<void> {

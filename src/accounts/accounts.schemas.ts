@@ -164,3 +164,67 @@ export const MeWriteSchema = Type.Object(
   },
   { $id: 'MeWrite', description: 'The fields of the authenticated user that PATCH changes.' },
 );
+
+const levelSchema = (description: string) =>
+  Type.Integer({ description: `${description} 1 member, 8 admin, 15 owner.` });
+
+export const OrganizationSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'UUID of the organization.' }),
+    name: Type.String({ description: 'Name.' }),
+    slug: Type.String({ description: 'The name as a URL slug.' }),
+    logo_media_id: Type.Null({ description: 'Always null here.' }),
+    created_at: Type.String({ format: 'date-time', description: 'When the organization was created.' }),
+    updated_at: Type.String({ format: 'date-time', description: 'When it last changed.' }),
+    membership_level: levelSchema('The caller’s level:'),
+    plugins_access_level: Type.Integer({ description: 'Always 9 here (no plugins).' }),
+    teams: Type.Array(Type.Record(Type.String(), Type.Unknown()), { description: 'Its projects (TeamBasic).' }),
+    projects: Type.Array(
+      Type.Object({
+        id: Type.Integer({ description: 'Project id.' }),
+        organization_id: Type.String({ description: 'UUID of the organization.' }),
+        name: Type.String({ description: 'Project name.' }),
+      }),
+      { description: 'Its projects.' },
+    ),
+    available_product_features: Type.Array(Type.Unknown(), { description: 'Always empty here.' }),
+    is_member_join_email_enabled: Type.Boolean({ description: 'Always false here (no mail server).' }),
+    metadata: Type.Record(Type.String(), Type.Unknown(), { description: 'Always empty here.' }),
+    customer_id: Type.Null({ description: 'Always null here.' }),
+    enforce_2fa: Type.Null({ description: 'Always null here.' }),
+    members_can_invite: Type.Boolean({ description: 'Always false: admins and owners invite.' }),
+    members_can_use_personal_api_keys: Type.Boolean({ description: 'Always true.' }),
+    allow_publicly_shared_resources: Type.Boolean({ description: 'Always true here.' }),
+    member_count: Type.Integer({ description: 'Number of active members.' }),
+    is_ai_data_processing_approved: Type.Null({ description: 'Always null here.' }),
+    default_experiment_stats_method: Type.String({ description: 'Always "bayesian" here.' }),
+    default_role_id: Type.Null({ description: 'Always null here.' }),
+  },
+  { $id: 'Organization', description: 'An organization the caller belongs to.' },
+);
+
+export const OrganizationMemberSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'UUID of the membership.' }),
+    user: Type.Unsafe({ allOf: [Type.Ref('UserBasic')], description: 'The member (UserBasic).' }),
+    level: levelSchema('The member’s level:'),
+    joined_at: Type.String({ format: 'date-time', description: 'When they joined.' }),
+    updated_at: Type.String({ format: 'date-time', description: 'When their membership last changed.' }),
+    is_2fa_enabled: Type.Boolean({ description: 'Always false here.' }),
+    has_social_auth: Type.Boolean({ description: 'Always false here.' }),
+    last_login: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+      description: 'When they last signed in, or null.',
+    }),
+  },
+  { $id: 'OrganizationMember', description: 'A member of an organization.' },
+);
+
+export const PaginatedOrganizationMemberListSchema = Type.Object(
+  {
+    count: Type.Integer({ description: 'Total number of active members.' }),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'URL of the next page, or null.' }),
+    previous: Type.Union([Type.String(), Type.Null()], { description: 'URL of the previous page, or null.' }),
+    results: Type.Array(Type.Ref('OrganizationMember'), { description: 'The members of this page.' }),
+  },
+  { $id: 'PaginatedOrganizationMemberList', description: 'Members by level, then newest first.' },
+);

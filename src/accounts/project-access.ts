@@ -1,6 +1,7 @@
 import { TtlCache } from '../cache/ttl-cache.ts';
-import { permissionDenied, projectNotFound } from '../http/errors.ts';
-import type { AccountsRepository, Project } from './accounts.repository.ts';
+import { notFound, permissionDenied, projectNotFound } from '../http/errors.ts';
+import type { AccountsRepository, Organization, Project } from './accounts.repository.ts';
+import { pythonUuid } from './api-key-fields.ts';
 import { keyHasScope } from './api-keys.ts';
 import type { Caller } from './caller.ts';
 
@@ -41,6 +42,46 @@ export class ProjectAccess {
     if (!project) throw projectNotFound();
     this.#projects.set(id, project, now);
     return project;
+  }
+}
+
+/**
+ * `:organization_id` as PostHog resolves it: "@current" (the organization of the caller's current
+ * project, else their first) or an organization's UUID; unknown: 404.
+ */
+export async function resolveOrganization(
+  access: ProjectAccess,
+  accounts: AccountsRepository,
+  caller: Caller,
+  param: string,
+): Promise<Organization> {
+  let id: string | undefined;
+  if (param === '@current') {
+    const current = await access.resolveProject(caller, '@current').catch(() => undefined);
+    id = current?.organizationId ?? (await accounts.membershipsOf(caller.user.id))[0]?.organizationId;
+  } else {
+    id = pythonUuid(param);
+  }
+  const organization = id === undefined ? undefined : await accounts.findOrganization(id);
+  if (!organization) throw notFound();
+  return organization;
+}
+
+/** The caller's level in the organization (OrganizationMemberPermissions: members only). */
+export function checkOrganizationMembership(caller: Caller, organization: Organization): number {
+  const level = caller.memberships.get(organization.id);
+  if (level === undefined) throw permissionDenied('You do not have permission to perform this action.');
+  return level;
+}
+
+/** Key limits on an organization's own endpoints: no project-limited keys, and the key's organizations only. */
+export function checkOrganizationKeyLimits(caller: Caller, organization: Organization): void {
+  if (caller.key === undefined) return;
+  if ((caller.key.scopedTeams ?? []).length > 0)
+    throw permissionDenied('API keys with scoped projects are only supported on project-based endpoints.');
+  const orgs = caller.key.scopedOrganizations ?? [];
+  if (orgs.length > 0 && !orgs.some((org) => pythonUuid(org) === organization.id)) {
+    throw permissionDenied(`API key does not have access to the requested organization: ID ${organization.id}.`);
   }
 }
 

@@ -1,8 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import { endpointNotFound, notAuthenticated, permissionDenied } from '../http/errors.ts';
+import type { AccountsRepository } from './accounts.repository.ts';
 import type { Caller } from './caller.ts';
 import type { CredentialSource } from './credential-source.ts';
-import { checkKeyLimits, checkMembership, checkScopes, type ProjectAccess } from './project-access.ts';
+import {
+  checkKeyLimits,
+  checkMembership,
+  checkOrganizationKeyLimits,
+  checkOrganizationMembership,
+  checkScopes,
+  type ProjectAccess,
+  resolveOrganization,
+} from './project-access.ts';
 
 /**
  * The API's gate, in PostHog's order: 401 (no or bad credentials; a session's CSRF failure is a
@@ -13,10 +22,12 @@ import { checkKeyLimits, checkMembership, checkScopes, type ProjectAccess } from
 export class RequestAuthenticator {
   readonly #sources: readonly CredentialSource[];
   readonly #access: ProjectAccess;
+  readonly #accounts: AccountsRepository;
 
-  constructor(sources: readonly CredentialSource[], access: ProjectAccess) {
+  constructor(sources: readonly CredentialSource[], access: ProjectAccess, accounts: AccountsRepository) {
     this.#sources = sources;
     this.#access = access;
+    this.#accounts = accounts;
   }
 
   /** The caller, from the first credential source that finds a credential in the request. */
@@ -45,6 +56,14 @@ export class RequestAuthenticator {
       checkScopes(caller, scopes ?? []);
       request.membershipLevel = checkMembership(caller, project);
       request.project = project;
+      return;
+    }
+    if (params.organization_id !== undefined) {
+      const organization = await resolveOrganization(this.#access, this.#accounts, caller, params.organization_id);
+      checkOrganizationKeyLimits(caller, organization);
+      checkScopes(caller, scopes ?? []);
+      request.membershipLevel = checkOrganizationMembership(caller, organization);
+      request.organization = organization;
       return;
     }
     // PostHog exempts the user endpoints from key limits; routes on the caller's own things

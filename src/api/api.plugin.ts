@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { accountsRoutes } from '../accounts/accounts.routes.ts';
+import { organizationsRoutes } from '../accounts/organizations.routes.ts';
 import { personalApiKeysRoutes } from '../accounts/personal-api-keys.routes.ts';
 import { sendPendingCookies } from '../accounts/session-cookies.ts';
 import { rateLimitPlugin } from '../http/plugins/rate-limit.ts';
@@ -26,6 +27,7 @@ export async function apiPlugin(
     identity: (request) => request.caller?.rateLimitIdentity,
   });
   await app.register(accountsRoutes, { accounts: services.accountsRepository, users: services.users });
+  await app.register(organizationsRoutes, { members: services.members, prefix: '/organizations/:organization_id' });
   await app.register(personalApiKeysRoutes, { keys: services.personalApiKeys, prefix: '/personal_api_keys' });
   await app.register(notebooksRoutes, {
     service: services.notebooks,

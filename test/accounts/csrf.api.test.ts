@@ -53,6 +53,19 @@ export const UNSAFE_ROUTES: UnsafeRoute[] = [
     status: 405,
   },
   {
+    name: 'change a member’s level',
+    method: 'PATCH',
+    url: async (env) => `/api/organizations/@current/members/${(await env.createUser()).uuid}/`,
+    payload: () => ({ level: 8 }),
+    status: 200,
+  },
+  {
+    name: 'remove a member',
+    method: 'DELETE',
+    url: async (env) => `/api/organizations/@current/members/${(await env.createUser()).uuid}/`,
+    status: 204,
+  },
+  {
     name: 'create a personal API key',
     method: 'POST',
     url: async () => '/api/personal_api_keys/',
