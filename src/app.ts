@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { signInRoutes } from './accounts/sign-in.routes.ts';
+import { signupRoutes } from './accounts/signup.routes.ts';
 import { apiPlugin } from './api/api.plugin.ts';
 import { API_SCHEMAS } from './api/api-schemas.ts';
 import type { Config } from './config.ts';
@@ -31,6 +32,11 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     sessions: services.sessionSource,
     cookies: services.sessionCookies,
     csrf: services.csrf,
+  });
+  await app.register(signupRoutes, {
+    invites: services.invites,
+    sessions: services.sessionSource,
+    cookies: services.sessionCookies,
   });
   await app.register(apiPlugin, { services, eventsHeartbeatMs: config.eventsHeartbeatMs, prefix: '/api' });
   return app;

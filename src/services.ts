@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import { AccountsRepository } from './accounts/accounts.repository.ts';
 import { AccountsService } from './accounts/accounts.service.ts';
 import { type Clock, systemClock } from './accounts/clock.ts';
+import { InvitesRepository } from './accounts/invites.repository.ts';
+import { InvitesService } from './accounts/invites.service.ts';
 import { type LoginAttempts, MemoryLoginAttempts } from './accounts/login-attempts.ts';
 import { MembersService } from './accounts/members.service.ts';
 import { PersonalApiKeySource } from './accounts/personal-api-key-source.ts';
@@ -45,6 +47,7 @@ export interface Services {
   personalApiKeys: PersonalApiKeysService;
   users: UsersService;
   members: MembersService;
+  invites: InvitesService;
   sessionSource: SessionSource;
   sessionCookies: SessionCookies;
   csrf: CsrfOptions;
@@ -123,6 +126,11 @@ export function createServices(
     changeFeed,
   });
   const projectAccess = new ProjectAccess(accountsRepository);
+  const signIn = new SignInService(
+    db,
+    { accounts: accountsRepository, sessions: sessionsRepository },
+    { attempts: loginAttempts, clock, sessionAgeSeconds: sessionConfig.sessionCookieAgeSeconds },
+  );
   return {
     db,
     accounts: new AccountsService(db, accountsRepository, sessionsRepository),
@@ -134,11 +142,7 @@ export function createServices(
     notebooks,
     changeFeed,
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(config.rateLimits),
-    signIn: new SignInService(
-      db,
-      { accounts: accountsRepository, sessions: sessionsRepository },
-      { attempts: loginAttempts, clock, sessionAgeSeconds: sessionConfig.sessionCookieAgeSeconds },
-    ),
+    signIn,
     personalApiKeys: new PersonalApiKeysService(db, accountsRepository, {
       clock,
       sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
@@ -158,6 +162,14 @@ export function createServices(
       clock,
       sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
     }),
+    invites: new InvitesService(
+      db,
+      {
+        accounts: accountsRepository,
+        invites: new InvitesRepository(db.kysely, db.dialect, accountsRepository),
+      },
+      { signIn, clock },
+    ),
     sessionSource,
     sessionCookies,
     csrf,

@@ -1,5 +1,6 @@
 import { formatDateTime } from '../http/datetime.ts';
 import type { Member, PersonalApiKey, Project, User } from './accounts.repository.ts';
+import type { InviteDescription, InviteView } from './invites.service.ts';
 import type { OrganizationOverview } from './members.service.ts';
 import type { Me } from './users.service.ts';
 
@@ -169,4 +170,38 @@ export function presentMember(member: Member) {
     has_social_auth: false,
     last_login: member.user.lastLogin === null ? null : formatDateTime(member.user.lastLogin),
   };
+}
+
+/**
+ * PostHog's OrganizationInviteSerializer, and the link that accepts the invite: with no mail
+ * server, the inviter passes it on.
+ */
+export function presentInvite(invite: InviteView, origin: string) {
+  return {
+    id: invite.id,
+    target_email: invite.targetEmail,
+    first_name: invite.firstName,
+    emailing_attempt_made: false,
+    level: invite.level,
+    is_expired: invite.isExpired,
+    created_by: invite.createdBy === null ? null : presentUserBasic(invite.createdBy),
+    created_at: formatDateTime(invite.createdAt),
+    updated_at: formatDateTime(invite.updatedAt),
+    accept_url: `${origin}/signup/${invite.id}`,
+  };
+}
+
+/** GET /api/signup/:id/: what the visitor is invited to. */
+export function presentInviteDescription({ invite, organization }: InviteDescription) {
+  return {
+    id: invite.id,
+    target_email: invite.targetEmail,
+    first_name: invite.firstName,
+    organization_name: organization.name,
+  };
+}
+
+/** POST /api/signup/:id/: PostHog's UserBasic of the new member and where to go next. */
+export function presentSignedUp(user: User) {
+  return { ...presentUserBasic(user), redirect_url: '/' };
 }

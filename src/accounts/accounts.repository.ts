@@ -406,6 +406,18 @@ export class AccountsRepository {
     return row && this.#member(row);
   }
 
+  /** Whether a user with this email (whatever its case) belongs to the organization. */
+  async hasMemberWithEmail(organizationId: string, email: string): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom('memberships as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select('m.user_id')
+      .where('m.organization_id', '=', organizationId)
+      .where('u.email_key', '=', emailKey(email))
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async countMembers(organizationId: string): Promise<number> {
     const row = await this.#members(organizationId)
       .select((eb) => eb.fn.countAll<number>().as('n'))

@@ -228,3 +228,29 @@ export const PaginatedOrganizationMemberListSchema = Type.Object(
   },
   { $id: 'PaginatedOrganizationMemberList', description: 'Members by level, then newest first.' },
 );
+
+export const OrganizationInviteSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid', description: 'UUID of the invite: the id in its accept link.' }),
+    target_email: Type.String({ description: 'The address invited.' }),
+    first_name: Type.String({ description: 'The invitee’s first name, if the inviter gave one.' }),
+    emailing_attempt_made: Type.Boolean({ description: 'Always false: this server sends no mail.' }),
+    level: levelSchema('The level the invitee joins at:'),
+    is_expired: Type.Boolean({ description: 'Whether its 3 days have passed.' }),
+    created_by: Type.Union([Type.Ref('UserBasic'), Type.Null()], { description: 'Who invited (UserBasic).' }),
+    created_at: Type.String({ format: 'date-time', description: 'When it was made.' }),
+    updated_at: Type.String({ format: 'date-time', description: 'When it last changed.' }),
+    accept_url: Type.String({ description: 'The absolute link that accepts the invite (/signup/<id>), to pass on.' }),
+  },
+  { $id: 'OrganizationInvite', description: 'A pending invite to the organization.' },
+);
+
+export const PaginatedOrganizationInviteListSchema = Type.Object(
+  {
+    count: Type.Integer({ description: 'Total number of invites.' }),
+    next: Type.Union([Type.String(), Type.Null()], { description: 'URL of the next page, or null.' }),
+    previous: Type.Union([Type.String(), Type.Null()], { description: 'URL of the previous page, or null.' }),
+    results: Type.Array(Type.Ref('OrganizationInvite'), { description: 'The invites of this page, newest first.' }),
+  },
+  { $id: 'PaginatedOrganizationInviteList', description: 'Pending invites, newest first.' },
+);

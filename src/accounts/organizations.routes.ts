@@ -3,10 +3,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errorResponses } from '../http/common.schemas.ts';
 import { limitOffsetLinks, parseLimitOffset } from '../http/pagination.ts';
 import { queryOf } from '../http/query-params.ts';
-import { baseUrl } from '../http/routing.ts';
+import { baseUrl, origin } from '../http/routing.ts';
 import { unmappedMethods } from '../http/unmapped-methods.ts';
-import { presentMember, presentOrganization } from './accounts.presenters.ts';
+import { presentInvite, presentMember, presentOrganization } from './accounts.presenters.ts';
 import { callerOf } from './caller.ts';
+import type { InvitesService } from './invites.service.ts';
 import type { MembersService, OrganizationContext } from './members.service.ts';
 
 const ORGANIZATION_ID = Type.String({
@@ -27,9 +28,17 @@ export function organizationContextOf(request: FastifyRequest): OrganizationCont
 
 const userUuidOf = (request: FastifyRequest) => (request.params as { user_uuid: string }).user_uuid;
 
-/** /api/organizations/:organization_id/ and its members. */
-export async function organizationsRoutes(app: FastifyInstance, options: { members: MembersService }): Promise<void> {
-  const { members } = options;
+const PAGE_QUERY = Type.Object({
+  limit: Type.Optional(Type.String({ description: 'Page size (default 100).' })),
+  offset: Type.Optional(Type.String({ description: 'Items to skip.' })),
+});
+
+/** /api/organizations/:organization_id/, its members and its invites. */
+export async function organizationsRoutes(
+  app: FastifyInstance,
+  options: { members: MembersService; invites: InvitesService },
+): Promise<void> {
+  const { members, invites } = options;
 
   app.get('/', {
     prefixTrailingSlash: 'slash',
@@ -51,10 +60,7 @@ export async function organizationsRoutes(app: FastifyInstance, options: { membe
       tags: ['organizations'],
       description: 'The active members, by level (members first), then newest first; limit/offset pages.',
       params: ORGANIZATION_PARAMS,
-      querystring: Type.Object({
-        limit: Type.Optional(Type.String({ description: 'Page size (default 100).' })),
-        offset: Type.Optional(Type.String({ description: 'Members to skip.' })),
-      }),
+      querystring: PAGE_QUERY,
       response: { 200: Type.Ref('PaginatedOrganizationMemberList'), ...errorResponses },
     },
     handler: async (request) => {
@@ -96,7 +102,73 @@ export async function organizationsRoutes(app: FastifyInstance, options: { membe
     },
   });
 
+  app.get('/invites/', {
+    config: { scopes: ['organization_member:read'] },
+    schema: {
+      operationId: 'invites_list',
+      tags: ['organizations'],
+      description: 'The organization’s pending invites, newest first (expired ones say so); limit/offset pages.',
+      params: ORGANIZATION_PARAMS,
+      querystring: PAGE_QUERY,
+      response: { 200: Type.Ref('PaginatedOrganizationInviteList'), ...errorResponses },
+    },
+    handler: async (request) => {
+      const query = queryOf(request.url);
+      const page = parseLimitOffset(query);
+      const found = await invites.list(organizationContextOf(request), page.limit, page.offset);
+      return {
+        count: found.count,
+        ...limitOffsetLinks(baseUrl(request), query, page, found.count),
+        results: found.invites.map((invite) => presentInvite(invite, origin(request))),
+      };
+    },
+  });
+
+  app.post('/invites/', {
+    config: { scopes: ['organization_member:write'] },
+    schema: {
+      operationId: 'invites_create',
+      tags: ['organizations'],
+      description:
+        'Invite an address (admins and owners), at a level no higher than the inviter’s; an earlier invite for ' +
+        'it is replaced. The answer carries the accept link to pass on; invites expire after 3 days.',
+      params: ORGANIZATION_PARAMS,
+      body: Type.Object({
+        target_email: Type.String({ description: 'The address to invite.' }),
+        first_name: Type.Optional(Type.String({ description: 'Their first name (at most 30 characters).' })),
+        level: Type.Optional(
+          Type.Integer({ description: 'The level they join at: 1 member (default), 8 admin, 15 owner.' }),
+        ),
+      }),
+      response: { 201: Type.Ref('OrganizationInvite'), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const invite = await invites.create(organizationContextOf(request), request.body);
+      return reply.code(201).send(presentInvite(invite, origin(request)));
+    },
+  });
+
+  app.delete('/invites/:invite_id/', {
+    config: { scopes: ['organization_member:write'] },
+    schema: {
+      operationId: 'invites_destroy',
+      tags: ['organizations'],
+      description: 'Revoke an invite (admins and owners): its link stops working.',
+      params: Type.Object({
+        organization_id: ORGANIZATION_ID,
+        invite_id: Type.String({ description: 'UUID of the invite.' }),
+      }),
+      response: { 204: Type.Null({ description: 'Revoked: empty body.' }), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      await invites.revoke(organizationContextOf(request), (request.params as { invite_id: string }).invite_id);
+      return reply.code(204).send();
+    },
+  });
+
   unmappedMethods(app, '/', ['GET']);
+  unmappedMethods(app, '/invites/', ['GET', 'POST']);
+  unmappedMethods(app, '/invites/:invite_id/', ['DELETE']);
   unmappedMethods(app, '/members/', ['GET']);
   unmappedMethods(app, '/members/:user_uuid/', ['PATCH', 'DELETE']);
 }

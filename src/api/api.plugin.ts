@@ -27,7 +27,11 @@ export async function apiPlugin(
     identity: (request) => request.caller?.rateLimitIdentity,
   });
   await app.register(accountsRoutes, { accounts: services.accountsRepository, users: services.users });
-  await app.register(organizationsRoutes, { members: services.members, prefix: '/organizations/:organization_id' });
+  await app.register(organizationsRoutes, {
+    members: services.members,
+    invites: services.invites,
+    prefix: '/organizations/:organization_id',
+  });
   await app.register(personalApiKeysRoutes, { keys: services.personalApiKeys, prefix: '/personal_api_keys' });
   await app.register(notebooksRoutes, {
     service: services.notebooks,

@@ -17,3 +17,14 @@ export function isMissingTable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   return code === UNDEFINED_TABLE || (typeof message === 'string' && message.startsWith('no such table'));
 }
+
+/** PostgreSQL's unique_violation; SQLite's SQLITE_CONSTRAINT_UNIQUE and SQLITE_CONSTRAINT_PRIMARYKEY. */
+const UNIQUE_VIOLATION = '23505';
+const SQLITE_UNIQUE_CODES = new Set([2067, 1555]);
+
+/** Whether a write failed because a row with the same unique value already exists (either engine). */
+export function isUniqueViolation(error: unknown): boolean {
+  if (error === null || typeof error !== 'object') return false;
+  const { code, errcode } = error as { code?: unknown; errcode?: unknown };
+  return code === UNIQUE_VIOLATION || (typeof errcode === 'number' && SQLITE_UNIQUE_CODES.has(errcode));
+}

@@ -66,6 +66,26 @@ export const UNSAFE_ROUTES: UnsafeRoute[] = [
     status: 204,
   },
   {
+    name: 'invite someone',
+    method: 'POST',
+    url: async () => '/api/organizations/@current/invites/',
+    payload: () => ({ target_email: `csrf-${Math.random().toString(36).slice(2)}@example.com` }),
+    status: 201,
+  },
+  {
+    name: 'revoke an invite',
+    method: 'DELETE',
+    url: async (env) => {
+      const created = await env.request({
+        method: 'POST',
+        url: '/api/organizations/@current/invites/',
+        payload: { target_email: `revoked-${Math.random().toString(36).slice(2)}@example.com` },
+      });
+      return `/api/organizations/@current/invites/${json<{ id: string }>(created).id}/`;
+    },
+    status: 204,
+  },
+  {
     name: 'create a personal API key',
     method: 'POST',
     url: async () => '/api/personal_api_keys/',
