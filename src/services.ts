@@ -9,6 +9,7 @@ import { MembersService } from './accounts/members.service.ts';
 import { PersonalApiKeySource } from './accounts/personal-api-key-source.ts';
 import { PersonalApiKeysService } from './accounts/personal-api-keys.service.ts';
 import { ProjectAccess } from './accounts/project-access.ts';
+import { ProjectsService } from './accounts/projects.service.ts';
 import { RequestAuthenticator } from './accounts/request-authenticator.ts';
 import { SessionCookies } from './accounts/session-cookies.ts';
 import { SessionSource } from './accounts/session-source.ts';
@@ -47,6 +48,7 @@ export interface Services {
   personalApiKeys: PersonalApiKeysService;
   users: UsersService;
   members: MembersService;
+  projects: ProjectsService;
   invites: InvitesService;
   sessionSource: SessionSource;
   sessionCookies: SessionCookies;
@@ -158,6 +160,7 @@ export function createServices(
         sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
       },
     ),
+    projects: new ProjectsService(db, accountsRepository, projectAccess),
     members: new MembersService(db, accountsRepository, {
       clock,
       sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,

@@ -174,6 +174,15 @@ export class AccountsRepository {
     return this.#project(row);
   }
 
+  async updateProject(id: number, fields: { name?: string; timezone?: string }): Promise<void> {
+    const set = {
+      ...(fields.name === undefined ? {} : { name: fields.name }),
+      ...(fields.timezone === undefined ? {} : { timezone: fields.timezone }),
+    };
+    if (Object.keys(set).length === 0) return;
+    await this.#db.updateTable('projects').set(set).where('id', '=', id).execute();
+  }
+
   async findProject(id: number): Promise<Project | undefined> {
     const row = await this.#db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
     return row && this.#project(row);

@@ -8,14 +8,15 @@ import { unmappedMethods } from '../http/unmapped-methods.ts';
 import { presentMe, presentProject, presentProjectBasic } from './accounts.presenters.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import { callerOf } from './caller.ts';
+import type { ProjectsService } from './projects.service.ts';
 import type { UsersService } from './users.service.ts';
 
 /** The projects and the user, under /api. */
 export async function accountsRoutes(
   app: FastifyInstance,
-  options: { accounts: AccountsRepository; users: UsersService },
+  options: { accounts: AccountsRepository; users: UsersService; projects: ProjectsService },
 ): Promise<void> {
-  const { accounts, users } = options;
+  const { accounts, users, projects } = options;
 
   app.get('/projects/', {
     config: { scopes: ['project:read'] },
@@ -43,6 +44,39 @@ export async function accountsRoutes(
         ...limitOffsetLinks(baseUrl(request), query, page, count),
         results: projects.map(presentProjectBasic),
       };
+    },
+  });
+
+  app.post('/projects/', {
+    config: { scopes: ['project:write'] },
+    schema: {
+      operationId: 'create',
+      tags: ['projects'],
+      description: 'Create a project in the caller’s current organization (admins and owners).',
+      body: Type.Ref('ProjectWrite'),
+      response: { 201: Type.Ref('Project'), ...errorResponses },
+    },
+    handler: async (request, reply) => {
+      const created = await projects.create(callerOf(request), request.body);
+      return reply.code(201).send(presentProject(created.project, created.level));
+    },
+  });
+
+  app.patch('/projects/:project_id/', {
+    config: { scopes: ['project:write'] },
+    schema: {
+      operationId: 'partial_update',
+      tags: ['projects'],
+      description: 'Rename a project or set its time zone (any member of its organization).',
+      params: Type.Object({ project_id: ProjectIdParamSchema }),
+      body: Type.Ref('ProjectWrite'),
+      response: { 200: Type.Ref('Project'), ...errorResponses },
+    },
+    handler: async (request) => {
+      if (!request.project || request.membershipLevel === undefined)
+        throw new Error('route used without the project pipeline');
+      const updated = await projects.update(request.project, request.membershipLevel, request.body);
+      return presentProject(updated.project, updated.level);
     },
   });
 
@@ -91,7 +125,7 @@ export async function accountsRoutes(
     handler: async (request) => presentMe(await users.update(callerOf(request), uuidOf(request), request.body)),
   });
 
-  unmappedMethods(app, '/projects/', ['GET']);
-  unmappedMethods(app, '/projects/:project_id/', ['GET']);
+  unmappedMethods(app, '/projects/', ['GET', 'POST']);
+  unmappedMethods(app, '/projects/:project_id/', ['GET', 'PATCH']);
   unmappedMethods(app, '/users/:uuid/', ['GET', 'PATCH']);
 }

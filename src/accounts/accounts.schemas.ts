@@ -254,3 +254,13 @@ export const PaginatedOrganizationInviteListSchema = Type.Object(
   },
   { $id: 'PaginatedOrganizationInviteList', description: 'Pending invites, newest first.' },
 );
+
+export const ProjectWriteSchema = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: 'Project name, at most 200 characters (required on create).' })),
+    timezone: Type.Optional(
+      Type.String({ description: 'IANA time zone used by relative date filters (default UTC).' }),
+    ),
+  },
+  { $id: 'ProjectWrite', description: 'The fields of a project this server writes.' },
+);

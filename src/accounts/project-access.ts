@@ -18,6 +18,11 @@ export class ProjectAccess {
     this.#accounts = accounts;
   }
 
+  /** Drops what this process remembers of a project that just changed. */
+  forget(projectId: number): void {
+    this.#projects.delete(projectId);
+  }
+
   /** `:project_id` as PostHog resolves it: an integer, or "@current". */
   async resolveProject(caller: Caller, param: string): Promise<Project> {
     let id: number;

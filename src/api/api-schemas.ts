@@ -11,6 +11,7 @@ import {
   PersonalApiKeyWriteSchema,
   ProjectBasicSchema,
   ProjectSchema,
+  ProjectWriteSchema,
   UserBasicSchema,
 } from '../accounts/accounts.schemas.ts';
 import { ErrorEnvelopeSchema } from '../http/common.schemas.ts';
@@ -30,6 +31,7 @@ export const API_SCHEMAS = [
   UserBasicSchema,
   ProjectBasicSchema,
   ProjectSchema,
+  ProjectWriteSchema,
   PaginatedProjectListSchema,
   MeSchema,
   MeWriteSchema,

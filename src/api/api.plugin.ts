@@ -26,7 +26,11 @@ export async function apiPlugin(
     limiter: services.rateLimiter,
     identity: (request) => request.caller?.rateLimitIdentity,
   });
-  await app.register(accountsRoutes, { accounts: services.accountsRepository, users: services.users });
+  await app.register(accountsRoutes, {
+    accounts: services.accountsRepository,
+    users: services.users,
+    projects: services.projects,
+  });
   await app.register(organizationsRoutes, {
     members: services.members,
     invites: services.invites,

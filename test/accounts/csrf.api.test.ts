@@ -53,6 +53,20 @@ export const UNSAFE_ROUTES: UnsafeRoute[] = [
     status: 405,
   },
   {
+    name: 'create a project',
+    method: 'POST',
+    url: async () => '/api/projects/',
+    payload: () => ({ name: 'From the browser' }),
+    status: 201,
+  },
+  {
+    name: 'rename a project',
+    method: 'PATCH',
+    url: async (env) => `/api/projects/${env.project.id}/`,
+    payload: () => ({ name: 'Test project' }),
+    status: 200,
+  },
+  {
     name: 'change a member’s level',
     method: 'PATCH',
     url: async (env) => `/api/organizations/@current/members/${(await env.createUser()).uuid}/`,

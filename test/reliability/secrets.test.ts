@@ -239,6 +239,135 @@ for (const engine of ['sqlite', 'postgres'] as const) {
   });
 }
 
+/** The Set-Cookie values of an answer, by name. */
+function cookiesOf(headers: Headers): Map<string, string> {
+  return new Map(
+    headers.getSetCookie().map((line) => {
+      const [pair] = line.split(';');
+      const equals = pair.indexOf('=');
+      return [pair.slice(0, equals), pair.slice(equals + 1)] as const;
+    }),
+  );
+}
+
+for (const engine of ['sqlite', 'postgres'] as const) {
+  describe(`the log of the real server while people sign in [${engine}]`, () => {
+    if (engine === 'postgres' && !postgresReachable) {
+      it('runs on PostgreSQL', {
+        skip: 'PostgreSQL not reachable (set TEST_DATABASE_URL); required under CI=true',
+      }, () => {});
+      return;
+    }
+    let database: FileDatabase | undefined;
+    let server: ServerProcess | undefined;
+
+    after(async () => {
+      await server?.stop();
+      await database?.drop();
+    });
+
+    it('never contains a password, a session id, a CSRF token or a key made over HTTP', {
+      timeout: 90_000,
+    }, async () => {
+      database = await createFileDatabase(engine);
+      server = await startServerProcess({ databaseUrl: database.url, logLevel: 'trace', rateLimits: 'off' });
+      const base = server.url;
+      const adminPassword = server.password;
+      assert.ok(adminPassword);
+      const secrets: string[] = [];
+      const call = async (
+        method: string,
+        path: string,
+        options: { body?: unknown; headers?: Record<string, string> },
+      ) => {
+        const response = await fetch(`${base}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', ...options.headers },
+          body: options.body === undefined ? undefined : JSON.stringify(options.body),
+          redirect: 'manual',
+        });
+        return { status: response.status, headers: response.headers, body: await response.text() };
+      };
+
+      const wrong = await call('POST', '/api/login', {
+        body: { email: 'admin@localhost', password: 'not the password 1' },
+      });
+      assert.equal(wrong.status, 400);
+      secrets.push('not the password 1');
+      const signedIn = await call('POST', '/api/login', {
+        body: { email: 'admin@localhost', password: adminPassword },
+      });
+      assert.equal(signedIn.status, 200, signedIn.body);
+      const cookies = cookiesOf(signedIn.headers);
+      const session = cookies.get('sessionid') as string;
+      const csrf = cookies.get('posthog_csrftoken') as string;
+      secrets.push(session, csrf);
+      const browser = { cookie: `sessionid=${session}; posthog_csrftoken=${csrf}`, 'x-csrftoken': csrf };
+
+      const key = await call('POST', '/api/personal_api_keys/', {
+        headers: browser,
+        body: { label: 'Log test', scopes: ['*'], scoped_teams: [], scoped_organizations: [] },
+      });
+      assert.equal(key.status, 201, key.body);
+      const created = JSON.parse(key.body) as { id: string; value: string };
+      secrets.push(created.value);
+      assert.equal(
+        (await call('GET', '/api/projects/1/notebooks/', { headers: { authorization: `Bearer ${created.value}` } }))
+          .status,
+        200,
+      );
+      const rolled = await call('POST', `/api/personal_api_keys/${created.id}/roll/`, { headers: browser });
+      assert.equal(rolled.status, 200, rolled.body);
+      secrets.push((JSON.parse(rolled.body) as { value: string }).value);
+      const csrfRefused = await call('POST', '/api/projects/1/notebooks/', {
+        headers: { cookie: browser.cookie, 'x-csrftoken': 'a'.repeat(32) },
+        body: { title: 'refused' },
+      });
+      assert.equal(csrfRefused.status, 403);
+
+      const invite = await call('POST', '/api/organizations/@current/invites/', {
+        headers: browser,
+        body: { target_email: 'grace@example.com' },
+      });
+      assert.equal(invite.status, 201, invite.body);
+      const inviteId = (JSON.parse(invite.body) as { id: string }).id;
+      const inviteePassword = 'grace hopper compiler 1952';
+      const joined = await call('POST', `/api/signup/${inviteId}/`, {
+        body: { first_name: 'Grace', password: inviteePassword },
+      });
+      assert.equal(joined.status, 201, joined.body);
+      secrets.push(inviteePassword, cookiesOf(joined.headers).get('sessionid') as string);
+
+      const newPassword = 'another quiet lantern 77';
+      const changed = await call('PATCH', '/api/users/@me/', {
+        headers: browser,
+        body: { password: newPassword, current_password: adminPassword },
+      });
+      assert.equal(changed.status, 200, changed.body);
+      secrets.push(newPassword);
+      const weak = await call('PATCH', '/api/users/@me/', {
+        headers: browser,
+        body: { password: 'password123', current_password: newPassword },
+      });
+      assert.equal(weak.status, 400);
+      const out = await call('POST', '/logout', { headers: browser });
+      assert.equal(out.status, 302);
+
+      const exit = await server.stop();
+      assert.deepEqual(exit, { code: 0, signal: null });
+      const log = logText(server.stdout() + server.stderr());
+      for (const secret of secrets)
+        assert.equal(occurrences(log, secret), 0, `a secret of ${secret.length} characters appears`);
+      assert.equal(
+        occurrences(log, adminPassword),
+        1,
+        'the first password appears only in the first-start announcement',
+      );
+      assert.ok(occurrences(log, '"msg":"incoming request"') >= 12, 'every request was logged');
+    });
+  });
+}
+
 describeEachEngine('secrets in process', (env) => {
   describe('an unexpected error', () => {
     it('is answered 500 with exactly the generic envelope and nothing about the cause', async () => {
