@@ -339,6 +339,43 @@ describeEachEngine('projects, users, health and schema endpoints', (env) => {
     assert.equal(new Set(operationIds).size, operationIds.length, 'operationIds are not unique');
   });
 
+  it('publishes the account routes: sign-in, keys, the user, organizations, members, invites, projects', async () => {
+    const response = await env().request({ method: 'GET', url: '/api/schema/', key: null });
+    const document = json<{ paths: Record<string, Record<string, { operationId?: string }>> }>(response);
+    const operations = new Map(
+      Object.entries(document.paths).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, operation]) => [
+          operation.operationId,
+          `${method.toUpperCase()} ${path.replace(/\/$/, '')}`,
+        ]),
+      ),
+    );
+    const expected: Array<[string, string]> = [
+      ['login_create', 'POST /api/login'],
+      ['logout_create', 'POST /logout'],
+      ['signup_retrieve', 'GET /api/signup/{invite_id}'],
+      ['signup_create', 'POST /api/signup/{invite_id}'],
+      ['personal_api_keys_list', 'GET /api/personal_api_keys'],
+      ['personal_api_keys_create', 'POST /api/personal_api_keys'],
+      ['personal_api_keys_retrieve', 'GET /api/personal_api_keys/{id}'],
+      ['personal_api_keys_partial_update', 'PATCH /api/personal_api_keys/{id}'],
+      ['personal_api_keys_update', 'PUT /api/personal_api_keys/{id}'],
+      ['personal_api_keys_destroy', 'DELETE /api/personal_api_keys/{id}'],
+      ['personal_api_keys_roll_create', 'POST /api/personal_api_keys/{id}/roll'],
+      ['users_partial_update', 'PATCH /api/users/{uuid}'],
+      ['organizations_retrieve', 'GET /api/organizations/{organization_id}'],
+      ['members_list', 'GET /api/organizations/{organization_id}/members'],
+      ['members_partial_update', 'PATCH /api/organizations/{organization_id}/members/{user_uuid}'],
+      ['members_destroy', 'DELETE /api/organizations/{organization_id}/members/{user_uuid}'],
+      ['invites_list', 'GET /api/organizations/{organization_id}/invites'],
+      ['invites_create', 'POST /api/organizations/{organization_id}/invites'],
+      ['invites_destroy', 'DELETE /api/organizations/{organization_id}/invites/{invite_id}'],
+      ['create', 'POST /api/projects'],
+      ['partial_update', 'PATCH /api/projects/{project_id}'],
+    ];
+    for (const [operationId, route] of expected) assert.equal(operations.get(operationId), route, operationId);
+  });
+
   it('describes every parameter and every property in the OpenAPI document', async () => {
     const response = await env().request({ method: 'GET', url: '/api/schema/', key: null });
     const document = json<JsonNode>(response);

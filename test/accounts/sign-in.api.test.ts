@@ -288,10 +288,30 @@ describeEachEngine('sessions', (env) => {
 });
 
 describeEachEngine('session expiry', (env) => {
-  it('signs no one in once 14 days have passed without use', async () => {
+  const sessionRows = async () =>
+    Number(
+      (
+        await env()
+          .db.kysely.selectFrom('sessions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+
+  it('signs no one in once 14 days have passed without use, and the expired row is swept at the next sign-in', async () => {
     const user = await createSignedInUser(env());
+    assert.equal(await sessionRows(), 1);
     env().clock.advance(14 * 24 * 3600_000 + 1000);
     assert.equal((await me(env(), user.browser.cookie)).statusCode, 401);
+    await signIn(env(), user);
+    assert.equal(await sessionRows(), 1, 'only the new session is left');
+  });
+
+  it('stores only the hash of a session id', async () => {
+    const user = await createSignedInUser(env());
+    const rows = await env().db.kysely.selectFrom('sessions').select('id_hash').execute();
+    assert.ok(rows.every((row) => /^[0-9a-f]{64}$/.test(row.id_hash)));
+    assert.ok(!rows.some((row) => row.id_hash.includes(user.browser.sessionId)));
   });
 });
 
