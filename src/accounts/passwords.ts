@@ -24,9 +24,11 @@ let dummyHash: Promise<string> | undefined;
  * the time a known one does.
  */
 export async function verifyPassword(stored: string | null, password: string): Promise<boolean> {
+  // Made before the first check of either kind, so that the first one costs the same too.
+  dummyHash ??= hashPassword(randomToken(16));
+  const dummy = await dummyHash;
   if (stored === null) {
-    dummyHash ??= hashPassword(randomToken(16));
-    await verify(await dummyHash, password).catch(() => false);
+    await verify(dummy, password).catch(() => false);
     return false;
   }
   try {
