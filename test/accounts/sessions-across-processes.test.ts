@@ -10,12 +10,12 @@ import { callApi, REPO_ROOT, type ServerProcess, startServerProcess } from '../s
 
 const POSTGRES = await postgresAvailable();
 
-/** Signs in on a server; returns the Cookie header and the CSRF token of the browser. */
-async function signIn(server: ServerProcess): Promise<{ cookie: string; csrf: string }> {
+/** Signs admin@localhost in on a server; returns the Cookie header and the CSRF token of the browser. */
+async function signIn(server: ServerProcess, password: string | null): Promise<{ cookie: string; csrf: string }> {
   const response = await fetch(`${server.url}/api/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'admin@localhost', password: server.password }),
+    body: JSON.stringify({ email: 'admin@localhost', password }),
   });
   assert.equal(response.status, 200, await response.text());
   const cookies = new Map(
@@ -56,12 +56,12 @@ for (const engine of ENGINES) {
       servers.push(first);
       second = await startServerProcess({ databaseUrl, expectBootstrapKey: false });
       servers.push(second);
-      const browser = await signIn(first);
+      const browser = await signIn(first, first.password);
       assert.equal((await me(second, browser.cookie)).status, 200);
     });
 
     it('end a session on both when it signs out on one', { timeout: 30_000 }, async () => {
-      const browser = await signIn(first);
+      const browser = await signIn(first, first.password);
       assert.equal((await me(second, browser.cookie)).status, 200);
       const out = await fetch(`${first.url}/logout`, {
         method: 'POST',
@@ -74,10 +74,32 @@ for (const engine of ENGINES) {
       assert.equal((await me(first, browser.cookie)).status, 401);
     });
 
+    it('end the user’s other sessions on both when the password changes through one', { timeout: 30_000 }, async () => {
+      const changing = await signIn(first, first.password);
+      const other = await signIn(second, first.password);
+      assert.equal((await me(first, other.cookie)).status, 200);
+      const changed = await callApi(`${first.url}/api/users/@me/`, {
+        method: 'PATCH',
+        headers: { cookie: changing.cookie, 'x-csrftoken': changing.csrf },
+        body: { password: 'brand new lantern 88', current_password: first.password },
+      });
+      assert.equal(changed.status, 200, changed.body);
+      assert.equal((await me(second, other.cookie)).status, 401, 'the other session, on the other process');
+      assert.equal((await me(first, other.cookie)).status, 401);
+      assert.equal((await me(second, changing.cookie)).status, 200, 'the session it was changed in goes on');
+      // Put the first password back for the tests after this one.
+      const restored = await callApi(`${first.url}/api/users/@me/`, {
+        method: 'PATCH',
+        headers: { cookie: changing.cookie, 'x-csrftoken': changing.csrf },
+        body: { password: first.password, current_password: 'brand new lantern 88' },
+      });
+      assert.equal(restored.status, 200, restored.body);
+    });
+
     it('end every session of a user on both when their password is set from the command line', {
       timeout: 60_000,
     }, async () => {
-      const browser = await signIn(first);
+      const browser = await signIn(first, first.password);
       assert.equal((await me(second, browser.cookie)).status, 200);
       const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
       delete env.NODE_TEST_CONTEXT;
