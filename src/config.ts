@@ -72,7 +72,8 @@ export function parseTrustProxy(value: string | undefined): boolean | number | s
     const validBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= maxBits);
     if (family === 0 || !validBits || rest.length > 0) {
       throw new Error(
-        `TRUST_PROXY: "${entry}" is not an IP address or CIDR range (use true, a number of hops, or addresses/ranges separated by commas)`,
+        `TRUST_PROXY: "${entry}" is not an IP address or CIDR range ` +
+          '(use true, a number of hops, or addresses and ranges separated by commas)',
       );
     }
   }

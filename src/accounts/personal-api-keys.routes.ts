@@ -74,7 +74,9 @@ export async function personalApiKeysRoutes(
       schema: {
         operationId,
         tags: TAGS,
-        description: `Change a key's label, scopes or limits${partial ? '' : ' (all four fields required)'}. Sessions only, signed in recently.`,
+        description:
+          `Change a key's label, scopes or limits${partial ? '' : ' (all four fields required)'}. ` +
+          'Sessions only, signed in recently.',
         params: KEY_PARAMS,
         body: Type.Ref('PersonalAPIKeyWrite'),
         response: { 200: Type.Ref('PersonalAPIKey'), ...errorResponses },

@@ -39,7 +39,10 @@ export class RequestAuthenticator {
     throw notAuthenticated();
   }
 
-  /** Authenticates the request and checks its access to the route; sets request.caller and, for project routes, its project. */
+  /**
+   * Authenticates the request and checks its access to the route; sets request.caller and, for
+   * project and organization routes, the project or organization and the caller's level there.
+   */
   async authorize(request: FastifyRequest): Promise<void> {
     const params = request.params as Record<string, string>;
     // Django's lookup regex [^/.]+: a path parameter with a dot matches no route at all, so it is

@@ -131,7 +131,7 @@ export class UsersService {
     return this.#present(caller, updated);
   }
 
-  /** PostHog's validate_password_change: the current password first (when the user has one), then the new one's strength. */
+  /** PostHog's validate_password_change: the current password (when the user has one), then the new one's strength. */
   async #newPasswordHash(user: User, changes: UserChanges): Promise<string> {
     if (user.hasPassword) {
       if (!changes.currentPassword) {
