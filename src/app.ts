@@ -9,6 +9,7 @@ import { backgroundWritesPlugin } from './http/plugins/background-writes.ts';
 import { bodyParsersPlugin } from './http/plugins/body-parsers.ts';
 import { errorEnvelopePlugin } from './http/plugins/error-envelope.ts';
 import { openApiPlugin } from './http/plugins/openapi.ts';
+import { webAppPlugin } from './http/plugins/web-app.ts';
 import { serverOptions } from './http/server-options.ts';
 import type { Services } from './services.ts';
 
@@ -39,5 +40,7 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
     cookies: services.sessionCookies,
   });
   await app.register(apiPlugin, { services, eventsHeartbeatMs: config.eventsHeartbeatMs, prefix: '/api' });
+  // Everything outside /api and the server's own paths is the web app.
+  await app.register(webAppPlugin, { posthogUrl: config.posthogUrl });
   return app;
 }

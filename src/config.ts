@@ -37,6 +37,8 @@ export interface Config {
   sessionCookieAgeSeconds: number;
   /** How recent a sign-in must be for a sensitive action, in seconds. */
   sensitiveActionAgeSeconds: number;
+  /** A PostHog instance the web app links PostHog's own notebook nodes to (e.g. https://us.posthog.com); null: no links. */
+  posthogUrl: string | null;
 }
 
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -98,6 +100,21 @@ export function parseTrustedOrigins(value: string | undefined): string[] {
       throw new Error(`TRUSTED_ORIGINS: "${origin}" is not an origin like https://app.example.com`);
     return origin;
   });
+}
+
+/** POSTHOG_URL: unset, or an http(s) URL without query or fragment; kept without a trailing slash. */
+export function parsePosthogUrl(value: string | undefined): string | null {
+  const text = (value ?? '').trim();
+  if (text === '') return null;
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash)
+    throw new Error(`POSTHOG_URL: "${text}" is not an http(s) URL like https://us.posthog.com`);
+  return text.replace(/\/+$/, '');
 }
 
 /** Reads the environment into a validated Config; throws one Error naming every bad variable. */
@@ -167,6 +184,7 @@ export function loadConfig(
   };
   const sessionCookieAgeSeconds = seconds('SESSION_COOKIE_AGE', 14 * 24 * 3600);
   const sensitiveActionAgeSeconds = seconds('SESSION_SENSITIVE_ACTIONS_AGE', 2 * 3600);
+  const posthogUrl = attempt(() => parsePosthogUrl(env.POSTHOG_URL), null);
   if (problems.length > 0) throw new Error(`Invalid configuration:\n- ${problems.join('\n- ')}`);
   return {
     database,
@@ -185,5 +203,6 @@ export function loadConfig(
     trustedOrigins,
     sessionCookieAgeSeconds,
     sensitiveActionAgeSeconds,
+    posthogUrl,
   };
 }

@@ -134,6 +134,7 @@ const testConfig = (target: DatabaseTarget, overrides: Partial<Config> = {}): Co
   trustedOrigins: [],
   sessionCookieAgeSeconds: 14 * 24 * 3600,
   sensitiveActionAgeSeconds: 2 * 3600,
+  posthogUrl: null,
   ...overrides,
 });
 

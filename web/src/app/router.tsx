@@ -1,0 +1,39 @@
+import { lazy, Suspense } from 'react';
+import { createBrowserRouter, Navigate } from 'react-router';
+import { LoginPage } from '../pages/LoginPage.tsx';
+import { NotFoundPage } from '../pages/NotFoundPage.tsx';
+import { AppShell, HomeRedirect, RequireSession } from './AppShell.tsx';
+import { Loading } from './Loading.tsx';
+
+// The editor (TipTap and ProseMirror) is its own chunk: the list loads without it.
+const NotebookPage = lazy(() => import('../notebooks/NotebookPage.tsx'));
+const NotebooksListPage = lazy(() => import('../notebooks/NotebooksListPage.tsx'));
+const DeletedNotebooksPage = lazy(() => import('../notebooks/DeletedNotebooksPage.tsx'));
+const SettingsPage = lazy(() => import('../settings/SettingsPage.tsx'));
+
+const page = (element: React.ReactNode) => <Suspense fallback={<Loading />}>{element}</Suspense>;
+
+/**
+ * The app's pages. Project pages follow PostHog's paths (/project/:projectId/notebooks/…), so a
+ * link to a notebook or to a filtered list can be shared.
+ */
+export const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  {
+    element: <RequireSession />,
+    children: [
+      {
+        element: <AppShell />,
+        children: [
+          { path: '/', element: <HomeRedirect /> },
+          { path: '/project/:projectId', element: <Navigate to="notebooks" replace /> },
+          { path: '/project/:projectId/notebooks', element: page(<NotebooksListPage />) },
+          { path: '/project/:projectId/notebooks/deleted', element: page(<DeletedNotebooksPage />) },
+          { path: '/project/:projectId/notebooks/:shortId', element: page(<NotebookPage />) },
+          { path: '/settings', element: page(<SettingsPage />) },
+          { path: '*', element: <NotFoundPage /> },
+        ],
+      },
+    ],
+  },
+]);
