@@ -9,6 +9,7 @@ import { Loading } from './Loading.tsx';
 const NotebookPage = lazy(() => import('../notebooks/NotebookPage.tsx'));
 const NotebooksListPage = lazy(() => import('../notebooks/NotebooksListPage.tsx'));
 const DeletedNotebooksPage = lazy(() => import('../notebooks/DeletedNotebooksPage.tsx'));
+const NotebookHistoryPage = lazy(() => import('../history/NotebookHistoryPage.tsx'));
 const SettingsPage = lazy(() => import('../settings/SettingsPage.tsx'));
 
 const page = (element: React.ReactNode) => <Suspense fallback={<Loading />}>{element}</Suspense>;
@@ -30,6 +31,7 @@ export const router = createBrowserRouter([
           { path: '/project/:projectId/notebooks', element: page(<NotebooksListPage />) },
           { path: '/project/:projectId/notebooks/deleted', element: page(<DeletedNotebooksPage />) },
           { path: '/project/:projectId/notebooks/:shortId', element: page(<NotebookPage />) },
+          { path: '/project/:projectId/notebooks/:shortId/history', element: page(<NotebookHistoryPage />) },
           { path: '/settings', element: page(<SettingsPage />) },
           { path: '*', element: <NotFoundPage /> },
         ],
