@@ -42,8 +42,9 @@ function secure(reply: FastifyReply): FastifyReply {
 
 /**
  * The web app: the files Vite built, at `/`. Hashed assets are cached for a year; any other GET
- * outside the server's own paths answers index.html, so a deep link (/project/1/notebooks/abc)
- * opens the app at that page. Without a build, those pages say how to make one.
+ * for HTML outside the server's own paths answers index.html, so a deep link
+ * (/project/1/notebooks/abc) opens the app at that page. Without a build, those pages say how
+ * to make one.
  */
 export async function webAppPlugin(
   app: FastifyInstance,
@@ -89,7 +90,9 @@ export async function webAppPlugin(
   app.get('/', { schema: { hide: true } }, page);
   app.get('/*', { schema: { hide: true } }, async (request, reply) => {
     const path = request.url.split('?')[0];
-    if (SERVER_PATHS.test(path) || /\.[a-z0-9]+$/i.test(path)) return reply.callNotFound();
+    // A browser navigating asks for HTML; an API client asking for an unknown path gets the 404 envelope.
+    const wantsPage = /\btext\/html\b/.test(String(request.headers.accept ?? ''));
+    if (!wantsPage || SERVER_PATHS.test(path) || /\.[a-z0-9]+$/i.test(path)) return reply.callNotFound();
     return page(request, reply);
   });
 }
