@@ -4,6 +4,8 @@ import { ApiError, api, errorMessage } from '../api/client.ts';
 import { signOut, useMe } from '../api/session.ts';
 import type { Paginated, Project } from '../api/types.ts';
 import { Loading } from './Loading.tsx';
+import { ToastProvider } from './Toasts.tsx';
+import './shell.css';
 
 /** Pages below it need a session: without one, the sign-in page, then back here. */
 export function RequireSession() {
@@ -51,7 +53,10 @@ export function useProjects() {
   });
 }
 
-/** The projects the user can reach; choosing one opens its notebooks. */
+/**
+ * The projects the user can reach, in every organization they belong to (grouped by organization
+ * when there are several); choosing one opens its notebooks.
+ */
 export function ProjectSwitcher() {
   const { projectId } = useParams();
   const me = useMe();
@@ -59,6 +64,16 @@ export function ProjectSwitcher() {
   const navigate = useNavigate();
   const current = projectId ?? String(me.data?.team?.id ?? '');
   const list = projects.data?.results ?? [];
+  const organizations = me.data?.organizations ?? [];
+  const groups = new Map<string, Project[]>();
+  for (const project of list) groups.set(project.organization, [...(groups.get(project.organization) ?? []), project]);
+  const grouped = groups.size > 1;
+  const known = list.some((project) => String(project.id) === current);
+  const option = (project: Project) => (
+    <option key={project.id} value={String(project.id)}>
+      {project.name}
+    </option>
+  );
   return (
     <label className="project-switcher">
       <span className="visually-hidden">Project</span>
@@ -68,12 +83,21 @@ export function ProjectSwitcher() {
         onChange={(event) => navigate(`/project/${event.target.value}/notebooks`)}
         disabled={list.length === 0}
       >
-        {list.length === 0 && <option value={current}>{me.data?.team?.name ?? 'Project'}</option>}
-        {list.map((project) => (
-          <option key={project.id} value={String(project.id)}>
-            {project.name}
+        {!known && (
+          <option value={current}>
+            {list.length === 0 ? (me.data?.team?.name ?? 'Project') : `Project ${current}`}
           </option>
-        ))}
+        )}
+        {grouped
+          ? [...groups].map(([organizationId, projectsOfOrganization]) => (
+              <optgroup
+                key={organizationId}
+                label={organizations.find((organization) => organization.id === organizationId)?.name ?? 'Organization'}
+              >
+                {projectsOfOrganization.map(option)}
+              </optgroup>
+            ))
+          : list.map(option)}
       </select>
     </label>
   );
@@ -109,7 +133,9 @@ export function AppShell() {
           </button>
         </div>
       </header>
-      <Outlet />
+      <ToastProvider>
+        <Outlet />
+      </ToastProvider>
     </div>
   );
 }
