@@ -1,0 +1,329 @@
+import { type FormEvent, useId, useRef, useState } from 'react';
+import { errorMessage } from '../api/client.ts';
+import type { PersonalApiKey } from '../api/types.ts';
+import { TimeAgo } from '../components/TimeAgo.tsx';
+import { Dialog } from './Dialog.tsx';
+import {
+  useCreatePersonalApiKey,
+  useDeletePersonalApiKey,
+  usePersonalApiKeys,
+  useRollPersonalApiKey,
+} from './personal-api-keys.ts';
+import { needsReauth, ReauthPrompt } from './reauth.tsx';
+import { defaultScopeChoice, SCOPE_OBJECTS, ScopePicker, scopesOf } from './ScopePicker.tsx';
+import { SettingsSection } from './SettingsSection.tsx';
+
+const MAX_KEYS = 10;
+const LABEL_MAX = 40;
+
+type OpenDialog =
+  | { kind: 'create' }
+  | { kind: 'roll'; key: PersonalApiKey }
+  | { kind: 'delete'; key: PersonalApiKey }
+  | { kind: 'value'; key: PersonalApiKey; rolled: boolean };
+
+/** The user's personal API keys: list, create (value shown once), roll, delete. */
+export function ApiKeysSection() {
+  const keys = usePersonalApiKeys();
+  const [dialog, setDialog] = useState<OpenDialog | null>(null);
+  const close = () => setDialog(null);
+  const list = keys.data ?? [];
+
+  return (
+    <SettingsSection
+      id="api-keys"
+      title="Personal API keys"
+      description={
+        <>
+          Keys let scripts, agents and PostHog clients use the API as you: send one as{' '}
+          <code>Authorization: Bearer phx_…</code>. A key can do only what its scopes allow. You can have up to{' '}
+          {MAX_KEYS}.
+        </>
+      }
+    >
+      <div className="keys-toolbar">
+        <p className="muted keys-count">
+          {keys.isSuccess && (list.length === 0 ? 'No keys yet.' : `${list.length} of ${MAX_KEYS} keys`)}
+        </p>
+        <button
+          type="button"
+          className="button button-primary"
+          onClick={() => setDialog({ kind: 'create' })}
+          disabled={list.length >= MAX_KEYS}
+        >
+          Create personal API key
+        </button>
+      </div>
+      {keys.isPending && <p className="muted">Loading keys…</p>}
+      {keys.error && (
+        <p className="form-error" role="alert">
+          {errorMessage(keys.error)}
+        </p>
+      )}
+      {list.length > 0 && (
+        <ul className="key-list" aria-label="Personal API keys">
+          {list.map((key) => (
+            <KeyItem
+              key={key.id}
+              apiKey={key}
+              onRoll={() => setDialog({ kind: 'roll', key })}
+              onDelete={() => setDialog({ kind: 'delete', key })}
+            />
+          ))}
+        </ul>
+      )}
+      {dialog?.kind === 'create' && (
+        <CreateKeyDialog onClose={close} onCreated={(key) => setDialog({ kind: 'value', key, rolled: false })} />
+      )}
+      {dialog?.kind === 'roll' && (
+        <RollKeyDialog
+          apiKey={dialog.key}
+          onClose={close}
+          onRolled={(key) => setDialog({ kind: 'value', key, rolled: true })}
+        />
+      )}
+      {dialog?.kind === 'delete' && <DeleteKeyDialog apiKey={dialog.key} onClose={close} />}
+      {dialog?.kind === 'value' && <KeyValueDialog apiKey={dialog.key} rolled={dialog.rolled} onClose={close} />}
+    </SettingsSection>
+  );
+}
+
+/** "notebook:write" → "Notebooks: write"; "*" → "All access". */
+function scopeLabel(scope: string): string {
+  if (scope === '*') return 'All access';
+  const [object, access] = scope.split(':');
+  const known = SCOPE_OBJECTS.find((entry) => entry.object === object);
+  return `${known?.label ?? object}: ${access}`;
+}
+
+function KeyItem({ apiKey, onRoll, onDelete }: { apiKey: PersonalApiKey; onRoll: () => void; onDelete: () => void }) {
+  const titleId = useId();
+  return (
+    <li className="key-item" aria-labelledby={titleId}>
+      <div className="key-main">
+        <h3 id={titleId} className="key-label">
+          {apiKey.label}
+        </h3>
+        <code className="key-mask">
+          <span className="visually-hidden">Masked value </span>
+          {apiKey.mask_value}
+        </code>
+      </div>
+      <ul className="scope-chips" aria-label="Scopes">
+        {apiKey.scopes.map((scope) => (
+          <li key={scope} className={scope === '*' ? 'scope-chip scope-chip-all' : 'scope-chip'}>
+            {scopeLabel(scope)}
+          </li>
+        ))}
+      </ul>
+      <dl className="key-dates">
+        <div>
+          <dt>Created</dt>
+          <dd>
+            <TimeAgo iso={apiKey.created_at} />
+          </dd>
+        </div>
+        <div>
+          <dt>Last used</dt>
+          <dd>{apiKey.last_used_at ? <TimeAgo iso={apiKey.last_used_at} /> : 'Never'}</dd>
+        </div>
+        {apiKey.last_rolled_at && (
+          <div>
+            <dt>Rolled</dt>
+            <dd>
+              <TimeAgo iso={apiKey.last_rolled_at} />
+            </dd>
+          </div>
+        )}
+      </dl>
+      <div className="key-actions">
+        <button type="button" className="button" onClick={onRoll} aria-label={`Roll key ${apiKey.label}`}>
+          Roll
+        </button>
+        <button
+          type="button"
+          className="button button-danger"
+          onClick={onDelete}
+          aria-label={`Delete key ${apiKey.label}`}
+        >
+          Delete
+        </button>
+      </div>
+    </li>
+  );
+}
+
+function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (key: PersonalApiKey) => void }) {
+  const create = useCreatePersonalApiKey();
+  const [label, setLabel] = useState('');
+  const [choice, setChoice] = useState(defaultScopeChoice);
+  const scopes = scopesOf(choice);
+
+  function submit(event?: FormEvent) {
+    event?.preventDefault();
+    if (scopes.length === 0) return;
+    create.mutate(
+      { label: label.trim(), scopes, scoped_teams: [], scoped_organizations: [] },
+      { onSuccess: onCreated },
+    );
+  }
+
+  return (
+    <Dialog title="Create a personal API key" onClose={onClose}>
+      <form className="dialog-body" onSubmit={submit}>
+        <label className="field">
+          <span>Label</span>
+          <input
+            value={label}
+            onChange={(event) => setLabel(event.target.value)}
+            maxLength={LABEL_MAX}
+            required
+            placeholder="e.g. Nightly export"
+            autoComplete="off"
+          />
+        </label>
+        <ScopePicker value={choice} onChange={setChoice} />
+        {scopes.length === 0 && <p className="muted">Choose at least one scope.</p>}
+        {create.error &&
+          (needsReauth(create.error) ? (
+            <ReauthPrompt onConfirmed={() => submit()} />
+          ) : (
+            <p className="form-error" role="alert">
+              {errorMessage(create.error)}
+            </p>
+          ))}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={create.isPending || scopes.length === 0 || label.trim() === ''}
+          >
+            {create.isPending ? 'Creating…' : 'Create key'}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
+
+function RollKeyDialog({
+  apiKey,
+  onClose,
+  onRolled,
+}: {
+  apiKey: PersonalApiKey;
+  onClose: () => void;
+  onRolled: (key: PersonalApiKey) => void;
+}) {
+  const roll = useRollPersonalApiKey();
+  const go = () => roll.mutate(apiKey.id, { onSuccess: onRolled });
+  return (
+    <Dialog title={`Roll “${apiKey.label}”?`} onClose={onClose}>
+      <div className="dialog-body">
+        <p>
+          The key gets a new value and <strong>{apiKey.mask_value}</strong> stops working at once. Scripts that use it
+          will need the new value.
+        </p>
+        {roll.error &&
+          (needsReauth(roll.error) ? (
+            <ReauthPrompt onConfirmed={go} />
+          ) : (
+            <p className="form-error" role="alert">
+              {errorMessage(roll.error)}
+            </p>
+          ))}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="button button-primary" onClick={go} disabled={roll.isPending}>
+            {roll.isPending ? 'Rolling…' : 'Roll key'}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+function DeleteKeyDialog({ apiKey, onClose }: { apiKey: PersonalApiKey; onClose: () => void }) {
+  const remove = useDeletePersonalApiKey();
+  const go = () => remove.mutate(apiKey.id, { onSuccess: onClose });
+  return (
+    <Dialog title={`Delete “${apiKey.label}”?`} onClose={onClose} tone="danger">
+      <div className="dialog-body">
+        <p>
+          Scripts that use <strong>{apiKey.mask_value}</strong> will stop working. This cannot be undone.
+        </p>
+        {remove.error &&
+          (needsReauth(remove.error) ? (
+            <ReauthPrompt onConfirmed={go} />
+          ) : (
+            <p className="form-error" role="alert">
+              {errorMessage(remove.error)}
+            </p>
+          ))}
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="button" className="button button-danger-solid" onClick={go} disabled={remove.isPending}>
+            {remove.isPending ? 'Deleting…' : 'Delete key'}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
+
+/** The key's value, this once, with a way to copy it. */
+function KeyValueDialog({ apiKey, rolled, onClose }: { apiKey: PersonalApiKey; rolled: boolean; onClose: () => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [copy, setCopy] = useState<'idle' | 'copied' | 'failed'>('idle');
+  const value = apiKey.value ?? '';
+
+  async function copyValue() {
+    try {
+      await navigator.clipboard.writeText(value);
+      setCopy('copied');
+    } catch {
+      input.current?.select();
+      setCopy('failed');
+    }
+  }
+
+  return (
+    <Dialog title={rolled ? `New value for “${apiKey.label}”` : `Key “${apiKey.label}” created`} onClose={onClose}>
+      <div className="dialog-body">
+        <p className="key-once">Copy the key now: it is shown only this once. Only a hash of it is stored.</p>
+        <div className="key-value-row">
+          <label className="field key-value-field">
+            <span>Key value</span>
+            <input
+              ref={input}
+              readOnly
+              value={value}
+              spellCheck={false}
+              className="key-value"
+              onFocus={(event) => event.target.select()}
+            />
+          </label>
+          <button type="button" className="button button-primary" onClick={() => void copyValue()}>
+            {copy === 'copied' ? 'Copied' : 'Copy'}
+          </button>
+        </div>
+        <p className="muted" role="status">
+          {copy === 'copied' && 'Copied to the clipboard.'}
+          {copy === 'failed' && 'The browser would not copy: the value is selected, press Ctrl+C (⌘C).'}
+        </p>
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose}>
+            Done
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
