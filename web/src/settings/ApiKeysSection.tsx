@@ -1,7 +1,7 @@
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { errorMessage } from '../api/client.ts';
 import type { PersonalApiKey } from '../api/types.ts';
-import { TimeAgo } from '../components/TimeAgo.tsx';
+import { RelativeTime } from '../app/RelativeTime.tsx';
 import { Dialog } from './Dialog.tsx';
 import {
   useCreatePersonalApiKey,
@@ -120,18 +120,18 @@ function KeyItem({ apiKey, onRoll, onDelete }: { apiKey: PersonalApiKey; onRoll:
         <div>
           <dt>Created</dt>
           <dd>
-            <TimeAgo iso={apiKey.created_at} />
+            <RelativeTime iso={apiKey.created_at} />
           </dd>
         </div>
         <div>
           <dt>Last used</dt>
-          <dd>{apiKey.last_used_at ? <TimeAgo iso={apiKey.last_used_at} /> : 'Never'}</dd>
+          <dd>{apiKey.last_used_at ? <RelativeTime iso={apiKey.last_used_at} /> : 'Never'}</dd>
         </div>
         {apiKey.last_rolled_at && (
           <div>
             <dt>Rolled</dt>
             <dd>
-              <TimeAgo iso={apiKey.last_rolled_at} />
+              <RelativeTime iso={apiKey.last_rolled_at} />
             </dd>
           </div>
         )}
