@@ -44,6 +44,8 @@ const NOTEBOOK_BODY = {
     },
   },
 };
+/** The list cache's part in a list answer, as RFC 9211's Cache-Status says it. */
+const CACHE_STATUS = { hit: 'notebooks; hit', miss: 'notebooks; fwd=miss', off: 'notebooks; fwd=bypass' } as const;
 /** PostHog's If-None-Match: the bare version number the client holds. */
 const POSTHOG_VERSION = /^-?\d+$/;
 const PROJECT_PARAMS = Type.Object({ project_id: ProjectIdParamSchema });
@@ -127,7 +129,10 @@ export async function notebooksRoutes(
         ),
       }),
       response: {
-        200: Type.Ref('PaginatedNotebookMinimalList', { description: 'The page; the ETag header names it.' }),
+        200: Type.Ref('PaginatedNotebookMinimalList', {
+          description:
+            'The page; the ETag header names it, and Cache-Status (RFC 9211) says whether the list cache answered it.',
+        }),
         304: Type.Null({ description: 'Not modified: empty body.' }),
         ...errorResponses,
       },
@@ -136,11 +141,12 @@ export async function notebooksRoutes(
       const ctx = contextOf(request);
       const query = queryOf(request.url);
       const range = parseLimitOffset(query);
-      const page = await service.list(ctx, {
+      const { page, cache } = await service.list(ctx, {
         filters: parseListFilters(query, ctx.project.timezone),
         order: parseOrder(query),
         range,
       });
+      reply.header('cache-status', CACHE_STATUS[cache]);
       const { body, etag } = presentNotebookListPage(
         page,
         limitOffsetLinks(baseUrl(request), query, range, page.count),

@@ -55,6 +55,12 @@ export interface ListPage {
   rendered?: { links: string; body: Buffer; etag: string };
 }
 
+/** A list page and where it came from: the list cache (`hit`), the database (`miss`), or no cache (`off`). */
+export interface ListAnswer {
+  page: ListPage;
+  cache: 'hit' | 'miss' | 'off';
+}
+
 /** A create or update body, validated, and how its numbers were written (42 vs 42.0). */
 export interface NotebookInput {
   fields: NotebookWrite;
@@ -168,7 +174,7 @@ export class NotebooksService {
    * answered again (cache/response-cache.ts): the same request, by the same viewer, with nothing
    * committed since, has the same answer.
    */
-  async list(ctx: NotebookContext, query: ListQuery): Promise<ListPage> {
+  async list(ctx: NotebookContext, query: ListQuery): Promise<ListAnswer> {
     const { filters, order, range } = query;
     // The project's change count moves with every write to its notebooks, committed by any
     // process, and only then: a page read after it under the same count is still the answer.
@@ -176,7 +182,7 @@ export class NotebooksService {
     // Relative dates are resolved in `filters`; user_access_level and `?user` depend on the viewer.
     const key = JSON.stringify([ctx.project.id, ctx.user.id, ctx.membershipLevel, filters, order, range]);
     const cached = this.#listCache?.get(key, state);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return { page: cached, cache: 'hit' };
     const { count, items } = await this.#repo.list(ctx.project.id, filters, order, range, ctx.user.id);
     const { users, until } = await this.#users.byIdsUntil(items.flatMap((n) => [n.createdById, n.lastModifiedById]));
     const viewer = viewerOf(ctx);
@@ -188,7 +194,7 @@ export class NotebooksService {
       tag: entityTagOf('list', key, state, userJson.rendered()),
     };
     this.#listCache?.set(key, state, page, until);
-    return page;
+    return { page, cache: this.#listCache === undefined ? 'off' : 'miss' };
   }
 
   async create(ctx: NotebookContext, input: NotebookInput): Promise<NotebookAnswer> {

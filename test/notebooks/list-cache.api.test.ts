@@ -90,6 +90,19 @@ describeEachEngine(
       );
     });
 
+    it('says in Cache-Status whether the cache answered, and sends the same bytes either way', async () => {
+      const e = env();
+      await create(e, 'status one');
+      const ask = () => e.request({ method: 'GET', url: e.url() });
+      const first = await ask();
+      const second = await ask();
+      assert.equal(first.headers['cache-status'], 'notebooks; fwd=miss');
+      assert.equal(second.headers['cache-status'], 'notebooks; hit');
+      assert.equal(second.body, first.body);
+      await create(e, 'status two');
+      assert.equal((await ask()).headers['cache-status'], 'notebooks; fwd=miss');
+    });
+
     it('shows every write made through the API in the next request', async () => {
       const e = env();
       const before = await list(e);
@@ -221,6 +234,8 @@ describeEachEngine(
         statements.some((text) => /from "?notebooks/.test(text)),
         statements.join(' | '),
       );
+      const again = await e.request({ method: 'GET', url: e.url() });
+      assert.equal(again.headers['cache-status'], 'notebooks; fwd=bypass');
       // The project's change count is still read: the page's ETag names it.
     });
   },
