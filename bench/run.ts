@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon, { type AutocannonClient, type AutocannonRequest, type AutocannonResult } from 'autocannon';
 import pg from 'pg';
-import type { RecordedResponse } from './bare-server.ts';
+import type { RecordedAnswers, RecordedResponse } from './bare-server.ts';
+import { measureChangeStreams } from './change-streams.ts';
+import { MIX_KINDS, type MixMeasurement, type MixPlan, measureMix } from './mixed.ts';
 import { checkGeneratedSearchText, type SeededData, sampleNotebookBody, seedPostgres, seedSqlite } from './seed.ts';
 
 // `npm run bench`: seeds a fresh database, starts the real server as a child process, drives it
@@ -34,7 +36,12 @@ interface Options {
   cpuProf: boolean;
   keep: boolean;
   postgresUrl: string;
+  mixConnections: number;
+  teamNotebooks: number;
+  streams: number;
 }
+
+const TEAM_PROJECTS = 20;
 
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
@@ -50,6 +57,9 @@ function parseOptions(argv: string[]): Options {
       only: { type: 'string' },
       'cpu-prof': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
+      'mix-connections': { type: 'string', default: '32' },
+      'team-notebooks': { type: 'string' },
+      streams: { type: 'string', default: '200' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -64,7 +74,10 @@ function parseOptions(argv: string[]): Options {
         '  --quick                    small data and short durations: a smoke run',
         '  --scale                    also latency at 1 connection at 10k, 100k and 1M notebooks',
         '  --scale-points a,b,c       notebook counts for --scale',
-        '  --only get,list,...        only these scenarios (get list search contains-id contains-any patch post)',
+        '  --only get,list,...        only these scenarios (get list search contains-id contains-any patch post mixed streams)',
+        '  --mix-connections C        people in the mixed scenario (default 32)',
+        "  --team-notebooks N         notebooks in each of the mixed scenario's 20 projects (default 5000; --quick 250)",
+        '  --streams N                open change streams in the streams scenario (default 200)',
         '  --cpu-prof                 run the server with --cpu-prof (profiles in bench/out/)',
         '  --keep                     keep the database (SQLite file / PostgreSQL database) for inspection',
         '  env BENCH_POSTGRES_URL     admin connection (default postgres://postgres@127.0.0.1:5432/postgres)',
@@ -98,6 +111,9 @@ function parseOptions(argv: string[]): Options {
     only: values.only ? new Set(values.only.split(',')) : null,
     cpuProf: values['cpu-prof'],
     keep: values.keep,
+    mixConnections: Math.floor(number(values['mix-connections'], 32, '--mix-connections')),
+    teamNotebooks: Math.floor(number(values['team-notebooks'], quick ? 250 : 5_000, '--team-notebooks')),
+    streams: Math.floor(number(values.streams, 200, '--streams')),
     postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
 }
@@ -148,8 +164,13 @@ async function createDatabase(engine: Engine, options: Options): Promise<BenchDa
   };
 }
 
-async function seed(engine: Engine, database: BenchDatabase, notebooks: number): Promise<SeededData> {
-  const plan = { notebooks, seed: SEED };
+async function seed(
+  engine: Engine,
+  database: BenchDatabase,
+  notebooks: number,
+  teamNotebooks: number,
+): Promise<SeededData> {
+  const plan = { notebooks, seed: SEED, teamProjects: teamNotebooks > 0 ? TEAM_PROJECTS : 0, teamNotebooks };
   if (engine === 'sqlite') return seedSqlite(database.url.slice('sqlite:'.length), plan);
   return seedPostgres(database.url, plan);
 }
@@ -314,7 +335,7 @@ class BareServer {
     this.port = port;
   }
 
-  static async start(recorded: RecordedResponse, file: string): Promise<BareServer> {
+  static async start(recorded: RecordedAnswers, file: string): Promise<BareServer> {
     writeFileSync(file, JSON.stringify(recorded));
     const child = spawn(process.execPath, [join(ROOT, 'bench', 'bare-server.ts'), file, '0'], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -725,7 +746,9 @@ async function machine(engine: Engine, options: Options): Promise<string> {
 }
 
 function seedLine(data: SeededData, notebooks: number): string {
-  return `${fmt(data.total)} notebooks (${fmt(notebooks)} in the big project, ${fmt(data.total - notebooks)} in 4 others; ${fmt(data.contentBytes / 1e6, 0)} MB of content, plus a "created" activity row each) in ${fmt(data.seconds, 1)} s = ${fmt(data.total / data.seconds)} notebooks/s`;
+  const team = data.teamProjects.reduce((sum, project) => sum + project.shortIds.length, 0);
+  const teams = team > 0 ? ` and the mixed scenario's ${data.teamProjects.length} projects` : '';
+  return `${fmt(data.total)} notebooks (${fmt(notebooks)} in the big project, ${fmt(data.total - notebooks)} in 4 others${teams}; ${fmt(data.contentBytes / 1e6, 0)} MB of content, plus a "created" activity row each) in ${fmt(data.seconds, 1)} s = ${fmt(data.total / data.seconds)} notebooks/s`;
 }
 
 function engineReport(
@@ -749,10 +772,12 @@ function engineReport(
   );
   lines.push(`- seeding: ${seedLine(data, options.notebooks)}`);
   lines.push('');
-  lines.push(
-    '| scenario | ours req/s | bare req/s | ours ÷ bare | target | | ours p50 / p99 ms | bare p50 / p99 ms | response | non-2xx (ours) |',
-  );
-  lines.push('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|');
+  if (results.length > 0) {
+    lines.push(
+      '| scenario | ours req/s | bare req/s | ours ÷ bare | target | | ours p50 / p99 ms | bare p50 / p99 ms | response | non-2xx (ours) |',
+    );
+    lines.push('|---|---:|---:|---:|---:|---|---:|---:|---:|---:|');
+  }
   for (const r of results) {
     const ratio = r.bare.rps > 0 ? r.ours.rps / r.bare.rps : 0;
     lines.push(
@@ -854,6 +879,209 @@ function scaleReport(engine: Engine, points: ScalePoint[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Workloads: the mixed scenario and the change streams
+// ---------------------------------------------------------------------------------------------
+
+interface MixedResult {
+  connections: number;
+  ours: MixMeasurement;
+  bare: MixMeasurement;
+  /** PostgreSQL: the same mix over two server processes on the one database. */
+  twoProcesses?: MixMeasurement;
+  samples: Record<string, { status: number; bytes: number; cacheStatus: string }>;
+}
+
+/** One real answer for each kind of request in the mix, as the bare server will replay it. */
+async function recordMixAnswers(
+  server: ServerProcess,
+  plan: MixPlan,
+): Promise<{ byAnswer: Record<string, RecordedResponse>; samples: MixedResult['samples'] }> {
+  const team = plan.teams[0];
+  const key = plan.userKeys[0];
+  const base = `/api/projects/${team.projectId}/notebooks/`;
+  const headers = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
+  const versions = plan.versions.get(team.projectId) as number[];
+  const byAnswer: Record<string, RecordedResponse> = {};
+  const samples: MixedResult['samples'] = {};
+  const keep = (name: string, answer: HttpAnswer) => {
+    if (answer.status >= 300)
+      throw new Error(`mixed: sample ${name} answered ${answer.status}: ${answer.body.toString().slice(0, 300)}`);
+    byAnswer[name] = { status: answer.status, headers: answer.headers, bodyBase64: answer.body.toString('base64') };
+    const cacheStatus = answer.headers.find(([header]) => header.toLowerCase() === 'cache-status')?.[1] ?? '';
+    samples[name] = { status: answer.status, bytes: answer.body.length, cacheStatus };
+  };
+  // The list answers as a person first sees them: rendered (a miss), the cache's own bytes after.
+  keep('list', await send(server.port, 'GET', base, headers));
+  keep('list-search', await send(server.port, 'GET', `${base}?search=funnel`, headers));
+  keep('list-filter', await send(server.port, 'GET', `${base}?contains=recording:true`, headers));
+  const notebook = Math.floor(team.shortIds.length / 2);
+  keep('get', await send(server.port, 'GET', `${base}${team.shortIds[notebook]}/`, headers));
+  const got = JSON.parse(byAnswer.get ? Buffer.from(byAnswer.get.bodyBase64, 'base64').toString() : '{}') as {
+    version: number;
+  };
+  const patched = await send(
+    server.port,
+    'PATCH',
+    `${base}${team.shortIds[notebook]}/`,
+    headers,
+    plan.patchBodies[0](got.version),
+  );
+  keep('patch', patched);
+  versions[notebook] = got.version + 1;
+  return { byAnswer, samples };
+}
+
+async function runMixed(
+  engine: Engine,
+  server: ServerProcess,
+  data: SeededData,
+  databaseUrl: string,
+  options: Options,
+  scratch: string,
+): Promise<MixedResult> {
+  const plan: MixPlan = {
+    teams: data.teamProjects,
+    userKeys: data.userKeys,
+    userUuids: data.userUuids,
+    patchBodies: patchBodies(),
+    versions: new Map(data.teamProjects.map((team) => [team.projectId, Array.from(team.versions)])),
+  };
+  const connections = options.mixConnections;
+  let run = 0;
+  const warmAndMix = async (ports: number[], target: 'ours' | 'bare') => {
+    await measureMix(plan, ports, connections, options.warmup, run++, target);
+    return measureMix(plan, ports, connections, options.duration, run++, target);
+  };
+  log(`  mixed: warm-up and ${options.duration} s, ${connections} people in ${plan.teams.length} projects`);
+  const ours = await warmAndMix([server.port], 'ours');
+  const { byAnswer, samples } = await recordMixAnswers(server, plan);
+  const file = join(scratch, 'mixed.json');
+  const bare = await BareServer.start({ byAnswer } satisfies RecordedAnswers, file);
+  let bareResult: MixMeasurement;
+  try {
+    log(`  mixed: warm-up and ${options.duration} s against the bare server`);
+    bareResult = await warmAndMix([bare.port], 'bare');
+  } finally {
+    await bare.stop();
+  }
+  let twoProcesses: MixMeasurement | undefined;
+  if (engine === 'postgres') {
+    const second = await ServerProcess.start(databaseUrl, {});
+    try {
+      log(`  mixed: warm-up and ${options.duration} s over two server processes`);
+      twoProcesses = await warmAndMix([server.port, second.port], 'ours');
+    } finally {
+      await second.stop();
+    }
+  }
+  return { connections, ours, bare: bareResult, twoProcesses, samples };
+}
+
+interface StreamsResult {
+  streams: number;
+  writers: number;
+  result: Awaited<ReturnType<typeof measureChangeStreams>>;
+}
+
+async function runStreams(server: ServerProcess, data: SeededData, options: Options): Promise<StreamsResult> {
+  const bodies = patchBodies();
+  const writers = options.connections;
+  // The big project's last notebooks: no other scenario edits them, so their versions are the seeded ones.
+  const perWriter = 5;
+  const first = data.shortIds.length - writers * perWriter;
+  const notebooks = Array.from({ length: writers }, (_, w) =>
+    Array.from({ length: perWriter }, (_, k) => {
+      const index = first + w * perWriter + k;
+      return { shortId: data.shortIds[index], version: data.versions[index] };
+    }),
+  );
+  log(`  streams: ${options.duration} s of PATCHes alone, then with ${options.streams} open streams`);
+  const result = await measureChangeStreams({
+    port: server.port,
+    projectId: data.bigProjectId,
+    streamKeys: data.streamKeys,
+    writerKey: data.apiKey,
+    notebooks,
+    patchBody: (version) => bodies[version % 2](version),
+    streams: options.streams,
+    seconds: options.duration,
+  });
+  return { streams: options.streams, writers, result };
+}
+
+const ms = (value: number) => fmt(value, value < 10 ? 2 : 1);
+
+function mixedReport(engine: Engine, mixed: MixedResult): string {
+  const { ours, bare } = mixed;
+  const lines: string[] = [];
+  lines.push(
+    `### Mixed scenario (${engine}): ${mixed.connections} people in ${TEAM_PROJECTS} projects, 35% list / 45% GET / 20% PATCH`,
+  );
+  lines.push('');
+  lines.push(
+    '| kind | ours req/s | bare req/s | ours ÷ bare | ours p50 / p99 ms | bare p50 / p99 ms | answers (ours) |',
+  );
+  lines.push('|---|---:|---:|---:|---:|---:|---|');
+  const row = (label: string, o: MixMeasurement['total'], b: MixMeasurement['total']) =>
+    `| ${label} | ${fmt(o.rps)} | ${fmt(b.rps)} | ${(b.rps > 0 ? o.rps / b.rps : 0).toFixed(2)} | ${ms(o.p50)} / ${ms(o.p99)} | ${ms(b.p50)} / ${ms(b.p99)} | ${o.statuses} |`;
+  lines.push(row('the whole mix', ours.total, bare.total));
+  for (const kind of MIX_KINDS) lines.push(row(kind, ours.kinds[kind], bare.kinds[kind]));
+  lines.push('');
+  const hitRate = ours.listAnswers > 0 ? ours.listHits / ours.listAnswers : 0;
+  lines.push(
+    `- list cache hit rate (Cache-Status): ${(hitRate * 100).toFixed(1)}% of ${fmt(ours.listAnswers)} list answers`,
+  );
+  lines.push(
+    `- version conflicts (409, then the person opens the notebook again): ${fmt(ours.conflicts)}; socket errors and timeouts: ${ours.errors}`,
+  );
+  lines.push(
+    `- the bare server's recorded answers: ${Object.entries(mixed.samples)
+      .map(([name, sample]) => `${name} ${sample.status} ${fmt(sample.bytes)} B`)
+      .join(', ')}`,
+  );
+  if (engine === 'sqlite') {
+    const ratio = bare.total.rps > 0 ? ours.total.rps / bare.total.rps : 0;
+    lines.push(`- targets: mix ≥ 0.25× bare: ${ratio.toFixed(2)} (${verdict(ratio >= 0.25)})`);
+    if (mixed.connections === 32)
+      lines.push(
+        `- list p99 in the mix ≤ 25 ms at 32 connections: ${ms(ours.kinds.list.p99)} ms (${verdict(ours.kinds.list.p99 <= 25)})`,
+      );
+  }
+  if (mixed.twoProcesses) {
+    const two = mixed.twoProcesses;
+    lines.push('');
+    lines.push('Two server processes on the one database, the people split between them:');
+    lines.push('');
+    lines.push('| kind | req/s | p50 / p99 ms | ÷ bare (one process) | answers |');
+    lines.push('|---|---:|---:|---:|---|');
+    const twoRow = (label: string, o: MixMeasurement['total'], b: MixMeasurement['total']) =>
+      `| ${label} | ${fmt(o.rps)} | ${ms(o.p50)} / ${ms(o.p99)} | ${(b.rps > 0 ? o.rps / b.rps : 0).toFixed(2)} | ${o.statuses} |`;
+    lines.push(twoRow('the whole mix', two.total, bare.total));
+    for (const kind of MIX_KINDS) lines.push(twoRow(kind, two.kinds[kind], bare.kinds[kind]));
+    lines.push('');
+    const twoHits = two.listAnswers > 0 ? two.listHits / two.listAnswers : 0;
+    lines.push(`- list cache hit rate: ${(twoHits * 100).toFixed(1)}%; conflicts ${fmt(two.conflicts)}`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}
+
+function streamsReport(engine: Engine, streams: StreamsResult): string {
+  const r = streams.result;
+  const cost = r.patchesPerSecondAlone > 0 ? r.patchesPerSecondWithStreams / r.patchesPerSecondAlone : 0;
+  return [
+    `### Change streams (${engine}): ${streams.streams} open streams on one project while ${streams.writers} connections PATCH`,
+    '',
+    '| PATCH/s alone | PATCH/s with the streams | ratio | write → event p50 / p99 ms | events received / expected |',
+    '|---:|---:|---:|---:|---:|',
+    `| ${fmt(r.patchesPerSecondAlone)} | ${fmt(r.patchesPerSecondWithStreams)} | ${cost.toFixed(2)} | ${ms(r.delayP50)} / ${ms(r.delayP99)} | ${fmt(r.eventsReceived)} / ${fmt(r.eventsExpected)} |`,
+    '',
+    "The delay runs from the PATCH's 2xx at the client to the event's arrival on each stream (0 when the event came first).",
+    '',
+  ].join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
 // Main
 // ---------------------------------------------------------------------------------------------
 
@@ -861,15 +1089,16 @@ async function withSeededServer<T>(
   engine: Engine,
   options: Options,
   notebooks: number,
+  teamNotebooks: number,
   serverOptions: { cpuProfDir?: string; env?: Record<string, string> },
   fn: (data: SeededData, server: ServerProcess, databaseUrl: string) => Promise<T>,
 ): Promise<T> {
   const database = await createDatabase(engine, options);
   try {
     log(
-      `seeding ${engine} (${database.describe}): ${fmt(notebooks)} notebooks in the big project and as many again in other projects`,
+      `seeding ${engine} (${database.describe}): ${fmt(notebooks)} notebooks in the big project and as many again in other projects${teamNotebooks > 0 ? `, ${TEAM_PROJECTS} × ${fmt(teamNotebooks)} in the mixed scenario's` : ''}`,
     );
-    const data = await seed(engine, database, notebooks);
+    const data = await seed(engine, database, notebooks, teamNotebooks);
     log(`  ${seedLine(data, notebooks)}`);
     const running = await ServerProcess.start(database.url, serverOptions);
     log(`server up on port ${running.port} in ${fmt(running.coldStartMs)} ms`);
@@ -903,10 +1132,12 @@ async function main(): Promise<void> {
     '',
   ];
   try {
+    const selected = (key: string) => options.only === null || options.only.has(key);
     const main = await withSeededServer(
       engine,
       options,
       options.notebooks,
+      selected('mixed') ? options.teamNotebooks : 0,
       { cpuProfDir },
       async (data, server, databaseUrl) => {
         const scenarios = buildScenarios(engine, data, options.connections).filter(
@@ -938,7 +1169,11 @@ async function main(): Promise<void> {
             ...(await runScenario(server, data, scenario, options, scratch)),
             uncached: uncached.get(scenario.key),
           });
-        return { data, results, latency, server, secondStartMs };
+        const mixed = selected('mixed')
+          ? await runMixed(engine, server, data, databaseUrl, options, scratch)
+          : undefined;
+        const streams = selected('streams') ? await runStreams(server, data, options) : undefined;
+        return { data, results, latency, server, secondStartMs, mixed, streams };
       },
     );
     sections.push(
@@ -953,12 +1188,15 @@ async function main(): Promise<void> {
         main.secondStartMs,
       ),
     );
+    if (main.mixed) sections.push(mixedReport(engine, main.mixed));
+    if (main.streams) sections.push(streamsReport(engine, main.streams));
+    sections.push(`Peak RSS (VmHWM) of the server under test over all of the above: ${mb(main.server.peakRssKb)}.\n`);
     if (cpuProfDir) sections.push(`CPU profile of the server: ${cpuProfDir}\n`);
     if (options.scale) {
       const points: ScalePoint[] = [];
       for (const notebooks of options.scale) {
         log(`scale point: ${fmt(notebooks)} notebooks`);
-        const point = await withSeededServer(engine, options, notebooks, { env: UNCACHED }, async (data, server) => {
+        const point = await withSeededServer(engine, options, notebooks, 0, { env: UNCACHED }, async (data, server) => {
           const latency = await lightLoad(server, data, engine, options.duration);
           return { notebooks, data, coldStartMs: server.coldStartMs, peakRssKb: 0, latency, server };
         });

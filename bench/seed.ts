@@ -97,7 +97,30 @@ export interface SeedPlan {
   /** Notebooks in the big project; the other projects get as many again between them. */
   notebooks: number;
   seed: number;
+  /** Projects of the mixed scenario, after all the others: how many, and notebooks in each. */
+  teamProjects?: number;
+  teamNotebooks?: number;
 }
+
+/** One project of the mixed scenario: its notebooks that are not deleted, with their versions. */
+export interface TeamProject {
+  projectId: number;
+  shortIds: string[];
+  versions: number[];
+}
+
+/** Words the mixed scenario searches for: common ones, rarer ones, and the planted one. */
+export const MIX_SEARCH_WORDS = [
+  'funnel',
+  'retention',
+  'checkout',
+  'onboarding',
+  'churn',
+  'coupon',
+  'hesitated',
+  SEARCH_WORD,
+];
+const STREAM_KEYS = 10;
 
 export interface SeededData {
   bigProjectId: number;
@@ -117,6 +140,13 @@ export interface SeededData {
   recordingAny: number;
   seconds: number;
   contentBytes: number;
+  /** The mixed scenario's projects (empty unless the plan asks for them). */
+  teamProjects: TeamProject[];
+  /** One key (scope *) per user, in user order, and the users' uuids. */
+  userKeys: string[];
+  userUuids: string[];
+  /** Keys for the change-stream scenario (each may hold 20 streams), spread over the users. */
+  streamKeys: string[];
 }
 
 function uuidFrom(rng: () => number, ms: number): string {
@@ -142,6 +172,8 @@ function shortIdOf(index: number): string {
 interface Layout {
   bigProjectId: number;
   otherProjectIds: number[];
+  teamProjectIds: number[];
+  teamNotebooks: number;
   userIds: number[];
   recordingPool: string[];
   targetRecording: string;
@@ -416,6 +448,8 @@ export function sampleNotebookBody(seed: number): { title: string; content: Json
     {
       bigProjectId: 0,
       otherProjectIds: [],
+      teamProjectIds: [],
+      teamNotebooks: 0,
       userIds: [1],
       recordingPool: ['01900000-0000-7000-8000-000000000000'],
       targetRecording: '',
@@ -433,11 +467,17 @@ export function sampleNotebookBody(seed: number): { title: string; content: Json
   };
 }
 
+interface UserKeys {
+  userKeys: string[];
+  userUuids: string[];
+  streamKeys: string[];
+}
+
 /** The accounts through the service (its rules, hashed key), then the layout of the data set. */
 async function createAccounts(
   target: DatabaseTarget,
   plan: SeedPlan,
-): Promise<{ layout: Layout; apiKey: string; organizationId: string }> {
+): Promise<{ layout: Layout; apiKey: string; organizationId: string; keys: UserKeys }> {
   const db = await openDatabase(target, { poolSize: 2 });
   try {
     await migrateDatabase(db);
@@ -448,6 +488,7 @@ async function createAccounts(
     for (let i = 0; i < OTHER_PROJECTS; i++)
       others.push(await accounts.createProject({ name: `Project ${i + 2}`, organizationId: org.id }));
     const userIds: number[] = [];
+    const userUuids: string[] = [];
     for (let i = 0; i < USERS; i++) {
       const user = await accounts.createUser({
         email: `user${i}@bench.local`,
@@ -457,8 +498,22 @@ async function createAccounts(
         level: i === 0 ? 'owner' : 'member',
       });
       userIds.push(user.id);
+      userUuids.push(user.uuid);
     }
     const key = await accounts.createKey({ email: 'user0@bench.local', label: 'bench', scopes: ['*'] });
+    // After every account the data set had before, so that its ids and notebooks stay the same.
+    const teams = [];
+    for (let i = 0; i < (plan.teamProjects ?? 0); i++)
+      teams.push(await accounts.createProject({ name: `Team ${i + 1}`, organizationId: org.id }));
+    const keys: UserKeys = { userKeys: [], userUuids: [], streamKeys: [] };
+    for (let i = 0; i < USERS; i++) {
+      const email = `user${i}@bench.local`;
+      keys.userKeys.push((await accounts.createKey({ email, label: 'bench person', scopes: ['*'] })).value);
+    }
+    for (let i = 0; i < STREAM_KEYS; i++) {
+      const email = `user${i % USERS}@bench.local`;
+      keys.streamKeys.push((await accounts.createKey({ email, label: `bench stream ${i}`, scopes: ['*'] })).value);
+    }
     const rng = mulberry32(plan.seed ^ 0x5eed);
     const recordingPool: string[] = [];
     for (let i = 0; i < Math.max(50, Math.floor(plan.notebooks / 50)); i++)
@@ -466,12 +521,15 @@ async function createAccounts(
     const layout: Layout = {
       bigProjectId: big.id,
       otherProjectIds: others.map((p) => p.id),
+      teamProjectIds: teams.map((p) => p.id),
+      teamNotebooks: plan.teamNotebooks ?? 0,
       userIds,
       recordingPool,
       targetRecording: uuidFrom(rng, END_MS - 1000),
       targetEvery: Math.max(1, Math.floor(plan.notebooks / 20)),
     };
-    return { layout, apiKey: key.value, organizationId: org.id };
+    keys.userUuids = userUuids;
+    return { layout, apiKey: key.value, organizationId: org.id, keys };
   } finally {
     await db.close();
   }
@@ -483,6 +541,7 @@ function* batches(plan: SeedPlan, layout: Layout, size: number): Generator<Gener
   const teams: Array<[number, number]> = [[layout.bigProjectId, plan.notebooks]];
   const perOther = Math.ceil(plan.notebooks / layout.otherProjectIds.length);
   for (const id of layout.otherProjectIds) teams.push([id, perOther]);
+  for (const id of layout.teamProjectIds) teams.push([id, layout.teamNotebooks]);
   let index = 0;
   for (const [teamId, count] of teams) {
     for (let start = 0; start < count; start += size) {
@@ -551,14 +610,22 @@ class SeedTally {
   recordingAny = 0;
 
   readonly layout: Layout;
+  readonly #teams = new Map<number, TeamProject>();
 
   constructor(layout: Layout) {
     this.layout = layout;
+    for (const projectId of layout.teamProjectIds)
+      this.#teams.set(projectId, { projectId, shortIds: [], versions: [] });
   }
 
   add(notebook: GeneratedNotebook): void {
     this.total += 1;
     this.contentBytes += notebook.contentJson.length;
+    const team = this.#teams.get(notebook.teamId);
+    if (team !== undefined && !notebook.deleted) {
+      team.shortIds.push(notebook.shortId);
+      team.versions.push(notebook.version);
+    }
     if (notebook.teamId !== this.layout.bigProjectId || notebook.deleted) return;
     this.shortIds.push(notebook.shortId);
     this.versions.push(notebook.version);
@@ -569,7 +636,7 @@ class SeedTally {
     if (notebook.facts.includes(`i:s:${this.layout.targetRecording}`)) this.recordingMatches += 1;
   }
 
-  result(apiKey: string, seconds: number): SeededData {
+  result(apiKey: string, keys: UserKeys, seconds: number): SeededData {
     const mean = this.#sizes.reduce((a, b) => a + b, 0) / Math.max(1, this.#sizes.length);
     let typicalIndex = 0;
     this.#sizes.forEach((size, i) => {
@@ -589,6 +656,8 @@ class SeedTally {
       recordingAny: this.recordingAny,
       seconds,
       contentBytes: this.contentBytes,
+      teamProjects: [...this.#teams.values()],
+      ...keys,
     };
   }
 }
@@ -638,7 +707,7 @@ const COUNT_VISIBLE = `insert into notebook_counts (team_id, visible)
 
 export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededData> {
   const started = performance.now();
-  const { layout, apiKey, organizationId } = await createAccounts({ engine: 'sqlite', location: path }, plan);
+  const { layout, apiKey, organizationId, keys } = await createAccounts({ engine: 'sqlite', location: path }, plan);
   // Bulk-load settings for this connection only (the server opens its own, with its pragmas): no
   // journal (a failed seed is thrown away; node:sqlite's defensive mode would refuse OFF), no
   // fsync, no foreign-key checks (ids are ours), and back to WAL at the end, as the server
@@ -759,12 +828,12 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
   const file = openSync(path, 'r+');
   fsyncSync(file);
   closeSync(file);
-  return tally.result(apiKey, (performance.now() - started) / 1000);
+  return tally.result(apiKey, keys, (performance.now() - started) / 1000);
 }
 
 export async function seedPostgres(url: string, plan: SeedPlan): Promise<SeededData> {
   const started = performance.now();
-  const { layout, apiKey, organizationId } = await createAccounts({ engine: 'postgres', location: url }, plan);
+  const { layout, apiKey, organizationId, keys } = await createAccounts({ engine: 'postgres', location: url }, plan);
   // PostgreSQL's own work dominates (to_tsvector for the GIN expression indexes), so two
   // connections keep both cores busy; each batch is one transaction.
   const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
@@ -852,7 +921,7 @@ export async function seedPostgres(url: string, plan: SeedPlan): Promise<SeededD
   } finally {
     for (const client of clients) await client.end();
   }
-  return tally.result(apiKey, (performance.now() - started) / 1000);
+  return tally.result(apiKey, keys, (performance.now() - started) / 1000);
 }
 
 /** For run.ts's self-check: the generator's fast lexeme path equals lexemes() of the whole text. */
@@ -860,6 +929,8 @@ export function checkGeneratedSearchText(plan: SeedPlan, count: number): void {
   const layout: Layout = {
     bigProjectId: 1,
     otherProjectIds: [2],
+    teamProjectIds: [],
+    teamNotebooks: 0,
     userIds: [1, 2],
     recordingPool: ['r'],
     targetRecording: 't',
