@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { after } from 'node:test';
+import { createFileDatabase, type FileDatabase } from '../support/file-database.ts';
+import { type ServerProcess, startServerProcess } from '../support/server-process.ts';
 import { browserIt, describeBrowser } from './browser.ts';
 
 describeBrowser('Signing in and out', (get) => {
@@ -41,5 +44,37 @@ describeBrowser('Signing in and out', (get) => {
     await page.waitForURL((url) => url.pathname === '/login');
     const me = await page.request.get('/api/users/@me/');
     assert.equal(me.status(), 401);
+  });
+});
+
+describeBrowser('The first start', (get) => {
+  let database: FileDatabase | undefined;
+  let server: ServerProcess | undefined;
+  after(async () => {
+    await server?.stop();
+    await database?.drop();
+  });
+
+  browserIt('prints the admin’s email and a one-time password next to the key, and they sign in', get, async () => {
+    database = await createFileDatabase('sqlite');
+    server = await startServerProcess({ databaseUrl: database.url });
+    const printed = server.stdout();
+    const key = printed.indexOf(server.key as string);
+    const email = printed.indexOf('admin@localhost', key);
+    const password = printed.indexOf(`password: ${server.password}`, key);
+    assert.ok(key > 0 && email > key && password > email, `key, then email, then password:\n${printed}`);
+    assert.ok((server.password as string).length >= 16, 'a generated password, not a guessable one');
+
+    const context = await get().browser.newContext({ baseURL: server.url });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.waitForURL((url) => url.pathname === '/login');
+    await page.getByLabel('Email').fill('admin@localhost');
+    await page.getByLabel('Password').fill(server.password as string);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/project/1/notebooks');
+    await page.getByRole('heading', { name: 'Write your first notebook' }).waitFor();
+    assert.equal(await page.getByRole('combobox', { name: 'Project' }).inputValue(), '1');
+    await context.close();
   });
 });
