@@ -1,11 +1,36 @@
-import { useParams } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { ApiError, api, errorMessage } from '../api/client.ts';
+import type { Notebook } from '../api/types.ts';
+import { Loading } from '../app/Loading.tsx';
+import { NotebookEditor } from '../editor/NotebookEditor.tsx';
 
 /** One notebook in the editor. */
 export default function NotebookPage() {
-  const { shortId } = useParams();
-  return (
-    <main className="page">
-      <h1>Notebook {shortId}</h1>
-    </main>
-  );
+  const { projectId = '', shortId = '' } = useParams();
+  const notebook = useQuery({
+    // Read fresh every time the page opens: the editor starts from the stored version.
+    queryKey: ['notebook-editor', projectId, shortId],
+    queryFn: () =>
+      api<Notebook>(`/api/projects/${encodeURIComponent(projectId)}/notebooks/${encodeURIComponent(shortId)}/`),
+    gcTime: 0,
+    staleTime: Number.POSITIVE_INFINITY,
+    refetchOnWindowFocus: false,
+    refetchOnReconnect: false,
+  });
+
+  if (notebook.isPending) return <Loading label="Opening notebook…" />;
+  if (notebook.error) {
+    const missing = notebook.error instanceof ApiError && notebook.error.status === 404;
+    return (
+      <main className="page-message" role="alert">
+        <h1>{missing ? 'Notebook not found' : 'The notebook could not load'}</h1>
+        <p>{missing ? 'It may have been deleted, or the link is wrong.' : errorMessage(notebook.error)}</p>
+        <Link className="button" to={`/project/${projectId}/notebooks`}>
+          Back to notebooks
+        </Link>
+      </main>
+    );
+  }
+  return <NotebookEditor key={notebook.data.short_id} notebook={notebook.data} projectId={projectId} />;
 }
