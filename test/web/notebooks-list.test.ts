@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { WEB_DIST } from '../../src/http/plugins/web-app.ts';
 import { browserIt, describeBrowser } from './browser.ts';
 import { backdate, rowTitles, seedNotebook, waitForTitles } from './notebook-seeds.ts';
 
@@ -229,6 +231,15 @@ describeBrowser('The notebooks list', (get) => {
       samples.push(await page.evaluate(() => performance.getEntriesByName('notebooks-list-shown')[0].startTime));
     }
     samples.sort((a, b) => a - b);
+    // The first page's JavaScript: the scripts index.html loads (the entry and what it preloads).
+    const html = readFileSync(join(WEB_DIST, 'index.html'), 'utf8');
+    const scripts = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((match) => match[1]);
+    assert.ok(scripts.length > 0, 'index.html loads a script');
+    const gzipped = scripts.reduce(
+      (total, file) => total + gzipSync(readFileSync(join(WEB_DIST, file)), { level: 9 }).length,
+      0,
+    );
+    console.log(`first page JavaScript: ${scripts.join(', ')}: ${(gzipped / 1024).toFixed(1)} KB gzipped`);
     console.log(
       `list of 100 shown after navigation: median ${samples[2].toFixed(0)} ms (runs: ${samples.map((s) => s.toFixed(0)).join(', ')})`,
     );

@@ -1,13 +1,15 @@
 import { lazy, Suspense } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
+import NotebooksListPage from '../notebooks/NotebooksListPage.tsx';
 import { LoginPage } from '../pages/LoginPage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
 import { AppShell, HomeRedirect, RequireSession } from './AppShell.tsx';
 import { Loading } from './Loading.tsx';
 
-// The editor (TipTap and ProseMirror) is its own chunk: the list loads without it.
+// The editor (TipTap and ProseMirror) is its own chunk: the list loads without it. The list is in
+// the first chunk: a lazy page waits out React's Suspense reveal throttle (~300 ms) after its code
+// has arrived, which was most of the list's time to show.
 const NotebookPage = lazy(() => import('../notebooks/NotebookPage.tsx'));
-const NotebooksListPage = lazy(() => import('../notebooks/NotebooksListPage.tsx'));
 const DeletedNotebooksPage = lazy(() => import('../notebooks/DeletedNotebooksPage.tsx'));
 const NotebookHistoryPage = lazy(() => import('../history/NotebookHistoryPage.tsx'));
 const SettingsPage = lazy(() => import('../settings/SettingsPage.tsx'));
