@@ -10,6 +10,7 @@ export interface StoredNotebook {
   content: Json;
   text_content: string | null;
   version: number;
+  deleted: boolean;
 }
 
 /** Creates a notebook through the API as the organization's owner. */

@@ -5,6 +5,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { api, errorMessage } from '../api/client.ts';
 import type { Notebook } from '../api/types.ts';
+import { useToasts } from '../app/Toasts.tsx';
 import { EditorToolbar, type UrlRequest } from './EditorToolbar.tsx';
 import { editorExtensions } from './editor-extensions.ts';
 import { editorDocumentFor, loadableDocument, NotebookDocument, titleOf } from './notebook-document.ts';
@@ -38,6 +39,7 @@ interface NotebookEditorProps {
 export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  const toasts = useToasts();
   const path = `/api/projects/${encodeURIComponent(projectId)}/notebooks/${encodeURIComponent(notebook.short_id)}/`;
   const [status, setStatus] = useState<SaveStatus>({ kind: 'saved' });
   const [title, setTitle] = useState<string | null>(notebook.title);
@@ -176,8 +178,22 @@ export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
       await api<Notebook>(path, { method: 'PATCH', body: { deleted: true } });
       saverRef.current?.stop();
       await queryClient.invalidateQueries();
-      navigate(`/project/${projectId}/notebooks`, {
-        state: { notice: `“${title || 'Untitled'}” was deleted. You can restore it from Deleted notebooks.` },
+      const listPath = `/project/${projectId}/notebooks`;
+      navigate(listPath);
+      toasts.show({
+        message: `“${title || 'Untitled'}” was deleted.`,
+        tone: 'success',
+        action: {
+          label: 'Undo',
+          onSelect: () => {
+            api<Notebook>(path, { method: 'PATCH', body: { deleted: false } })
+              .then(async () => {
+                await queryClient.invalidateQueries();
+                navigate(`${listPath}/${notebook.short_id}`);
+              })
+              .catch((error: unknown) => toasts.show({ message: errorMessage(error), tone: 'error' }));
+          },
+        },
       });
     } catch (error) {
       setActionError(errorMessage(error));
