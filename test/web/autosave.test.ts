@@ -221,7 +221,7 @@ describeBrowser('Autosave and conflicts', (get) => {
       await bobPage.keyboard.press('Control+s');
       const conflict = bobPage.getByRole('alert').filter({ hasText: 'Someone else edited the Notebook' });
       await conflict.waitFor();
-      assert.match(await editorOf(bobPage).innerText(), /Notes: from Bob/);
+      assert.match((await editorOf(bobPage).textContent()) ?? '', /Notes: from Bob/);
       await bobPage.getByRole('button', { name: 'Keep mine' }).click();
       await conflict.waitFor({ state: 'hidden' });
       const kept = await waitStored(env, notebook.short_id, (n) => n.version === 2);
@@ -235,7 +235,7 @@ describeBrowser('Autosave and conflicts', (get) => {
       await aliceConflict.waitFor();
       await alicePage.getByRole('button', { name: 'Load their version' }).click();
       await aliceConflict.waitFor({ state: 'hidden' });
-      assert.match(await editorOf(alicePage).innerText(), /Notes: from Bob/);
+      assert.match((await editorOf(alicePage).textContent()) ?? '', /Notes: from Bob/);
       const copy = alicePage.getByRole('textbox', { name: 'Your unsaved text' });
       assert.match(await copy.inputValue(), /Notes: from Alice and more/);
       assert.equal(await copy.getAttribute('readonly'), '');
