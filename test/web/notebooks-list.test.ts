@@ -190,6 +190,13 @@ describeBrowser('The notebooks list', (get) => {
     await page.getByRole('row', { name: /Three/ }).waitFor();
     await page.goBack();
     await page.waitForURL((url) => url.searchParams.get('offset') === '4');
+
+    // A page past the end (its notebooks deleted since the link was made) leads back to the start.
+    await page.goto(`/project/${project.id}/notebooks?limit=2&offset=10`);
+    await page.getByRole('heading', { name: 'Nothing on this page' }).waitFor();
+    await page.getByRole('button', { name: 'Back to the first page' }).click();
+    await page.getByRole('row', { name: /Five/ }).waitFor();
+    assert.equal(new URL(page.url()).search, '?limit=2');
   });
 
   browserIt(

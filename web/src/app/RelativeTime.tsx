@@ -1,3 +1,5 @@
+import { useSyncExternalStore } from 'react';
+
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ['year', 365 * 24 * 3600],
   ['month', 30 * 24 * 3600],
@@ -22,8 +24,31 @@ export function relativeTime(date: Date, now: number = Date.now()): string {
   return 'just now';
 }
 
+// One clock for every RelativeTime on the page: "just now" becomes "2 minutes ago" while it is open.
+let minute = Math.floor(Date.now() / 60_000);
+const listeners = new Set<() => void>();
+let timer: ReturnType<typeof setInterval> | undefined;
+
+function subscribe(listener: () => void): () => void {
+  listeners.add(listener);
+  timer ??= setInterval(() => {
+    minute = Math.floor(Date.now() / 60_000);
+    for (const notify of listeners) notify();
+  }, 30_000);
+  return () => {
+    listeners.delete(listener);
+    if (listeners.size === 0 && timer !== undefined) {
+      clearInterval(timer);
+      timer = undefined;
+    }
+  };
+}
+
+const currentMinute = () => minute;
+
 /** A moment shown relative to now, with the exact local date and time on hover. */
 export function RelativeTime({ iso }: { iso: string }) {
+  useSyncExternalStore(subscribe, currentMinute);
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return <span>—</span>;
   return (

@@ -229,6 +229,15 @@ export default function NotebooksListPage() {
         </button>
       </EmptyState>
     );
+  } else if (page && page.results.length === 0) {
+    body = (
+      <EmptyState title="Nothing on this page">
+        <p>The list is shorter than this page: its notebooks were deleted or moved on.</p>
+        <button type="button" className="button" onClick={() => update({ offset: 0 })}>
+          Back to the first page
+        </button>
+      </EmptyState>
+    );
   } else if (page) {
     body = (
       <NotebookTable
