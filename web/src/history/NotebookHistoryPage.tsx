@@ -127,6 +127,7 @@ export default function NotebookHistoryPage() {
                 )}
                 <div className="preview-document">
                   <VersionPreview
+                    projectId={projectId}
                     content={selected.content}
                     label={
                       selected.version === null

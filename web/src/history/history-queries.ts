@@ -2,7 +2,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { api } from '../api/client.ts';
 import type { ActivityEntry, JsonNode, Notebook } from '../api/types.ts';
 import { notebookKeys, notebooksPath } from '../notebooks/notebook-queries.ts';
-import { documentText, documentTitle } from './document-text.ts';
+import { restoredFields } from './document-text.ts';
 
 /** GET …/activity/: PostHog's activity page. */
 export interface ActivityPage {
@@ -53,14 +53,10 @@ export function useRestoreVersion(projectId: string, shortId: string) {
   return useMutation({
     mutationFn: async ({ content, title }: { content: JsonNode; title: string | null }) => {
       const current = await api<Notebook>(notebookPath(projectId, shortId));
+      const fields = restoredFields(content);
       return api<Notebook>(notebookPath(projectId, shortId), {
         method: 'PATCH',
-        body: {
-          version: current.version,
-          content,
-          text_content: documentText(content),
-          title: documentTitle(content) ?? title,
-        },
+        body: { version: current.version, content, text_content: fields.text_content, title: fields.title ?? title },
       });
     },
     // Every cached view of the notebook (the editor's too) is out of date now.
