@@ -1,6 +1,6 @@
 import type { Editor } from '@tiptap/core';
 import { useEditorState } from '@tiptap/react';
-import { type FormEvent, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type ReactNode, useEffect, useRef, useState } from 'react';
 import { isAllowedUrl } from '../../../src/editor/document-schema.ts';
 
 export type UrlRequest = { kind: 'link'; initial: string } | { kind: 'image' } | null;
@@ -31,7 +31,7 @@ export function EditorToolbar({ editor, urlRequest, onUrlRequest }: ToolbarProps
     }),
   });
 
-  const button = (name: string, label: string, pressed: boolean | undefined, run: () => void, shortcut?: string) => (
+  const button = (name: string, label: ReactNode, pressed: boolean | undefined, run: () => void, shortcut?: string) => (
     <button
       type="button"
       className="tool"
@@ -53,7 +53,7 @@ export function EditorToolbar({ editor, urlRequest, onUrlRequest }: ToolbarProps
         {button('Italic', 'I', active.italic, () => chain().toggleItalic().run(), 'Ctrl+I')}
         {button('Strikethrough', 'S', active.strike, () => chain().toggleStrike().run(), 'Ctrl+Shift+S')}
         {button('Inline code', '</>', active.code, () => chain().toggleCode().run(), 'Ctrl+E')}
-        {button('Link', '🔗', active.link, () =>
+        {button('Link', <LinkIcon />, active.link, () =>
           onUrlRequest({ kind: 'link', initial: String(editor.getAttributes('link').href ?? '') }),
         )}
         <span className="tool-separator" aria-hidden="true" />
@@ -65,10 +65,41 @@ export function EditorToolbar({ editor, urlRequest, onUrlRequest }: ToolbarProps
         {button('Quote', '❝', active.blockquote, () => chain().toggleBlockquote().run())}
         {button('Code block', '{ }', active.codeBlock, () => chain().toggleCodeBlock().run())}
         {button('Divider', '—', undefined, () => chain().setHorizontalRule().run())}
-        {button('Image', '🖼', undefined, () => onUrlRequest({ kind: 'image' }))}
+        {button('Image', <ImageIcon />, undefined, () => onUrlRequest({ kind: 'image' }))}
       </div>
       {urlRequest && <UrlForm editor={editor} request={urlRequest} onDone={() => onUrlRequest(null)} />}
     </div>
+  );
+}
+
+const ICON = {
+  width: 16,
+  height: 16,
+  viewBox: '0 0 24 24',
+  fill: 'none',
+  stroke: 'currentColor',
+  strokeWidth: 2,
+  strokeLinecap: 'round',
+  strokeLinejoin: 'round',
+  'aria-hidden': true,
+} as const;
+
+function LinkIcon() {
+  return (
+    <svg {...ICON} aria-hidden="true">
+      <path d="M10 13a5 5 0 0 0 7.07 0l3-3a5 5 0 0 0-7.07-7.07l-1.5 1.5" />
+      <path d="M14 11a5 5 0 0 0-7.07 0l-3 3a5 5 0 0 0 7.07 7.07l1.5-1.5" />
+    </svg>
+  );
+}
+
+function ImageIcon() {
+  return (
+    <svg {...ICON} aria-hidden="true">
+      <rect x="3" y="3" width="18" height="18" rx="2" />
+      <circle cx="9" cy="9" r="2" />
+      <path d="m21 15-5-5L5 21" />
+    </svg>
   );
 }
 

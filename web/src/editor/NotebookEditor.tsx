@@ -8,7 +8,7 @@ import type { Notebook } from '../api/types.ts';
 import { useToasts } from '../app/Toasts.tsx';
 import { EditorToolbar, type UrlRequest } from './EditorToolbar.tsx';
 import { editorExtensions } from './editor-extensions.ts';
-import { editorDocumentFor, loadableDocument, NotebookDocument, titleOf } from './notebook-document.ts';
+import { editorDocumentFor, loadableDocument, NotebookDocument, titleOf, titleOfJson } from './notebook-document.ts';
 import { NotebookSaver, type SaveStatus } from './notebook-saver.ts';
 import { SlashMenuList } from './SlashMenuList.tsx';
 import { runSlashItem, type SlashItem, type SlashState } from './slash-menu.ts';
@@ -42,7 +42,8 @@ export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
   const toasts = useToasts();
   const path = `/api/projects/${encodeURIComponent(projectId)}/notebooks/${encodeURIComponent(notebook.short_id)}/`;
   const [status, setStatus] = useState<SaveStatus>({ kind: 'saved' });
-  const [title, setTitle] = useState<string | null>(notebook.title);
+  const initialContent = useMemo(() => editorDocumentFor(notebook.content, notebook.title), [notebook]);
+  const [title, setTitle] = useState<string | null>(() => titleOfJson(initialContent));
   const [urlRequest, setUrlRequest] = useState<UrlRequest>(null);
   const [unsavedCopy, setUnsavedCopy] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -57,7 +58,6 @@ export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
     () => editorExtensions({ projectId, onSlashChoose: (item, state) => chooseRef.current(item, state) }),
     [projectId],
   );
-  const initialContent = useMemo(() => editorDocumentFor(notebook.content, notebook.title), [notebook]);
 
   const editor = useEditor(
     {
@@ -83,7 +83,10 @@ export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
         if (problem !== null) {
           created.setEditable(false);
           setLoadError(problem);
+          return;
         }
+        // The browser tests measure the time to an editable notebook from this mark.
+        performance.mark('notebook-editable');
       },
       onUpdate: ({ editor: updated }) => {
         latestDoc.current = updated.state.doc;

@@ -41,6 +41,19 @@ export function titleOf(doc: PmNode): string | null {
   return first && first.type.name === 'heading' ? first.textContent : null;
 }
 
+/** The same, for a document in editor JSON (before the editor exists). */
+export function titleOfJson(doc: JsonNode): string | null {
+  const first = doc.content?.[0];
+  if (first?.type !== 'heading') return null;
+  const texts: string[] = [];
+  const walk = (node: JsonNode) => {
+    if (typeof node.text === 'string') texts.push(node.text);
+    for (const child of node.content ?? []) walk(child);
+  };
+  walk(first);
+  return texts.join('');
+}
+
 /** Reads what a save sends from the editor's document, reusing stored JSON for what is unchanged. */
 export class NotebookDocument {
   readonly #schema: Schema;
