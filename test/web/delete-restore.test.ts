@@ -18,6 +18,11 @@ describeBrowser('Deleting and restoring notebooks', (get) => {
     await page.getByRole('menu', { name: 'Actions for Delete me' }).getByRole('menuitem', { name: 'Delete' }).click();
     await page.getByRole('row', { name: /Delete me/ }).waitFor({ state: 'detached' });
     assert.deepEqual(await rowTitles(page), ['Keep me']);
+    assert.equal(
+      await page.getByRole('link', { name: 'Keep me' }).evaluate((link) => link === link.ownerDocument.activeElement),
+      true,
+      'focus moves to the next row, not to the page',
+    );
     const toast = page.getByRole('status').filter({ hasText: '“Delete me” moved to deleted notebooks.' });
     await toast.waitFor();
     const stored = await env.request({ method: 'GET', url: env.url(`?deleted=true`, project.id) });

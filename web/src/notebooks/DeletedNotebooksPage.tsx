@@ -1,4 +1,4 @@
-import type { ReactNode } from 'react';
+import { type ReactNode, useRef } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { errorMessage } from '../api/client.ts';
 import type { NotebookListItem } from '../api/types.ts';
@@ -20,7 +20,16 @@ export default function DeletedNotebooksPage() {
   const toasts = useToasts();
   const navigate = useNavigate();
 
-  const restore = (notebook: NotebookListItem) =>
+  const main = useRef<HTMLElement>(null);
+
+  const restore = (notebook: NotebookListItem) => {
+    // Keyboard focus moves to the next row's Restore (or the way back), not to <body>.
+    const rows = list.data?.results ?? [];
+    const index = rows.findIndex((item) => item.id === notebook.id);
+    const neighbour = rows[index + 1] ?? rows[index - 1];
+    const buttons = [...(main.current?.querySelectorAll<HTMLElement>('button[aria-label^="Restore "]') ?? [])];
+    const target = neighbour ? buttons[rows.indexOf(neighbour)] : main.current?.querySelector<HTMLElement>('a');
+    target?.focus();
     setDeleted.mutate(
       { notebook, deleted: false },
       {
@@ -36,6 +45,7 @@ export default function DeletedNotebooksPage() {
         onError: (error) => toasts.show({ tone: 'error', message: `Could not restore it: ${errorMessage(error)}` }),
       },
     );
+  };
 
   const page = list.data;
   let body: ReactNode;
@@ -80,7 +90,7 @@ export default function DeletedNotebooksPage() {
   }
 
   return (
-    <main className="page list-page">
+    <main className="page list-page" ref={main}>
       <header className="list-header">
         <div>
           <h1>Deleted notebooks</h1>

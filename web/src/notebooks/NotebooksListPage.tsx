@@ -1,6 +1,7 @@
 import { type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, errorMessage } from '../api/client.ts';
+import type { NotebookListItem } from '../api/types.ts';
 import { useProjects } from '../app/AppShell.tsx';
 import { Loading } from '../app/Loading.tsx';
 import { MenuButton } from '../app/MenuButton.tsx';
@@ -167,7 +168,21 @@ export default function NotebooksListPage() {
         toasts.show({ tone: 'error', message: `Could not create a notebook: ${errorMessage(error)}` }),
     });
 
-  const remove = (notebook: Parameters<typeof setDeleted.mutate>[0]['notebook']) =>
+  const main = useRef<HTMLElement>(null);
+
+  // Keyboard focus stays in the list: on the next row's title (or the one before), not on <body>.
+  const focusNeighbourOf = (notebook: NotebookListItem) => {
+    const rows = list.data?.results ?? [];
+    const index = rows.findIndex((item) => item.id === notebook.id);
+    const neighbour = rows[index + 1] ?? rows[index - 1];
+    const target = neighbour
+      ? main.current?.querySelector<HTMLElement>(`a[href$="/notebooks/${CSS.escape(neighbour.short_id)}"]`)
+      : main.current?.querySelector<HTMLElement>('input[type="search"]');
+    target?.focus();
+  };
+
+  const remove = (notebook: NotebookListItem) => {
+    focusNeighbourOf(notebook);
     setDeleted.mutate(
       { notebook, deleted: true },
       {
@@ -189,6 +204,7 @@ export default function NotebooksListPage() {
         onError: (error) => toasts.show({ tone: 'error', message: `Could not delete it: ${errorMessage(error)}` }),
       },
     );
+  };
 
   const filtered = isFiltered(filters);
   const page = list.data;
@@ -263,7 +279,7 @@ export default function NotebooksListPage() {
   }
 
   return (
-    <main className="page list-page">
+    <main className="page list-page" ref={main}>
       <header className="list-header">
         <h1>Notebooks</h1>
         <div className="list-header-actions">
