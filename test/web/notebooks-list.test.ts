@@ -221,6 +221,32 @@ describeBrowser('The notebooks list', (get) => {
     },
   );
 
+  browserIt(
+    'follows the API’s change stream: a colleague’s new and deleted notebooks show without a reload',
+    get,
+    async () => {
+      const { env, createUser, signedIn } = get();
+      const me = await createUser();
+      const colleague = await createUser({ firstName: 'Colleague' });
+      const project = await env.accounts.createProject({ name: 'Live project', organizationId: env.org.id });
+      const first = await seedNotebook(env, { title: 'Already here', key: colleague.key, projectId: project.id });
+      const page = await signedIn(me, `/project/${project.id}/notebooks`);
+      await page.getByRole('row', { name: /Already here/ }).waitFor();
+
+      await seedNotebook(env, { title: 'Written just now', key: colleague.key, projectId: project.id });
+      await page.getByRole('row', { name: /Written just now/ }).waitFor();
+      const deleted = await env.request({
+        method: 'PATCH',
+        url: env.url(`${first.short_id}/`, project.id),
+        key: colleague.key,
+        payload: { deleted: true },
+      });
+      assert.equal(deleted.statusCode, 200);
+      await page.getByRole('row', { name: /Already here/ }).waitFor({ state: 'detached' });
+      assert.deepEqual(await rowTitles(page), ['Written just now']);
+    },
+  );
+
   browserIt('measures: 100 notebooks on screen after navigation, and the first page’s JavaScript', get, async () => {
     const { env, createUser, signedIn } = get();
     const user = await createUser();

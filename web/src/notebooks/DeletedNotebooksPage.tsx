@@ -7,7 +7,7 @@ import { useToasts } from '../app/Toasts.tsx';
 import { EmptyState } from './EmptyState.tsx';
 import { DEFAULT_ORDER, offsetOfLink, useListFilters } from './list-filters.ts';
 import { NotebookTable, notebookTitle, Pagination } from './NotebookTable.tsx';
-import { useNotebookList, useSetNotebookDeleted } from './notebook-queries.ts';
+import { useLiveNotebookLists, useNotebookList, useSetNotebookDeleted } from './notebook-queries.ts';
 import './list.css';
 
 /** The project's deleted notebooks (the API's `?deleted=true`), each with "Restore". */
@@ -16,6 +16,7 @@ export default function DeletedNotebooksPage() {
   const [filters, update] = useListFilters();
   // Most recently deleted first: deleting is the last modification.
   const list = useNotebookList(projectId, { ...filters, search: '', order: DEFAULT_ORDER }, { deleted: true });
+  useLiveNotebookLists(projectId, list.isSuccess);
   const setDeleted = useSetNotebookDeleted(projectId);
   const toasts = useToasts();
   const navigate = useNavigate();

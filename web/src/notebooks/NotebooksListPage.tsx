@@ -19,7 +19,13 @@ import {
   useListFilters,
 } from './list-filters.ts';
 import { NotebookTable, notebookTitle, Pagination, userName } from './NotebookTable.tsx';
-import { useCreateNotebook, useMembers, useNotebookList, useSetNotebookDeleted } from './notebook-queries.ts';
+import {
+  useCreateNotebook,
+  useLiveNotebookLists,
+  useMembers,
+  useNotebookList,
+  useSetNotebookDeleted,
+} from './notebook-queries.ts';
 import './list.css';
 
 const SEARCH_DEBOUNCE_MS = 300;
@@ -144,6 +150,7 @@ export default function NotebooksListPage() {
   const { projectId = '' } = useParams();
   const [filters, update] = useListFilters();
   const list = useNotebookList(projectId, filters);
+  useLiveNotebookLists(projectId, list.isSuccess);
   const projects = useProjects();
   const organizationId = projects.isPending
     ? undefined

@@ -1,4 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect } from 'react';
 import { api } from '../api/client.ts';
 import type { Member, Notebook, NotebookListItem, Paginated } from '../api/types.ts';
 import { apiQuery, type ListFilters } from './list-filters.ts';
@@ -88,4 +89,30 @@ export function useMembers(organizationId: string | undefined) {
     enabled: organizationId !== undefined,
     staleTime: 60_000,
   });
+}
+
+const LIVE_EVENTS = ['created', 'updated', 'deleted', 'restored', 'reset'] as const;
+
+/**
+ * Keeps the project's lists current while the page is open: the API's change stream
+ * (`…/notebooks/events/`) names every write, and the lists are fetched again shortly after one
+ * (a burst of writes costs one fetch). EventSource reconnects by itself, resuming after the last id.
+ * It opens once the page has its rows (`ready`), so that it never delays their first fetch.
+ */
+export function useLiveNotebookLists(projectId: string, ready: boolean, delayMs = 400) {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    if (!ready || typeof EventSource === 'undefined') return;
+    const source = new EventSource(`${notebooksPath(projectId)}events/`);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const refresh = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => queryClient.invalidateQueries({ queryKey: notebookKeys.lists(projectId) }), delayMs);
+    };
+    for (const type of LIVE_EVENTS) source.addEventListener(type, refresh);
+    return () => {
+      clearTimeout(timer);
+      source.close();
+    };
+  }, [projectId, ready, queryClient, delayMs]);
 }
