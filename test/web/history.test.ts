@@ -171,6 +171,61 @@ describeBrowser('Notebook history', (get) => {
     assert.deepEqual(notebook.json().content, withNodes);
   });
 
+  browserIt('"Create a copy" makes a new notebook from a version and leaves this one as it is', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const user = await createUser();
+    const shortId = await notebookWithTwoUpdates(env, user.key);
+    const page = await signedIn(user, `/project/${env.project.id}/notebooks/${shortId}/history`);
+    await page.getByRole('button', { name: /Version 1$/ }).click();
+    await page.getByRole('region', { name: 'Version 1' }).getByRole('button', { name: 'Create a copy' }).click();
+    await page.waitForURL(
+      (url) => /^\/project\/\d+\/notebooks\/[^/]+$/.test(url.pathname) && !url.pathname.endsWith(shortId),
+    );
+    const copyId = new URL(page.url()).pathname.split('/').pop() as string;
+    const copy = (await env.request({ method: 'GET', url: env.url(`${copyId}/`), key: user.key })).json();
+    assert.deepEqual(copy.content, VERSION_1);
+    assert.equal(copy.title, 'Launch plan');
+    const original = (await env.request({ method: 'GET', url: env.url(`${shortId}/`), key: user.key })).json();
+    assert.deepEqual(original.content, VERSION_2);
+    assert.equal(original.version, 2);
+  });
+
+  browserIt('older activity loads a page at a time', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const user = await createUser();
+    const shortId = await notebookWithTwoUpdates(env, user.key);
+    for (let version = 2; version < 26; version += 1) {
+      const updated = await env.request({
+        method: 'PATCH',
+        url: env.url(`${shortId}/`),
+        key: user.key,
+        payload: { version, content: doc(heading('Launch plan v2'), paragraph(`Edit ${version + 1}`)) },
+      });
+      assert.equal(updated.statusCode, 200);
+    }
+    const page = await signedIn(user, `/project/${env.project.id}/notebooks/${shortId}/history`);
+    const activity = page.getByRole('region', { name: /Activity/ });
+    await activity.getByRole('listitem').first().waitFor();
+    assert.equal(await activity.getByRole('listitem').count(), 20);
+    await activity.getByRole('button', { name: 'Show older activity' }).click();
+    await activity.getByRole('button', { name: /created the notebook/ }).waitFor();
+    assert.equal(await activity.getByRole('listitem').count(), 27);
+    assert.equal(await activity.getByRole('button', { name: 'Show older activity' }).count(), 0);
+    // The notebook as created is still known: the version after it says what it was.
+    await activity.getByRole('button', { name: /created the notebook/ }).click();
+    await page.getByRole('region', { name: 'Version 0' }).getByText('An empty page.').waitFor();
+  });
+
+  browserIt('the notebook page leads to its history', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const user = await createUser();
+    const shortId = await notebookWithTwoUpdates(env, user.key);
+    const page = await signedIn(user, `/project/${env.project.id}/notebooks/${shortId}`);
+    await page.getByRole('link', { name: 'History' }).click();
+    await page.waitForURL((url) => url.pathname.endsWith(`/notebooks/${shortId}/history`));
+    await page.getByRole('heading', { name: 'History' }).waitFor();
+  });
+
   browserIt('"Back to notebook" opens the notebook', get, async () => {
     const { env, createUser, signedIn } = get();
     const user = await createUser();

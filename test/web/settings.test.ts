@@ -72,6 +72,42 @@ describeBrowser('Settings', (get) => {
     await page.getByRole('heading', { name: 'Settings' }).waitFor();
   });
 
+  browserIt('a password change after an old sign-in signs in afresh with the current password', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const user = await createUser();
+    const page = await signedIn(user, '/settings');
+    env.clock.advance(3 * 3600 * 1000);
+    try {
+      const section = page.getByRole('region', { name: 'Password' });
+      await section.getByLabel('Current password').fill(user.password);
+      await section.getByLabel('New password', { exact: true }).fill('Amber-Signal-Meadow-31');
+      await section.getByLabel('Confirm new password').fill('Amber-Signal-Meadow-31');
+      await section.getByRole('button', { name: 'Change password' }).click();
+      await section.getByRole('status').filter({ hasText: 'Password changed.' }).waitFor();
+      const signIn = await env.request({
+        method: 'POST',
+        url: '/api/login',
+        key: null,
+        payload: { email: user.email, password: 'Amber-Signal-Meadow-31' },
+      });
+      assert.equal(signIn.statusCode, 200);
+    } finally {
+      env.clock.advance(-3 * 3600 * 1000);
+    }
+  });
+
+  browserIt('mismatched new passwords are caught before anything is sent', get, async () => {
+    const { createUser, signedIn } = get();
+    const user = await createUser();
+    const page = await signedIn(user, '/settings');
+    const section = page.getByRole('region', { name: 'Password' });
+    await section.getByLabel('Current password').fill(user.password);
+    await section.getByLabel('New password', { exact: true }).fill('Amber-Signal-Meadow-31');
+    await section.getByLabel('Confirm new password').fill('Amber-Signal-Meadow-32');
+    await section.getByRole('button', { name: 'Change password' }).click();
+    await section.getByRole('alert').filter({ hasText: 'The new passwords do not match.' }).waitFor();
+  });
+
   browserIt('the sign-out button ends the session', get, async () => {
     const { createUser, signedIn } = get();
     const user = await createUser();

@@ -4,7 +4,7 @@ import { errorMessage } from '../api/client.ts';
 import { Loading } from '../app/Loading.tsx';
 import { RelativeTime } from '../app/RelativeTime.tsx';
 import { type HistoryItem, historyItems } from './activity-history.ts';
-import { useHistoryNotebook, useNotebookActivity, useRestoreVersion } from './history-queries.ts';
+import { useCopyVersion, useHistoryNotebook, useNotebookActivity, useRestoreVersion } from './history-queries.ts';
 import { VersionPreview } from './VersionPreview.tsx';
 import './history.css';
 
@@ -17,6 +17,7 @@ export default function NotebookHistoryPage() {
   const notebook = useHistoryNotebook(projectId, shortId);
   const activity = useNotebookActivity(projectId, shortId);
   const restore = useRestoreVersion(projectId, shortId);
+  const copy = useCopyVersion(projectId);
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const preview = useRef<HTMLElement>(null);
   const notebookPath = `/project/${projectId}/notebooks/${shortId}`;
@@ -31,6 +32,7 @@ export default function NotebookHistoryPage() {
   function choose(item: HistoryItem) {
     setSelectedKey(item.key);
     restore.reset();
+    copy.reset();
     // On a narrow screen the preview is below the list: bring it into view.
     if (window.matchMedia('(max-width: 900px)').matches) {
       requestAnimationFrame(() => preview.current?.scrollIntoView({ behavior: 'smooth', block: 'start' }));
@@ -42,6 +44,14 @@ export default function NotebookHistoryPage() {
     restore.mutate(
       { content: selected.content, title: selected.entry.detail.name ?? null },
       { onSuccess: () => navigate(notebookPath) },
+    );
+  }
+
+  function copySelected() {
+    if (!selected?.content) return;
+    copy.mutate(
+      { content: selected.content, title: selected.entry.detail.name ?? null },
+      { onSuccess: (created) => navigate(`/project/${projectId}/notebooks/${created.short_id}`) },
     );
   }
 
@@ -107,22 +117,32 @@ export default function NotebookHistoryPage() {
                       {selected.who} {selected.what}, <RelativeTime iso={selected.entry.created_at} />
                     </p>
                   </div>
-                  {selectedIsCurrent ? (
-                    <span className="preview-current">This is the current version</span>
-                  ) : (
+                  <div className="preview-actions">
                     <button
                       type="button"
-                      className="button button-primary"
-                      onClick={restoreSelected}
-                      disabled={restore.isPending}
+                      className="button"
+                      onClick={copySelected}
+                      disabled={copy.isPending || restore.isPending}
                     >
-                      {restore.isPending ? 'Restoring…' : 'Restore this version'}
+                      {copy.isPending ? 'Copying…' : 'Create a copy'}
                     </button>
-                  )}
+                    {selectedIsCurrent ? (
+                      <span className="preview-current">This is the current version</span>
+                    ) : (
+                      <button
+                        type="button"
+                        className="button button-primary"
+                        onClick={restoreSelected}
+                        disabled={restore.isPending || copy.isPending}
+                      >
+                        {restore.isPending ? 'Restoring…' : 'Restore this version'}
+                      </button>
+                    )}
+                  </div>
                 </div>
-                {restore.error && (
+                {(restore.error ?? copy.error) && (
                   <p className="form-error" role="alert">
-                    {errorMessage(restore.error)}
+                    {errorMessage(restore.error ?? copy.error)}
                   </p>
                 )}
                 <div className="preview-document">

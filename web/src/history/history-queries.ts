@@ -63,3 +63,18 @@ export function useRestoreVersion(projectId: string, shortId: string) {
     onSuccess: () => queryClient.invalidateQueries({ refetchType: 'none' }),
   });
 }
+
+/** Makes a new notebook from a past version (PostHog's "Create a copy"); this one is unchanged. */
+export function useCopyVersion(projectId: string) {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ content, title }: { content: JsonNode; title: string | null }) => {
+      const fields = restoredFields(content);
+      return api<Notebook>(notebooksPath(projectId), {
+        method: 'POST',
+        body: { content, text_content: fields.text_content, title: fields.title ?? title },
+      });
+    },
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: notebookKeys.lists(projectId) }),
+  });
+}
