@@ -9,7 +9,9 @@ import { Loading } from './Loading.tsx';
 // The editor (TipTap and ProseMirror) is its own chunk: the list loads without it. The list is in
 // the first chunk: a lazy page waits out React's Suspense reveal throttle (~300 ms) after its code
 // has arrived, which was most of the list's time to show.
-const NotebookPage = lazy(() => import('../notebooks/NotebookPage.tsx'));
+// The editor's chunk loads as the route's `lazy` (before the page renders), not React.lazy: the
+// same reveal throttle would otherwise hold an opening notebook ~300 ms.
+const notebookPage = async () => ({ Component: (await import('../notebooks/NotebookPage.tsx')).default });
 const DeletedNotebooksPage = lazy(() => import('../notebooks/DeletedNotebooksPage.tsx'));
 const NotebookHistoryPage = lazy(() => import('../history/NotebookHistoryPage.tsx'));
 const SettingsPage = lazy(() => import('../settings/SettingsPage.tsx'));
@@ -32,7 +34,7 @@ export const router = createBrowserRouter([
           { path: '/project/:projectId', element: <Navigate to="notebooks" replace /> },
           { path: '/project/:projectId/notebooks', element: page(<NotebooksListPage />) },
           { path: '/project/:projectId/notebooks/deleted', element: page(<DeletedNotebooksPage />) },
-          { path: '/project/:projectId/notebooks/:shortId', element: page(<NotebookPage />) },
+          { path: '/project/:projectId/notebooks/:shortId', lazy: notebookPage },
           { path: '/project/:projectId/notebooks/:shortId/history', element: page(<NotebookHistoryPage />) },
           { path: '/settings', element: page(<SettingsPage />) },
           { path: '*', element: <NotFoundPage /> },
