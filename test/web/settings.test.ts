@@ -147,6 +147,23 @@ describeBrowser('Settings', (get) => {
     assert.match(write.json().detail, /notebook:write/);
   });
 
+  browserIt('a key limited to one project reaches only that project', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const other = await env.accounts.createProject({ name: 'Other project', organizationId: env.org.id });
+    const user = await createUser();
+    const page = await signedIn(user, '/settings');
+    const value = await createKeyInPage(page, 'One project', async () => {
+      const dialog = page.getByRole('dialog');
+      await dialog.getByRole('radio', { name: /Only these projects/ }).check();
+      await dialog.getByRole('checkbox', { name: 'Test project' }).check();
+    });
+    await page.getByRole('button', { name: 'Done' }).click();
+    const item = page.getByRole('listitem').filter({ has: page.getByRole('heading', { name: 'One project' }) });
+    await item.getByText('Only Test project').waitFor();
+    assert.equal((await env.request({ method: 'GET', url: env.url(), key: value })).statusCode, 200);
+    assert.equal((await env.request({ method: 'GET', url: env.url('', other.id), key: value })).statusCode, 403);
+  });
+
   browserIt('rolling a key shows a new value once and the old one stops working', get, async () => {
     const { env, createUser, signedIn } = get();
     const user = await createUser();

@@ -1,8 +1,10 @@
 import { type FormEvent, useId, useRef, useState } from 'react';
 import { errorMessage } from '../api/client.ts';
 import type { PersonalApiKey } from '../api/types.ts';
+import { useProjects } from '../app/AppShell.tsx';
 import { RelativeTime } from '../app/RelativeTime.tsx';
 import { Dialog } from './Dialog.tsx';
+import { type ProjectLimit, ProjectLimitPicker, scopedTeamsOf } from './ProjectLimitPicker.tsx';
 import {
   useCreatePersonalApiKey,
   useDeletePersonalApiKey,
@@ -98,6 +100,9 @@ function scopeLabel(scope: string): string {
 
 function KeyItem({ apiKey, onRoll, onDelete }: { apiKey: PersonalApiKey; onRoll: () => void; onDelete: () => void }) {
   const titleId = useId();
+  const projects = useProjects();
+  const projectName = (id: number) =>
+    projects.data?.results.find((project) => project.id === id)?.name ?? `Project ${id}`;
   return (
     <li className="key-item" aria-labelledby={titleId}>
       <div className="key-main">
@@ -113,6 +118,11 @@ function KeyItem({ apiKey, onRoll, onDelete }: { apiKey: PersonalApiKey; onRoll:
         {apiKey.scopes.map((scope) => (
           <li key={scope} className={scope === '*' ? 'scope-chip scope-chip-all' : 'scope-chip'}>
             {scopeLabel(scope)}
+          </li>
+        ))}
+        {(apiKey.scoped_teams ?? []).map((id) => (
+          <li key={`project-${id}`} className="scope-chip scope-chip-limit">
+            Only {projectName(id)}
           </li>
         ))}
       </ul>
@@ -155,15 +165,18 @@ function KeyItem({ apiKey, onRoll, onDelete }: { apiKey: PersonalApiKey; onRoll:
 
 function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (key: PersonalApiKey) => void }) {
   const create = useCreatePersonalApiKey();
+  const projects = useProjects();
   const [label, setLabel] = useState('');
   const [choice, setChoice] = useState(defaultScopeChoice);
+  const [limit, setLimit] = useState<ProjectLimit>({ all: true, chosen: [] });
   const scopes = scopesOf(choice);
+  const limitIncomplete = !limit.all && limit.chosen.length === 0;
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
-    if (scopes.length === 0) return;
+    if (scopes.length === 0 || limitIncomplete) return;
     create.mutate(
-      { label: label.trim(), scopes, scoped_teams: [], scoped_organizations: [] },
+      { label: label.trim(), scopes, scoped_teams: scopedTeamsOf(limit), scoped_organizations: [] },
       { onSuccess: onCreated },
     );
   }
@@ -184,6 +197,10 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
         </label>
         <ScopePicker value={choice} onChange={setChoice} />
         {scopes.length === 0 && <p className="muted">Choose at least one scope.</p>}
+        {(projects.data?.results.length ?? 0) > 1 && (
+          <ProjectLimitPicker projects={projects.data?.results ?? []} value={limit} onChange={setLimit} />
+        )}
+        {limitIncomplete && <p className="muted">Choose at least one project.</p>}
         {create.error &&
           (needsReauth(create.error) ? (
             <ReauthPrompt onConfirmed={() => submit()} />
@@ -199,7 +216,7 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
           <button
             type="submit"
             className="button button-primary"
-            disabled={create.isPending || scopes.length === 0 || label.trim() === ''}
+            disabled={create.isPending || scopes.length === 0 || limitIncomplete || label.trim() === ''}
           >
             {create.isPending ? 'Creating…' : 'Create key'}
           </button>
