@@ -244,8 +244,8 @@ export default function NotebooksListPage() {
     body = (
       <EmptyState title="Write your first notebook">
         <p>
-          Notebooks keep your analysis, notes and findings in one document your team can search and share. The API sees
-          them too.
+          Notebooks hold your team's analysis, notes and findings in documents everyone can search and share, here or
+          through the API.
         </p>
         <button type="button" className="button button-primary" onClick={newNotebook} disabled={create.isPending}>
           New notebook
