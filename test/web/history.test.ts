@@ -226,6 +226,23 @@ describeBrowser('Notebook history', (get) => {
     await page.getByRole('heading', { name: 'History' }).waitFor();
   });
 
+  browserIt('a deleted notebook’s history says so and leads to the deleted notebooks', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const user = await createUser();
+    const shortId = await notebookWithTwoUpdates(env, user.key);
+    const deleted = await env.request({
+      method: 'PATCH',
+      url: env.url(`${shortId}/`),
+      key: user.key,
+      payload: { deleted: true },
+    });
+    assert.equal(deleted.statusCode, 200);
+    const page = await signedIn(user, `/project/${env.project.id}/notebooks/${shortId}/history`);
+    await page.getByRole('alert').filter({ hasText: 'it is deleted' }).waitFor();
+    await page.getByRole('link', { name: 'Deleted notebooks' }).click();
+    await page.waitForURL((url) => url.pathname === `/project/${env.project.id}/notebooks/deleted`);
+  });
+
   browserIt('"Back to notebook" opens the notebook', get, async () => {
     const { env, createUser, signedIn } = get();
     const user = await createUser();

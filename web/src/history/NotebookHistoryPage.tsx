@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { errorMessage } from '../api/client.ts';
+import { ApiError, errorMessage } from '../api/client.ts';
 import { Loading } from '../app/Loading.tsx';
 import { RelativeTime } from '../app/RelativeTime.tsx';
 import { type HistoryItem, historyItems } from './activity-history.ts';
@@ -67,7 +67,16 @@ export default function NotebookHistoryPage() {
         <h1>History</h1>
         <p className="history-subtitle">{notebook.data ? title : '\u00a0'}</p>
       </header>
-      {failed ? (
+      {failed instanceof ApiError && failed.status === 404 ? (
+        <div className="history-missing" role="alert">
+          <p>This notebook does not exist, or it is deleted: a deleted notebook’s history shows once it is restored.</p>
+          <p>
+            <Link to={`/project/${projectId}/notebooks/deleted`}>Deleted notebooks</Link>
+            {' · '}
+            <Link to={`/project/${projectId}/notebooks`}>All notebooks</Link>
+          </p>
+        </div>
+      ) : failed ? (
         <p className="form-error" role="alert">
           {errorMessage(failed)}
         </p>
