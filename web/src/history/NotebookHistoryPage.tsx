@@ -70,7 +70,7 @@ export default function NotebookHistoryPage() {
       {failed instanceof ApiError && failed.status === 404 ? (
         <div className="history-missing" role="alert">
           <p>This notebook does not exist, or it is deleted: a deleted notebook’s history shows once it is restored.</p>
-          <p>
+          <p className="history-missing-links">
             <Link to={`/project/${projectId}/notebooks/deleted`}>Deleted notebooks</Link>
             {' · '}
             <Link to={`/project/${projectId}/notebooks`}>All notebooks</Link>
