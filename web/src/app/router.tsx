@@ -1,6 +1,7 @@
 import { lazy, Suspense } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
 import NotebooksListPage from '../notebooks/NotebooksListPage.tsx';
+import { prefetchNotebook } from '../notebooks/notebook-prefetch.ts';
 import { LoginPage } from '../pages/LoginPage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
 import { AppShell, HomeRedirect, RequireSession } from './AppShell.tsx';
@@ -34,7 +35,14 @@ export const router = createBrowserRouter([
           { path: '/project/:projectId', element: <Navigate to="notebooks" replace /> },
           { path: '/project/:projectId/notebooks', element: page(<NotebooksListPage />) },
           { path: '/project/:projectId/notebooks/deleted', element: page(<DeletedNotebooksPage />) },
-          { path: '/project/:projectId/notebooks/:shortId', lazy: notebookPage },
+          {
+            path: '/project/:projectId/notebooks/:shortId',
+            lazy: notebookPage,
+            loader: ({ params }) => {
+              prefetchNotebook(params.projectId, params.shortId);
+              return null;
+            },
+          },
           { path: '/project/:projectId/notebooks/:shortId/history', element: page(<NotebookHistoryPage />) },
           { path: '/settings', element: page(<SettingsPage />) },
           { path: '*', element: <NotFoundPage /> },

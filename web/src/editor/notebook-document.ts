@@ -57,17 +57,12 @@ export function titleOfJson(doc: JsonNode): string | null {
 /** Reads what a save sends from the editor's document, reusing stored JSON for what is unchanged. */
 export class NotebookDocument {
   readonly #schema: Schema;
-  #reconciler: DocumentReconciler;
+  readonly #reconciler: DocumentReconciler;
   #serializers: ReturnType<typeof getTextSerializersFromSchema>;
 
   constructor(schema: Schema, stored: JsonNode | null) {
     this.#schema = schema;
     this.#serializers = getTextSerializersFromSchema(schema);
-    this.#reconciler = this.#reconcilerFor(stored);
-  }
-
-  /** A new stored version is in the editor ("Load their version"). */
-  reset(stored: JsonNode | null): void {
     this.#reconciler = this.#reconcilerFor(stored);
   }
 

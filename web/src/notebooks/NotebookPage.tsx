@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
-import { ApiError, api, errorMessage } from '../api/client.ts';
-import type { Notebook } from '../api/types.ts';
+import { ApiError, errorMessage } from '../api/client.ts';
 import { Loading } from '../app/Loading.tsx';
 import { NotebookEditor } from '../editor/NotebookEditor.tsx';
+import { readNotebook } from './notebook-prefetch.ts';
 
 /** One notebook in the editor. */
 export default function NotebookPage() {
@@ -11,8 +11,7 @@ export default function NotebookPage() {
   const notebook = useQuery({
     // Read fresh every time the page opens: the editor starts from the stored version.
     queryKey: ['notebook-editor', projectId, shortId],
-    queryFn: () =>
-      api<Notebook>(`/api/projects/${encodeURIComponent(projectId)}/notebooks/${encodeURIComponent(shortId)}/`),
+    queryFn: () => readNotebook(projectId, shortId),
     gcTime: 0,
     staleTime: Number.POSITIVE_INFINITY,
     refetchOnWindowFocus: false,
