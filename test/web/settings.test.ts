@@ -164,6 +164,40 @@ describeBrowser('Settings', (get) => {
     assert.equal((await env.request({ method: 'GET', url: env.url('', other.id), key: value })).statusCode, 403);
   });
 
+  browserIt(
+    'editing a key changes its label and scopes, keeps scopes the picker does not list, and keeps its value',
+    get,
+    async () => {
+      const { env, createUser, signedIn } = get();
+      const user = await createUser({ scopes: ['notebook:read', 'insight:read'] });
+      const page = await signedIn(user, '/settings');
+      assert.equal(
+        (await env.request({ method: 'POST', url: env.url(), key: user.key, payload: { title: 'x' } })).statusCode,
+        403,
+      );
+      await page.getByRole('button', { name: 'Edit key Personal API key' }).click();
+      const dialog = page.getByRole('dialog', { name: 'Edit “Personal API key”' });
+      await dialog.getByText('Also kept: insight:read.').waitFor();
+      await dialog.getByLabel('Label').fill('Reader and writer');
+      await dialog.getByLabel('Notebooks', { exact: true }).selectOption('write');
+      await dialog.getByRole('button', { name: 'Save changes' }).click();
+      await dialog.waitFor({ state: 'detached' });
+      await page.getByRole('heading', { name: 'Reader and writer' }).waitFor();
+      const keys = (await (await page.request.get('/api/personal_api_keys/')).json()) as Array<{
+        label: string;
+        scopes: string[];
+      }>;
+      assert.deepEqual(
+        keys.map((key) => [key.label, key.scopes]),
+        [['Reader and writer', ['notebook:write', 'insight:read']]],
+      );
+      assert.equal(
+        (await env.request({ method: 'POST', url: env.url(), key: user.key, payload: { title: 'x' } })).statusCode,
+        201,
+      );
+    },
+  );
+
   browserIt('rolling a key shows a new value once and the old one stops working', get, async () => {
     const { env, createUser, signedIn } = get();
     const user = await createUser();

@@ -10,9 +10,10 @@ import {
   useDeletePersonalApiKey,
   usePersonalApiKeys,
   useRollPersonalApiKey,
+  useUpdatePersonalApiKey,
 } from './personal-api-keys.ts';
 import { needsReauth, ReauthPrompt } from './reauth.tsx';
-import { defaultScopeChoice, SCOPE_OBJECTS, ScopePicker, scopesOf } from './ScopePicker.tsx';
+import { choiceOf, defaultScopeChoice, SCOPE_OBJECTS, ScopePicker, scopesOf } from './ScopePicker.tsx';
 import { SettingsSection } from './SettingsSection.tsx';
 
 const MAX_KEYS = 10;
@@ -20,6 +21,7 @@ const LABEL_MAX = 40;
 
 type OpenDialog =
   | { kind: 'create' }
+  | { kind: 'edit'; key: PersonalApiKey }
   | { kind: 'roll'; key: PersonalApiKey }
   | { kind: 'delete'; key: PersonalApiKey }
   | { kind: 'value'; key: PersonalApiKey; rolled: boolean };
@@ -68,6 +70,7 @@ export function ApiKeysSection() {
             <KeyItem
               key={key.id}
               apiKey={key}
+              onEdit={() => setDialog({ kind: 'edit', key })}
               onRoll={() => setDialog({ kind: 'roll', key })}
               onDelete={() => setDialog({ kind: 'delete', key })}
             />
@@ -75,8 +78,9 @@ export function ApiKeysSection() {
         </ul>
       )}
       {dialog?.kind === 'create' && (
-        <CreateKeyDialog onClose={close} onCreated={(key) => setDialog({ kind: 'value', key, rolled: false })} />
+        <KeyFormDialog onClose={close} onSaved={(key) => setDialog({ kind: 'value', key, rolled: false })} />
       )}
+      {dialog?.kind === 'edit' && <KeyFormDialog apiKey={dialog.key} onClose={close} onSaved={close} />}
       {dialog?.kind === 'roll' && (
         <RollKeyDialog
           apiKey={dialog.key}
@@ -98,7 +102,17 @@ function scopeLabel(scope: string): string {
   return `${known?.label ?? object}: ${access}`;
 }
 
-function KeyItem({ apiKey, onRoll, onDelete }: { apiKey: PersonalApiKey; onRoll: () => void; onDelete: () => void }) {
+function KeyItem({
+  apiKey,
+  onEdit,
+  onRoll,
+  onDelete,
+}: {
+  apiKey: PersonalApiKey;
+  onEdit: () => void;
+  onRoll: () => void;
+  onDelete: () => void;
+}) {
   const titleId = useId();
   const projects = useProjects();
   const projectName = (id: number) =>
@@ -147,6 +161,9 @@ function KeyItem({ apiKey, onRoll, onDelete }: { apiKey: PersonalApiKey; onRoll:
         )}
       </dl>
       <div className="key-actions">
+        <button type="button" className="button" onClick={onEdit} aria-label={`Edit key ${apiKey.label}`}>
+          Edit
+        </button>
         <button type="button" className="button" onClick={onRoll} aria-label={`Roll key ${apiKey.label}`}>
           Roll
         </button>
@@ -163,26 +180,39 @@ function KeyItem({ apiKey, onRoll, onDelete }: { apiKey: PersonalApiKey; onRoll:
   );
 }
 
-function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (key: PersonalApiKey) => void }) {
+/** A new key (no `apiKey`), or an existing key's label, scopes and project limit. */
+function KeyFormDialog({
+  apiKey,
+  onClose,
+  onSaved,
+}: {
+  apiKey?: PersonalApiKey;
+  onClose: () => void;
+  onSaved: (key: PersonalApiKey) => void;
+}) {
   const create = useCreatePersonalApiKey();
+  const update = useUpdatePersonalApiKey();
+  const save = apiKey ? update : create;
   const projects = useProjects();
-  const [label, setLabel] = useState('');
-  const [choice, setChoice] = useState(defaultScopeChoice);
-  const [limit, setLimit] = useState<ProjectLimit>({ all: true, chosen: [] });
+  const [label, setLabel] = useState(apiKey?.label ?? '');
+  const [choice, setChoice] = useState(() => (apiKey ? choiceOf(apiKey.scopes) : defaultScopeChoice()));
+  const [limit, setLimit] = useState<ProjectLimit>(() => {
+    const teams = apiKey?.scoped_teams ?? [];
+    return { all: teams.length === 0, chosen: teams };
+  });
   const scopes = scopesOf(choice);
   const limitIncomplete = !limit.all && limit.chosen.length === 0;
 
   function submit(event?: FormEvent) {
     event?.preventDefault();
     if (scopes.length === 0 || limitIncomplete) return;
-    create.mutate(
-      { label: label.trim(), scopes, scoped_teams: scopedTeamsOf(limit), scoped_organizations: [] },
-      { onSuccess: onCreated },
-    );
+    const fields = { label: label.trim(), scopes, scoped_teams: scopedTeamsOf(limit) };
+    if (apiKey) update.mutate({ id: apiKey.id, changes: fields }, { onSuccess: onSaved });
+    else create.mutate({ ...fields, scoped_organizations: [] }, { onSuccess: onSaved });
   }
 
   return (
-    <Dialog title="Create a personal API key" onClose={onClose}>
+    <Dialog title={apiKey ? `Edit “${apiKey.label}”` : 'Create a personal API key'} onClose={onClose}>
       <form className="dialog-body" onSubmit={submit}>
         <label className="field">
           <span>Label</span>
@@ -197,16 +227,16 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
         </label>
         <ScopePicker value={choice} onChange={setChoice} />
         {scopes.length === 0 && <p className="muted">Choose at least one scope.</p>}
-        {(projects.data?.results.length ?? 0) > 1 && (
+        {((projects.data?.results.length ?? 0) > 1 || !limit.all) && (
           <ProjectLimitPicker projects={projects.data?.results ?? []} value={limit} onChange={setLimit} />
         )}
         {limitIncomplete && <p className="muted">Choose at least one project.</p>}
-        {create.error &&
-          (needsReauth(create.error) ? (
+        {save.error &&
+          (needsReauth(save.error) ? (
             <ReauthPrompt onConfirmed={() => submit()} />
           ) : (
             <p className="form-error" role="alert">
-              {errorMessage(create.error)}
+              {errorMessage(save.error)}
             </p>
           ))}
         <div className="dialog-actions">
@@ -216,9 +246,9 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
           <button
             type="submit"
             className="button button-primary"
-            disabled={create.isPending || scopes.length === 0 || limitIncomplete || label.trim() === ''}
+            disabled={save.isPending || scopes.length === 0 || limitIncomplete || label.trim() === ''}
           >
-            {create.isPending ? 'Creating…' : 'Create key'}
+            {apiKey ? (save.isPending ? 'Saving…' : 'Save changes') : save.isPending ? 'Creating…' : 'Create key'}
           </button>
         </div>
       </form>

@@ -20,20 +20,36 @@ export interface ScopeChoice {
   /** "*": every scope, today's and tomorrow's. */
   all: boolean;
   access: Record<string, Access>;
+  /** Scopes of objects this picker does not list (given through the API or the CLI): kept as they are. */
+  others: string[];
 }
 
 /** What a new key starts with: enough for a script that reads and writes notebooks. */
 export function defaultScopeChoice(): ScopeChoice {
-  return { all: false, access: { notebook: 'write', activity_log: 'read' } };
+  return { all: false, access: { notebook: 'write', activity_log: 'read' }, others: [] };
+}
+
+/** A key's scopes as a choice (write wins over read for one object). */
+export function choiceOf(scopes: string[]): ScopeChoice {
+  const choice: ScopeChoice = { all: scopes.includes('*'), access: {}, others: [] };
+  for (const scope of scopes) {
+    if (scope === '*') continue;
+    const [object, access] = scope.split(':');
+    const listed = SCOPE_OBJECTS.some((entry) => entry.object === object);
+    if (!listed || (access !== 'read' && access !== 'write')) choice.others.push(scope);
+    else if (choice.access[object] !== 'write') choice.access[object] = access;
+  }
+  return choice;
 }
 
 /** The API's `scopes` for a choice: ["*"], or "<object>:<read|write>" for each object given access. */
 export function scopesOf(choice: ScopeChoice): string[] {
   if (choice.all) return ['*'];
-  return SCOPE_OBJECTS.flatMap(({ object }) => {
+  const listed = SCOPE_OBJECTS.flatMap(({ object }) => {
     const access = choice.access[object] ?? 'none';
     return access === 'none' ? [] : [`${object}:${access}`];
   });
+  return [...listed, ...choice.others];
 }
 
 /** Choose all access, or no access / read / write for each object. */
@@ -70,6 +86,9 @@ export function ScopePicker({ value, onChange }: { value: ScopeChoice; onChange:
             />
           ))}
         </ul>
+      )}
+      {!value.all && value.others.length > 0 && (
+        <p className="muted scope-others">Also kept: {value.others.join(', ')}.</p>
       )}
     </fieldset>
   );

@@ -40,6 +40,21 @@ export function useCreatePersonalApiKey() {
   });
 }
 
+/** Changes a key's label, scopes or project limit; its value stays. */
+export function useUpdatePersonalApiKey() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, changes }: { id: string; changes: Omit<PersonalApiKeyInput, 'scoped_organizations'> }) =>
+      api<PersonalApiKey>(`/api/personal_api_keys/${encodeURIComponent(id)}/`, { method: 'PATCH', body: changes }),
+    onSuccess: (updated) => {
+      queryClient.setQueryData<PersonalApiKey[]>(personalApiKeyKeys.all, (keys) =>
+        (keys ?? []).map((key) => (key.id === updated.id ? { ...updated, value: undefined } : key)),
+      );
+      void queryClient.invalidateQueries({ queryKey: personalApiKeyKeys.all });
+    },
+  });
+}
+
 /** Gives a key a new value (shown once); the old value stops working at once. */
 export function useRollPersonalApiKey() {
   const queryClient = useQueryClient();
