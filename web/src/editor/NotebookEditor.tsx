@@ -149,6 +149,14 @@ export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
     };
   }, [path, notebook.version, notebook.content, editor, queryClient]);
 
+  useEffect(() => {
+    const before = document.title;
+    document.title = `${title || 'Untitled'} · Notebooks`;
+    return () => {
+      document.title = before;
+    };
+  }, [title]);
+
   const loadTheirs = async () => {
     setBusy(true);
     setActionError(null);
