@@ -227,7 +227,7 @@ describeBrowser('Settings', (get) => {
     assert.equal((await env.request({ method: 'GET', url: env.url(), key: value })).statusCode, 200);
     await page.getByRole('button', { name: 'Delete key Old script' }).click();
     await confirm.getByRole('button', { name: 'Delete key' }).click();
-    await page.getByRole('heading', { name: 'Old script' }).waitFor({ state: 'detached' });
+    await page.getByRole('heading', { name: 'Old script', exact: true }).waitFor({ state: 'detached' });
     assert.equal((await env.request({ method: 'GET', url: env.url(), key: value })).statusCode, 401);
     const keys = await page.request.get('/api/personal_api_keys/');
     assert.ok(!(await keys.json()).some((key: { label: string }) => key.label === 'Old script'));
