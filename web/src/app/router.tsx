@@ -2,6 +2,7 @@ import { lazy, Suspense } from 'react';
 import { createBrowserRouter, Navigate } from 'react-router';
 import NotebooksListPage from '../notebooks/NotebooksListPage.tsx';
 import { prefetchNotebook } from '../notebooks/notebook-prefetch.ts';
+import { prefetchNotebookList } from '../notebooks/notebook-queries.ts';
 import { LoginPage } from '../pages/LoginPage.tsx';
 import { NotFoundPage } from '../pages/NotFoundPage.tsx';
 import { AppShell, HomeRedirect, RequireSession } from './AppShell.tsx';
@@ -33,7 +34,15 @@ export const router = createBrowserRouter([
         children: [
           { path: '/', element: <HomeRedirect /> },
           { path: '/project/:projectId', element: <Navigate to="notebooks" replace /> },
-          { path: '/project/:projectId/notebooks', element: page(<NotebooksListPage />) },
+          {
+            path: '/project/:projectId/notebooks',
+            // The list's request starts with the navigation, alongside the session check.
+            loader: ({ params, request }) => {
+              prefetchNotebookList(params.projectId ?? '', new URL(request.url).searchParams);
+              return null;
+            },
+            element: page(<NotebooksListPage />),
+          },
           { path: '/project/:projectId/notebooks/deleted', element: page(<DeletedNotebooksPage />) },
           {
             path: '/project/:projectId/notebooks/:shortId',

@@ -2,7 +2,7 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import { useEffect } from 'react';
 import { api } from '../api/client.ts';
 import type { Member, Notebook, NotebookListItem, Paginated } from '../api/types.ts';
-import { apiQuery, type ListFilters } from './list-filters.ts';
+import { apiQuery, filtersFromParams, type ListFilters } from './list-filters.ts';
 
 /** Query keys of the notebooks' server state, per project (TanStack Query's key-factory shape). */
 export const notebookKeys = {
@@ -13,12 +13,39 @@ export const notebookKeys = {
 
 export const notebooksPath = (projectId: string) => `/api/projects/${encodeURIComponent(projectId)}/notebooks/`;
 
+// Lists asked for as a navigation starts (the route's loader), before the page knows who is signed
+// in: the page's query takes the answer instead of asking again. Unclaimed ones expire.
+const EARLY_LIST_MS = 3000;
+const earlyLists = new Map<string, { answer: Promise<Paginated<NotebookListItem>>; at: number }>();
+
+const listPath = (projectId: string, query: string) => `${notebooksPath(projectId)}?${query}`;
+
+/** Starts fetching the list a URL shows (the route's loader calls it), without waiting for it. */
+export function prefetchNotebookList(projectId: string, pageParams: URLSearchParams): void {
+  const path = listPath(projectId, apiQuery(filtersFromParams(pageParams)));
+  const now = Date.now();
+  for (const [key, entry] of earlyLists) if (now - entry.at > EARLY_LIST_MS) earlyLists.delete(key);
+  if (earlyLists.has(path)) return;
+  const answer = api<Paginated<NotebookListItem>>(path);
+  answer.catch(() => undefined);
+  earlyLists.set(path, { answer, at: now });
+}
+
+/** After a write, an unclaimed early answer is out of date. */
+const forgetEarlyLists = () => earlyLists.clear();
+
 /** One page of the project's notebooks (or of its deleted ones) under the filters. */
 export function useNotebookList(projectId: string, filters: ListFilters, options: { deleted?: boolean } = {}) {
   const query = apiQuery(filters, options);
   return useQuery({
     queryKey: notebookKeys.list(projectId, query),
-    queryFn: ({ signal }) => api<Paginated<NotebookListItem>>(`${notebooksPath(projectId)}?${query}`, { signal }),
+    queryFn: ({ signal }) => {
+      const path = listPath(projectId, query);
+      const early = earlyLists.get(path);
+      earlyLists.delete(path);
+      if (early && Date.now() - early.at <= EARLY_LIST_MS) return early.answer;
+      return api<Paginated<NotebookListItem>>(path, { signal });
+    },
     // While a new filter loads, the previous rows stay (dimmed) instead of a blank page.
     placeholderData: keepPreviousData,
   });
@@ -35,7 +62,10 @@ export function useCreateNotebook(projectId: string) {
         method: 'POST',
         body: { content: NEW_NOTEBOOK_CONTENT, text_content: '' },
       }),
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: notebookKeys.lists(projectId) }),
+    onSuccess: () => {
+      forgetEarlyLists();
+      return queryClient.invalidateQueries({ queryKey: notebookKeys.lists(projectId) });
+    },
   });
 }
 
@@ -53,6 +83,7 @@ export function useSetNotebookDeleted(projectId: string) {
         body: { deleted },
       }),
     onMutate: async ({ notebook }) => {
+      forgetEarlyLists();
       await queryClient.cancelQueries({ queryKey: notebookKeys.lists(projectId) });
       const previous = queryClient.getQueriesData<Paginated<NotebookListItem>>({
         queryKey: notebookKeys.lists(projectId),
@@ -107,7 +138,10 @@ export function useLiveNotebookLists(projectId: string, ready: boolean, delayMs 
     let timer: ReturnType<typeof setTimeout> | undefined;
     const refresh = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => queryClient.invalidateQueries({ queryKey: notebookKeys.lists(projectId) }), delayMs);
+      timer = setTimeout(() => {
+        forgetEarlyLists();
+        queryClient.invalidateQueries({ queryKey: notebookKeys.lists(projectId) });
+      }, delayMs);
     };
     for (const type of LIVE_EVENTS) source.addEventListener(type, refresh);
     return () => {
