@@ -39,6 +39,8 @@ interface Options {
   mixConnections: number;
   teamNotebooks: number;
   streams: number;
+  /** Another checkout whose server the mixed scenario also measures, on the same database. */
+  baselineRoot: string | undefined;
 }
 
 const TEAM_PROJECTS = 20;
@@ -60,6 +62,7 @@ function parseOptions(argv: string[]): Options {
       'mix-connections': { type: 'string', default: '32' },
       'team-notebooks': { type: 'string' },
       streams: { type: 'string', default: '200' },
+      'baseline-root': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -78,6 +81,7 @@ function parseOptions(argv: string[]): Options {
         '  --mix-connections C        people in the mixed scenario (default 32)',
         "  --team-notebooks N         notebooks in each of the mixed scenario's 20 projects (default 5000; --quick 250)",
         '  --streams N                open change streams in the streams scenario (default 200)',
+        '  --baseline-root DIR        also run the mix against the server of another checkout (npm ci done there)',
         '  --cpu-prof                 run the server with --cpu-prof (profiles in bench/out/)',
         '  --keep                     keep the database (SQLite file / PostgreSQL database) for inspection',
         '  env BENCH_POSTGRES_URL     admin connection (default postgres://postgres@127.0.0.1:5432/postgres)',
@@ -114,6 +118,7 @@ function parseOptions(argv: string[]): Options {
     mixConnections: Math.floor(number(values['mix-connections'], 32, '--mix-connections')),
     teamNotebooks: Math.floor(number(values['team-notebooks'], quick ? 250 : 5_000, '--team-notebooks')),
     streams: Math.floor(number(values.streams, 200, '--streams')),
+    baselineRoot: values['baseline-root'] === undefined ? undefined : resolve(values['baseline-root']),
     postgresUrl: process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
   };
 }
@@ -266,17 +271,18 @@ class ServerProcess {
   /** Spawns `node src/cli.ts serve` and waits for the first 200 on /_readyz. */
   static async start(
     databaseUrl: string,
-    options: { cpuProfDir?: string; env?: Record<string, string> },
+    options: { cpuProfDir?: string; env?: Record<string, string>; root?: string },
   ): Promise<ServerProcess> {
     const port = await freePort();
+    const root = options.root ?? ROOT;
     const args = [
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
-      join(ROOT, 'src', 'cli.ts'),
+      join(root, 'src', 'cli.ts'),
       'serve',
     ];
     const started = performance.now();
     const child = spawn(process.execPath, args, {
-      cwd: ROOT,
+      cwd: root,
       env: {
         ...process.env,
         DATABASE_URL: databaseUrl,
@@ -888,6 +894,8 @@ interface MixedResult {
   bare: MixMeasurement;
   /** PostgreSQL: the same mix over two server processes on the one database. */
   twoProcesses?: MixMeasurement;
+  /** The same mix against the server of --baseline-root, measured first, and its commit. */
+  baseline?: { measurement: MixMeasurement; commit: string; peakRssKb: number };
   samples: Record<string, { status: number; bytes: number; cacheStatus: string }>;
 }
 
@@ -952,6 +960,19 @@ async function runMixed(
     await measureMix(plan, ports, connections, options.warmup, run++, target);
     return measureMix(plan, ports, connections, options.duration, run++, target);
   };
+  let baseline: MixedResult['baseline'];
+  if (options.baselineRoot !== undefined) {
+    const root = options.baselineRoot;
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
+    const before = await ServerProcess.start(databaseUrl, { root });
+    try {
+      log(`  mixed: warm-up and ${options.duration} s against the baseline server (${commit})`);
+      baseline = { measurement: await warmAndMix([before.port], 'ours'), commit, peakRssKb: 0 };
+    } finally {
+      await before.stop();
+    }
+    baseline.peakRssKb = before.peakRssKb;
+  }
   log(`  mixed: warm-up and ${options.duration} s, ${connections} people in ${plan.teams.length} projects`);
   const ours = await warmAndMix([server.port], 'ours');
   const { byAnswer, samples } = await recordMixAnswers(server, plan);
@@ -974,7 +995,7 @@ async function runMixed(
       await second.stop();
     }
   }
-  return { connections, ours, bare: bareResult, twoProcesses, samples };
+  return { connections, ours, bare: bareResult, twoProcesses, baseline, samples };
 }
 
 interface StreamsResult {
@@ -1046,6 +1067,32 @@ function mixedReport(engine: Engine, mixed: MixedResult): string {
       lines.push(
         `- list p99 in the mix ≤ 25 ms at 32 connections: ${ms(ours.kinds.list.p99)} ms (${verdict(ours.kinds.list.p99 <= 25)})`,
       );
+  }
+  if (mixed.baseline) {
+    const before = mixed.baseline.measurement;
+    lines.push('');
+    lines.push(
+      `The same mix against the baseline server (commit ${mixed.baseline.commit}, same database, measured just before ours; peak RSS ${mb(mixed.baseline.peakRssKb)}):`,
+    );
+    lines.push('');
+    lines.push('| kind | baseline req/s | ÷ bare | p50 / p99 ms | ours ÷ baseline (req/s) | answers |');
+    lines.push('|---|---:|---:|---:|---:|---|');
+    const beforeRow = (
+      label: string,
+      b: MixMeasurement['total'],
+      o: MixMeasurement['total'],
+      bare: MixMeasurement['total'],
+    ) =>
+      `| ${label} | ${fmt(b.rps)} | ${(bare.rps > 0 ? b.rps / bare.rps : 0).toFixed(2)} | ${ms(b.p50)} / ${ms(b.p99)} | ${(b.rps > 0 ? o.rps / b.rps : 0).toFixed(2)} | ${b.statuses} |`;
+    lines.push(beforeRow('the whole mix', before.total, ours.total, bare.total));
+    for (const kind of MIX_KINDS) lines.push(beforeRow(kind, before.kinds[kind], ours.kinds[kind], bare.kinds[kind]));
+    lines.push('');
+    const beforeHits = before.listAnswers > 0 ? before.listHits / before.listAnswers : 0;
+    lines.push(`- baseline list cache hit rate: ${(beforeHits * 100).toFixed(1)}%; conflicts ${fmt(before.conflicts)}`);
+    if (engine === 'sqlite') {
+      const gain = before.kinds.patch.rps > 0 ? ours.kinds.patch.rps / before.kinds.patch.rps : 0;
+      lines.push(`- target: PATCH in the mix ≥ 2× the baseline's: ${gain.toFixed(2)}× (${verdict(gain >= 2)})`);
+    }
   }
   if (mixed.twoProcesses) {
     const two = mixed.twoProcesses;

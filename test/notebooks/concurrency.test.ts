@@ -64,7 +64,7 @@ async function activityOf(env: TestEnv, shortIds: ReadonlySet<string>): Promise<
 const changeOf = (item: ActivityItem, field: string): Change | undefined =>
   item.detail.changes?.find((change) => change.field === field);
 
-describeEachEngine('concurrent notebook writes', (env) => {
+function concurrentWrites(env: () => TestEnv): void {
   describe(`${WRITERS} PATCHes with the same version and new content`, () => {
     it('lets exactly one win with 200, answers the rest 409, moves the version by one and logs one update', {
       timeout: 60_000,
@@ -230,4 +230,8 @@ describeEachEngine('concurrent notebook writes', (env) => {
       assert.equal(stored.deleted, deleted, 'the stored deleted flag is that same write');
     });
   });
-});
+}
+
+describeEachEngine('concurrent notebook writes', concurrentWrites);
+// On a SQLite file the writes' transactions run on the writer's thread (db/sqlite-writer-thread.ts).
+describeEachEngine('concurrent notebook writes to a database file', concurrentWrites, {}, { sqliteFile: true });
