@@ -8,6 +8,12 @@ import { sqliteDialect } from './sqlite-dialect.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** Jobs run by the thread that owns the writing connection: `load` a module ahead, `run` one of its jobs. */
+export interface WriterJobs {
+  load(module: string): void;
+  run(module: string, payload: unknown): Promise<unknown>;
+}
+
 /** Stops a listener. */
 export type Unlisten = () => Promise<void>;
 
@@ -21,10 +27,10 @@ export interface OpenDatabase {
    */
   listen(channel: string, onChange: (payload: string | undefined) => void): Promise<Unlisten>;
   /**
-   * Where the writing connection is owned by another thread (a SQLite file): runs one job of a
+   * Where the writing connection is owned by another thread (a SQLite file): runs jobs of a
    * module's `createWriterJobs` there, in that thread's group commits (sqlite-writer-thread.ts).
    */
-  writerJobs?: (module: string, payload: unknown) => Promise<unknown>;
+  writerJobs?: WriterJobs;
 }
 
 /** Where a query runs: the database, or the transaction of a write. */
