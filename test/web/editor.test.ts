@@ -265,6 +265,39 @@ describeBrowser('The notebook editor', (get) => {
     });
   }
 
+  browserIt('keeps numbers as they were written (42.0, 1e2, 0.50) in nodes it does not edit', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const raw =
+      '{"content": {"type": "doc", "content": [' +
+      '{"type": "heading", "attrs": {"level": 1}, "content": [{"type": "text", "text": "Numbers"}]},' +
+      '{"type": "ph-query", "attrs": {"height": 500.0, "query": {"kind": "EventsQuery", "limit": 1e2, "ratio": 0.50}}},' +
+      '{"type": "paragraph", "content": [{"type": "text", "text": "Edit me"}]},' +
+      '{"type": "paragraph", "content": [{"type": "ph-replay-timestamp", "attrs": {"playbackTime": 83000.0}}]}' +
+      ']}}';
+    const created = await env.request({
+      method: 'POST',
+      url: env.url(),
+      payload: raw,
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(created.statusCode, 201);
+    const { short_id: shortId } = created.json() as { short_id: string };
+    const contentText = async () => {
+      const body = (await env.request({ method: 'GET', url: env.url(`${shortId}/`) })).body;
+      return body.slice(body.indexOf('"content":'), body.indexOf(',"text_content"'));
+    };
+    const before = await contentText();
+    assert.match(before, /"height":500\.0/);
+    const page = await signedIn(await createUser(), '/');
+    await openNotebook(page, env, shortId);
+    await editorOf(page).getByText('Edit me', { exact: true }).click();
+    await page.keyboard.press('End');
+    await page.keyboard.type('!');
+    await waitStored(env, shortId, (n) => n.version === 1);
+    assert.equal(await contentText(), before.replace('"Edit me"', '"Edit me!"'));
+    await page.context().close();
+  });
+
   browserIt('a PostHog card moves and is removed as a whole; inline nodes stay inline', get, async () => {
     const { env, createUser, signedIn } = get();
     const user = await createUser();

@@ -51,6 +51,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Send the request even while the page unloads (autosave on leaving). */
   keepalive?: boolean;
+  /** A JSON.parse reviver for the answer (the editor keeps numbers' source text with one). */
+  reviver?: (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
 }
 
 /** Calls the API with the session cookie (and the CSRF token when unsafe); JSON in, JSON out. */
@@ -79,7 +81,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
   }
   const text = await response.text();
   if (!response.ok) throw new ApiError(response.status, parseEnvelope(response.status, text));
-  return (text === '' ? undefined : JSON.parse(text)) as T;
+  return (text === '' ? undefined : JSON.parse(text, options.reviver as Parameters<typeof JSON.parse>[1])) as T;
 }
 
 function parseEnvelope(status: number, text: string): ErrorEnvelope {

@@ -10,6 +10,7 @@ import { EditorToolbar, type UrlRequest } from './EditorToolbar.tsx';
 import { editorExtensions } from './editor-extensions.ts';
 import { editorDocumentFor, loadableDocument, NotebookDocument, titleOf, titleOfJson } from './notebook-document.ts';
 import { NotebookSaver, type SaveStatus } from './notebook-saver.ts';
+import { keepNumberText } from './number-text.ts';
 import { SlashMenuList } from './SlashMenuList.tsx';
 import { runSlashItem, type SlashItem, type SlashState } from './slash-menu.ts';
 import './editor.css';
@@ -161,7 +162,7 @@ export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
     setBusy(true);
     setActionError(null);
     try {
-      const theirs = await api<Notebook>(path);
+      const theirs = await api<Notebook>(path, { reviver: keepNumberText });
       setUnsavedCopy(editor.getText({ blockSeparator: '\n' }));
       documentRef.current = new NotebookDocument(editor.schema, theirs.content);
       editor.commands.setContent(editorDocumentFor(theirs.content, theirs.title), { emitUpdate: false });

@@ -1,5 +1,6 @@
 import type { Schema } from '@tiptap/pm/model';
 import type { JsonNode } from '../api/types.ts';
+import { keepNumberText, plainNumber } from './number-text.ts';
 
 /** The node and mark names that stand in for content this editor does not edit. */
 export const PRESERVED_BLOCK = 'preservedBlock';
@@ -25,6 +26,7 @@ function convertNode(node: JsonNode, schema: Schema, inInlineContext: boolean): 
     };
   }
   const converted: JsonNode = { ...node };
+  if (node.attrs && typeof node.attrs === 'object') converted.attrs = plainAttrs(node.attrs);
   if (Array.isArray(node.marks)) converted.marks = node.marks.map((mark) => convertMark(mark, schema));
   if (Array.isArray(node.content)) {
     const type = schema.nodes[node.type];
@@ -37,21 +39,26 @@ function convertNode(node: JsonNode, schema: Schema, inInlineContext: boolean): 
   return converted;
 }
 
+/** The editor's own nodes and marks take plain numbers (a stored 1.0 heading level is 1). */
+function plainAttrs(attrs: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(attrs).map(([name, value]) => [name, plainNumber(value)]));
+}
+
 function convertMark(mark: JsonMark, schema: Schema): JsonMark {
-  if (schema.marks[mark.type]) return mark;
+  if (schema.marks[mark.type]) return mark.attrs ? { ...mark, attrs: plainAttrs(mark.attrs) } : mark;
   return { type: PRESERVED_MARK, attrs: { json: JSON.stringify(mark) } };
 }
 
 /** The stored form of a node the editor produced: stand-ins turned back into their originals. */
 export function fromEditorNode(node: JsonNode): JsonNode {
   if (node.type === PRESERVED_BLOCK || node.type === PRESERVED_INLINE) {
-    return JSON.parse(String(node.attrs?.json)) as JsonNode;
+    return JSON.parse(String(node.attrs?.json), keepNumberText) as JsonNode;
   }
   const restored: JsonNode = { ...node };
   if (Array.isArray(node.content)) restored.content = node.content.map(fromEditorNode);
   if (Array.isArray(node.marks)) {
     restored.marks = node.marks.map((mark) =>
-      mark.type === PRESERVED_MARK ? (JSON.parse(String(mark.attrs?.json)) as JsonMark) : mark,
+      mark.type === PRESERVED_MARK ? (JSON.parse(String(mark.attrs?.json), keepNumberText) as JsonMark) : mark,
     );
   }
   return restored;

@@ -1,5 +1,6 @@
 import { api } from '../api/client.ts';
 import type { Notebook } from '../api/types.ts';
+import { keepNumberText } from '../editor/number-text.ts';
 
 /** The notebook's API path. */
 export function notebookPath(projectId: string, shortId: string): string {
@@ -16,7 +17,7 @@ let prefetched: { path: string; at: number; promise: Promise<Notebook> } | null 
 export function prefetchNotebook(projectId: string | undefined, shortId: string | undefined): void {
   if (!projectId || !shortId) return;
   const path = notebookPath(projectId, shortId);
-  const promise = api<Notebook>(path);
+  const promise = api<Notebook>(path, { reviver: keepNumberText });
   // A failure is reported by the page's own read.
   promise.catch(() => undefined);
   prefetched = { path, at: Date.now(), promise };
@@ -28,5 +29,5 @@ export function readNotebook(projectId: string, shortId: string): Promise<Notebo
   const recent = prefetched;
   prefetched = null;
   if (recent && recent.path === path && Date.now() - recent.at < MAX_AGE_MS) return recent.promise;
-  return api<Notebook>(path);
+  return api<Notebook>(path, { reviver: keepNumberText });
 }
