@@ -44,20 +44,30 @@ describeBrowser('Deleting and restoring notebooks', (get) => {
     assert.ok(kept.short_id);
   });
 
-  browserIt('Escape closes the row menu and gives focus back to its button', get, async () => {
-    const { env, createUser, signedIn } = get();
-    const user = await createUser();
-    const project = await env.accounts.createProject({ name: 'Menu project', organizationId: env.org.id });
-    await seedNotebook(env, { title: 'Menu notebook', projectId: project.id });
-    const page = await signedIn(user, `/project/${project.id}/notebooks`);
-    const menuButton = page.getByRole('button', { name: 'Actions for Menu notebook' });
-    await menuButton.click();
-    await page.getByRole('menuitem', { name: 'Delete' }).waitFor();
-    assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Delete');
-    await page.keyboard.press('Escape');
-    await page.getByRole('menu').waitFor({ state: 'detached' });
-    assert.equal(await menuButton.evaluate((button) => button === button.ownerDocument.activeElement), true);
-  });
+  browserIt(
+    'the row menu works from the keyboard: Escape gives focus back, ArrowDown and Enter delete',
+    get,
+    async () => {
+      const { env, createUser, signedIn } = get();
+      const user = await createUser();
+      const project = await env.accounts.createProject({ name: 'Menu project', organizationId: env.org.id });
+      await seedNotebook(env, { title: 'Menu notebook', projectId: project.id });
+      const page = await signedIn(user, `/project/${project.id}/notebooks`);
+      const menuButton = page.getByRole('button', { name: 'Actions for Menu notebook' });
+      await menuButton.click();
+      await page.getByRole('menuitem', { name: 'Delete' }).waitFor();
+      assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Delete');
+      await page.keyboard.press('Escape');
+      await page.getByRole('menu').waitFor({ state: 'detached' });
+      assert.equal(await menuButton.evaluate((button) => button === button.ownerDocument.activeElement), true);
+      // From the keyboard: ArrowDown opens it on its first item, Enter chooses.
+      await page.keyboard.press('ArrowDown');
+      await page.getByRole('menuitem', { name: 'Delete' }).waitFor();
+      assert.equal(await page.evaluate('document.activeElement?.textContent'), 'Delete');
+      await page.keyboard.press('Enter');
+      await page.getByRole('row', { name: /Menu notebook/ }).waitFor({ state: 'detached' });
+    },
+  );
 
   browserIt('"Deleted notebooks" lists the deleted ones and restores one to the list', get, async () => {
     const { env, createUser, signedIn } = get();
