@@ -10,6 +10,22 @@ import './history.css';
 
 const exact = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 
+/** Equal JSON values, whatever their objects' key order (the activity log keeps jsonb's order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => sameJson(item, b[i]));
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const keys = Object.keys(left);
+  return (
+    keys.length === Object.keys(right).length &&
+    keys.every((key) => Object.hasOwn(right, key) && sameJson(left[key], right[key]))
+  );
+}
+
 /** A notebook's activity: who changed what, when; a past version, read-only, to restore. */
 export default function NotebookHistoryPage() {
   const { projectId = '', shortId = '' } = useParams();
@@ -25,8 +41,8 @@ export default function NotebookHistoryPage() {
   const entries = useMemo(() => activity.data?.pages.flatMap((page) => page.results) ?? [], [activity.data]);
   const items = useMemo(() => historyItems(entries, notebook.data), [entries, notebook.data]);
   const selected = items.find((item) => item.key === selectedKey) ?? null;
-  const currentJson = notebook.data ? JSON.stringify(notebook.data.content) : undefined;
-  const selectedIsCurrent = selected?.content ? JSON.stringify(selected.content) === currentJson : false;
+  const selectedIsCurrent =
+    selected?.content && notebook.data ? sameJson(selected.content, notebook.data.content) : false;
   const title = notebook.data?.title || 'Untitled';
 
   function choose(item: HistoryItem) {
