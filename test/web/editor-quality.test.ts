@@ -141,7 +141,7 @@ function editorChunks(): { files: string[]; jsGzip: number; cssGzip: number } {
   visit(entry);
   const gzip = (file: string) => gzipSync(readFileSync(join(assets, file)), { level: 9 }).length;
   const stylesheets = all.filter((file) =>
-    files.some((js) => file.endsWith('.css') && file.startsWith(`${js.slice(0, js.lastIndexOf('-'))}-`)),
+    files.some((js) => file.endsWith('.css') && file.startsWith(`${js.split('-')[0]}-`)),
   );
   return {
     files,

@@ -128,6 +128,32 @@ describeBrowser('The notebook editor', (get) => {
     },
   );
 
+  browserIt('the first node stays the title heading when everything is replaced', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const notebook = await seedNotebook(env, {
+      title: 'Old',
+      content: {
+        type: 'doc',
+        content: [
+          { type: 'heading', attrs: { level: 1 }, content: [{ type: 'text', text: 'Old' }] },
+          { type: 'paragraph', content: [{ type: 'text', text: 'body' }] },
+        ],
+      },
+    });
+    const page = await signedIn(await createUser(), '/');
+    await openNotebook(page, env, notebook.short_id);
+    await editorOf(page).getByText('body').click();
+    await page.keyboard.press('Control+a');
+    await page.keyboard.type('Fresh start');
+    const stored = await waitStored(env, notebook.short_id, (n) => n.version === 1);
+    assert.equal(stored.title, 'Fresh start');
+    assert.deepEqual(stored.content, {
+      type: 'doc',
+      content: [{ type: 'heading', attrs: { level: 1 }, content: [{ text: 'Fresh start', type: 'text' }] }],
+    });
+    await page.context().close();
+  });
+
   browserIt('the / menu inserts blocks, from the keyboard or by choosing an option', get, async () => {
     const { env, createUser, signedIn } = get();
     const user = await createUser();

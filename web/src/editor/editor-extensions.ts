@@ -25,8 +25,9 @@ function cleanFragment(fragment: Fragment): Fragment {
 }
 
 /**
- * The notebook's first node is its title, a heading (as in PostHog): when the person empties the
- * document, the empty paragraph left at the top becomes an empty level-1 heading again.
+ * The notebook's first node is its title, a heading (as in PostHog): a paragraph that becomes the
+ * first node (the person emptied the document, or replaced everything) turns into a level-1
+ * heading, and anything else that reaches the top gets an empty title heading above it.
  */
 const TitleHeading = Extension.create({
   name: 'titleHeading',
@@ -37,8 +38,9 @@ const TitleHeading = Extension.create({
           if (!transactions.some((tr) => tr.docChanged)) return null;
           const first = state.doc.firstChild;
           const heading = state.schema.nodes.heading;
-          if (!first || !heading || first.type.name !== 'paragraph' || first.content.size > 0) return null;
-          return state.tr.setNodeMarkup(0, heading, { level: 1 });
+          if (!first || !heading || first.type === heading) return null;
+          if (first.type.name === 'paragraph') return state.tr.setNodeMarkup(0, heading, { level: 1 });
+          return state.tr.insert(0, heading.create({ level: 1 }));
         },
       }),
     ];

@@ -206,7 +206,11 @@ export class NotebookSaver {
       this.#schedule(delay);
       return;
     }
-    this.#setStatus({ kind: 'error', message: errorMessage(error) });
+    const message =
+      error instanceof ApiError && error.status === 404
+        ? 'the notebook was deleted or is no longer in this project. Your text is still here.'
+        : errorMessage(error);
+    this.#setStatus({ kind: 'error', message });
   }
 
   #onOnline = (): void => {

@@ -56,6 +56,8 @@ function moveNode(view: EditorView, pos: number, direction: -1 | 1): void {
   const parent = $pos.parent;
   const neighbour = parent.maybeChild(index + direction);
   if (!neighbour) return;
+  // The title heading stays first.
+  if ($pos.depth === 0 && index + direction === 0 && neighbour.type.name === 'heading') return;
   const tr = state.tr.delete(pos, pos + node.nodeSize);
   const target = direction === -1 ? pos - neighbour.nodeSize : pos + neighbour.nodeSize;
   tr.insert(target, node);
