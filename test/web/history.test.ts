@@ -89,10 +89,11 @@ describeBrowser('Notebook history', (get) => {
     const { env, createUser, signedIn } = get();
     const user = await createUser({ firstName: 'Grace' });
     const shortId = await notebookWithTwoUpdates(env, user.key);
+    const colleague = await createUser({ firstName: 'Linus' });
     const renamed = await env.request({
       method: 'PATCH',
       url: env.url(`${shortId}/`),
-      key: user.key,
+      key: colleague.key,
       payload: { title: 'Launch plan, final' },
     });
     assert.equal(renamed.statusCode, 200);
@@ -103,7 +104,7 @@ describeBrowser('Notebook history', (get) => {
     assert.deepEqual(
       (await items.allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim()),
       [
-        'G Grace renamed it to “Launch plan, final” just now',
+        'L Linus renamed it to “Launch plan, final” just now',
         'G Grace changed the title and content just now Version 2',
         'G Grace changed the content just now Version 1',
         'G Grace created the notebook just now Version 0',

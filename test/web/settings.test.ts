@@ -198,6 +198,16 @@ describeBrowser('Settings', (get) => {
     },
   );
 
+  browserIt('the eleventh key cannot be created: the page says 10 of 10', get, async () => {
+    const { env, createUser, signedIn } = get();
+    const user = await createUser();
+    for (let count = 1; count < 10; count += 1) await env.createKey(user.email, ['notebook:read']);
+    const page = await signedIn(user, '/settings');
+    await page.getByText('10 of 10 keys').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Create personal API key' }).isDisabled(), true);
+    assert.equal(await page.getByRole('list', { name: 'Personal API keys' }).getByRole('heading').count(), 10);
+  });
+
   browserIt('rolling a key shows a new value once and the old one stops working', get, async () => {
     const { env, createUser, signedIn } = get();
     const user = await createUser();
