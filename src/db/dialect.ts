@@ -8,12 +8,6 @@ import { sqliteDialect } from './sqlite-dialect.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
-/** Jobs run by the thread that owns the writing connection: `load` a module ahead, `run` one of its jobs. */
-export interface WriterJobs {
-  load(module: string): void;
-  run(module: string, payload: unknown): Promise<unknown>;
-}
-
 /** Stops a listener. */
 export type Unlisten = () => Promise<void>;
 
@@ -27,10 +21,10 @@ export interface OpenDatabase {
    */
   listen(channel: string, onChange: (payload: string | undefined) => void): Promise<Unlisten>;
   /**
-   * Where the writing connection is owned by another thread (a SQLite file): runs jobs of a
+   * Where the writing connection is owned by another thread (a SQLite file): runs one job of a
    * module's `createWriterJobs` there, in that thread's group commits (sqlite-writer-thread.ts).
    */
-  writerJobs?: WriterJobs;
+  writerJobs?: (module: string, payload: unknown) => Promise<unknown>;
 }
 
 /** Where a query runs: the database, or the transaction of a write. */

@@ -119,11 +119,6 @@ export class WriterThread {
     if (this.#failure === undefined) this.#worker.postMessage({ op: 'release', turn } satisfies WriterRequest);
   }
 
-  /** Has the writer's thread load `module` now, before its first job. */
-  load(module: string): void {
-    if (this.#failure === undefined) this.#worker.postMessage({ op: 'load', module } satisfies WriterRequest);
-  }
-
   /** Runs one job of `module` (its createWriterJobs) on the writer's thread. */
   async job(module: string, payload: unknown): Promise<unknown> {
     const reply = await this.#send({ op: 'job', id: this.#nextId++, module, payload });

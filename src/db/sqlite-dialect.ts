@@ -68,7 +68,7 @@ export const sqliteDialect: Dialect = {
       // Transactions run on the writer's thread statement by statement; a group commit's writes
       // run there whole (writerJobs), so a batch needs no round trip per statement.
       groupCommit: new GroupCommit(kysely),
-      writerJobs: { load: (module) => writer.load(module), run: (module, payload) => writer.job(module, payload) },
+      writerJobs: (module, payload) => writer.job(module, payload),
       listen: (_channel, onChange) => pollCommits(kysely, onChange),
     };
   },

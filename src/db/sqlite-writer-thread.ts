@@ -23,7 +23,6 @@ export type WriterRequest =
   | { op: 'statement'; id: number; turn: number; sql: string; parameters: unknown[] }
   | { op: 'release'; turn: number }
   | { op: 'job'; id: number; module: string; payload: unknown }
-  | { op: 'load'; module: string }
   | { op: 'close' };
 
 export interface SerializedError {
@@ -102,15 +101,6 @@ if (parentPort !== null && (workerData as { role?: string } | null)?.role === 's
     return turn;
   };
 
-  const jobsOf = (module: string): Promise<(payload: unknown) => Promise<unknown>> => {
-    let run = jobs.get(module);
-    if (run === undefined) {
-      run = import(module).then((loaded: { createWriterJobs: WriterJobs }) => loaded.createWriterJobs(db));
-      jobs.set(module, run);
-    }
-    return run;
-  };
-
   port.on('message', (message: WriterRequest) => {
     switch (message.op) {
       case 'statement': {
@@ -136,13 +126,13 @@ if (parentPort !== null && (workerData as { role?: string } | null)?.role === 's
         void turn.chain.finally(() => turn.release());
         return;
       }
-      case 'load': {
-        // Loaded ahead of the first job, so that it does not wait for the module's code.
-        jobsOf(message.module).catch(() => jobs.delete(message.module));
-        return;
-      }
       case 'job': {
-        jobsOf(message.module)
+        let run = jobs.get(message.module);
+        if (run === undefined) {
+          run = import(message.module).then((module: { createWriterJobs: WriterJobs }) => module.createWriterJobs(db));
+          jobs.set(message.module, run);
+        }
+        run
           .then((runJob) => runJob(message.payload))
           .then(
             (value) => port.postMessage({ id: message.id, value } satisfies WriterReply),

@@ -5,7 +5,7 @@ import { ActivityService } from '../activity/activity.service.ts';
 import { changesBetween } from '../activity/changes.ts';
 import { isTruthy } from '../compat/python-values.ts';
 import { type Db, writeTransaction } from '../db/database.ts';
-import type { Executor, WriterJobs } from '../db/dialect.ts';
+import type { Executor } from '../db/dialect.ts';
 import { uuidv7 } from '../db/ids.ts';
 import { ApiError, conflict, notFound, preconditionFailed } from '../http/errors.ts';
 import type { JsonValue } from '../json/json-value.ts';
@@ -283,15 +283,14 @@ type JobOutcome =
 
 /** On the thread that owns the database's writing connection (Db.writerJobs), whole. */
 export class ThreadNotebookWriter implements NotebookWriter {
-  readonly #jobs: WriterJobs;
+  readonly #run: (module: string, payload: unknown) => Promise<unknown>;
 
-  constructor(jobs: WriterJobs) {
-    this.#jobs = jobs;
-    jobs.load(import.meta.url);
+  constructor(run: (module: string, payload: unknown) => Promise<unknown>) {
+    this.#run = run;
   }
 
   async #job(job: NotebookWriteJob): Promise<Notebook | UpdateResult | boolean> {
-    const outcome = (await this.#jobs.run(import.meta.url, job)) as JobOutcome;
+    const outcome = (await this.#run(import.meta.url, job)) as JobOutcome;
     if (!outcome.ok) throw new ApiError(outcome.statusCode, outcome.envelope, outcome.headers);
     return outcome.value;
   }
