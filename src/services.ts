@@ -28,7 +28,6 @@ import type { Database } from './db/schema.ts';
 import type { CsrfOptions } from './http/csrf.ts';
 import { MemoryRateLimiter, type RateLimiter } from './http/rate-limit.ts';
 import { ChangeFeed } from './notebooks/change-feed.ts';
-import { LocalNotebookWriter, ThreadNotebookWriter } from './notebooks/notebook-writes.ts';
 import { NotebooksRepository } from './notebooks/notebooks.repository.ts';
 import { type ListPage, NotebooksService } from './notebooks/notebooks.service.ts';
 import { rebuildSearchIndex } from './notebooks/storage/sqlite-notebook-storage.ts';
@@ -127,11 +126,6 @@ export function createServices(
     // A cached page holds its items and, once sent, its whole body: about twice the items.
     listCache: new ResponseCache<ListPage>(config.listCacheBytes, (page) => 2 * page.items.length),
     changeFeed,
-    // Where another thread owns the writing connection, the writes' transactions run there whole.
-    writer:
-      db.writerJobs === undefined
-        ? new LocalNotebookWriter(db, notebooksRepository, activity)
-        : new ThreadNotebookWriter(db.writerJobs),
   });
   const projectAccess = new ProjectAccess(accountsRepository);
   const signIn = new SignInService(

@@ -13,8 +13,6 @@ export interface Db {
   groupCommit?: GroupCommit;
   /** Hears the commits of other connections and processes (Dialect.notify). */
   listen: OpenDatabase['listen'];
-  /** Runs a write job on the thread that owns the writing connection, where there is one. */
-  writerJobs?: OpenDatabase['writerJobs'];
   close(): Promise<void>;
 }
 
@@ -43,8 +41,8 @@ export interface OpenOptions {
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {
   const dialect = dialectFor(target.engine);
-  const { kysely, groupCommit, listen, writerJobs } = await dialect.open(target.location, options);
-  return { kysely, dialect, groupCommit, listen, writerJobs, close: () => kysely.destroy() };
+  const { kysely, groupCommit, listen } = await dialect.open(target.location, options);
+  return { kysely, dialect, groupCommit, listen, close: () => kysely.destroy() };
 }
 
 const MIGRATION_TABLE = 'notebooks_migrations';

@@ -20,11 +20,6 @@ export interface OpenDatabase {
    * committed (SQLite, polled). Also called with none after a lost connection is back.
    */
   listen(channel: string, onChange: (payload: string | undefined) => void): Promise<Unlisten>;
-  /**
-   * Where the writing connection is owned by another thread (a SQLite file): runs one job of a
-   * module's `createWriterJobs` there, in that thread's group commits (sqlite-writer-thread.ts).
-   */
-  writerJobs?: (module: string, payload: unknown) => Promise<unknown>;
 }
 
 /** Where a query runs: the database, or the transaction of a write. */

@@ -44,31 +44,13 @@ export const sqliteDialect: Dialect = {
   engine: 'sqlite',
   async open(location, options) {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    const synchronous = options.sqliteSynchronous ?? 'FULL';
-    if (location === ':memory:') {
-      // An in-memory database is private to its connection: one connection does everything.
-      const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
-      const kysely = new Kysely<Database>({
-        dialect: new SqliteDialect({ database: new NodeSqliteDatabase(location, synchronous) }),
-      });
-      return {
-        kysely,
-        groupCommit: new GroupCommit(kysely),
-        listen: (_channel, onChange) => pollCommits(kysely, onChange),
-      };
-    }
-    const { SplitSqliteDialect } = await import('./sqlite-connections.ts');
-    const dialect = new SplitSqliteDialect({ path: location, synchronous });
-    const kysely = new Kysely<Database>({ dialect });
-    // Kysely opens the connections on the first query: a file that cannot be opened fails here.
-    await sql`select 1`.execute(kysely);
-    const writer = dialect.writer;
+    const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
+    const kysely = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: new NodeSqliteDatabase(location, options.sqliteSynchronous) }),
+    });
     return {
       kysely,
-      // Transactions run on the writer's thread statement by statement; a group commit's writes
-      // run there whole (writerJobs), so a batch needs no round trip per statement.
       groupCommit: new GroupCommit(kysely),
-      writerJobs: (module, payload) => writer.job(module, payload),
       listen: (_channel, onChange) => pollCommits(kysely, onChange),
     };
   },

@@ -2,22 +2,24 @@ import type { Project, User } from '../accounts/accounts.repository.ts';
 import type { UserCache } from '../accounts/user-cache.ts';
 import type { ActivityPage } from '../activity/activity.presenters.ts';
 import type { ActivityService } from '../activity/activity.service.ts';
+import { changesBetween } from '../activity/changes.ts';
 import type { ResponseCache } from '../cache/response-cache.ts';
 import { contentJsonbText, renderRequestContent } from '../compat/python-json-text.ts';
-import type { Db } from '../db/database.ts';
+import { isTruthy } from '../compat/python-values.ts';
+import { type Db, writeTransaction } from '../db/database.ts';
+import type { Executor } from '../db/dialect.ts';
 import { isTextTooLargeToIndex } from '../db/driver-errors.ts';
 import { shortId as generateShortId, uuidv7 } from '../db/ids.ts';
 import { type EntityTagCondition, entityTagOf, matchesStrongly, matchesWeakly } from '../http/entity-tags.ts';
-import { notAcceptable, notFound, preconditionFailed, validationFailed } from '../http/errors.ts';
+import { conflict, notAcceptable, notFound, preconditionFailed, validationFailed } from '../http/errors.ts';
 import type { LimitOffset, PageNumber } from '../http/pagination.ts';
 import type { JsonValue } from '../json/json-value.ts';
 import type { NumberSourceTexts } from '../json/number-texts.ts';
 import { MarkdownTooComplex, notebookToMarkdown } from '../markdown/notebook-markdown.ts';
-import type { ChangeAnnouncer, ChangeFeed } from './change-feed.ts';
+import { type ChangeAnnouncer, type ChangeFeed, NOTEBOOK_CHANGES_CHANNEL } from './change-feed.ts';
 import { parseContains } from './contains/contains-grammar.ts';
 import type { ListFilters, ListOrder } from './list-filters.ts';
 import type { NotebookWrite } from './notebook-fields.ts';
-import { LocalNotebookWriter, type NotebookCopy, type NotebookWriter } from './notebook-writes.ts';
 import {
   notebookEntityTag,
   presentChangeEvent,
@@ -26,7 +28,7 @@ import {
   UserJsonCache,
   type Viewer,
 } from './notebooks.presenters.ts';
-import type { ContentWrite, Notebook, NotebooksRepository } from './notebooks.repository.ts';
+import type { ContentWrite, Notebook, NotebookChange, NotebooksRepository } from './notebooks.repository.ts';
 import { recordingComments } from './recording-comments.ts';
 
 /** Who is asking, in which project. */
@@ -78,13 +80,27 @@ export interface NotebookAnswer {
 }
 
 /** A retrieve: the notebook, or not modified (with its ETag when the condition was one). */
-
-export type { NotebookCopy } from './notebook-writes.ts';
+/** A notebook from another server, as it was there; content as jsonb text, with its parsed value. */
+export interface NotebookCopy {
+  id: string;
+  shortId: string;
+  title: string | null;
+  content: ContentWrite;
+  textContent: string | null;
+  deleted: boolean;
+  version: number;
+  createdAt: Date;
+  createdById: number | null;
+  lastModifiedAt: Date;
+  lastModifiedById: number | null;
+}
 
 export type RetrieveResult = { notModified: true; etag?: string } | ({ notModified: false } & NotebookAnswer);
 
 const SCOPE = 'Notebook';
 const DEFAULT_FOLDER = 'Unfiled/Notebooks';
+// changes_between's diffable Notebook fields, in model order (text_content is excluded).
+const DIFFED_FIELDS = ['title', 'content', 'deleted', 'visibility', 'version'] as const;
 
 /** PostgreSQL's search index refuses more than 1 MB of distinct words and positions in one field; SQLite has no such limit. */
 function refuseUnindexableText(error: unknown): never {
@@ -99,6 +115,16 @@ function refuseUnindexableText(error: unknown): never {
 }
 
 const viewerOf = (ctx: NotebookContext): Viewer => ({ userId: ctx.user.id, membershipLevel: ctx.membershipLevel });
+
+function diffable(notebook: Notebook, content: JsonValue): Record<string, JsonValue> {
+  return {
+    title: notebook.title,
+    content,
+    deleted: notebook.deleted,
+    visibility: notebook.visibility,
+    version: notebook.version,
+  };
+}
 
 /** Request content → what is stored (its jsonb text) and what the response echoes. */
 function contentWrite(
@@ -122,20 +148,18 @@ export class NotebooksService {
   readonly #listCache: ResponseCache<ListPage> | undefined;
   readonly #changeFeed: ChangeAnnouncer | undefined;
   readonly #changes: ChangeFeed | undefined;
-  readonly #writer: NotebookWriter;
 
   constructor(
     db: Db,
     repo: NotebooksRepository,
     users: UserCache,
     activity: ActivityService,
-    options: { listCache?: ResponseCache<ListPage>; changeFeed?: ChangeFeed; writer?: NotebookWriter } = {},
+    options: { listCache?: ResponseCache<ListPage>; changeFeed?: ChangeFeed } = {},
   ) {
     this.#db = db;
     this.#repo = repo;
     this.#users = users;
     this.#activity = activity;
-    this.#writer = options.writer ?? new LocalNotebookWriter(db, repo, activity);
     this.#listCache = options.listCache?.enabled ? options.listCache : undefined;
     this.#changeFeed = options.changeFeed;
     this.#changes = options.changeFeed;
@@ -194,16 +218,22 @@ export class NotebooksService {
       lastModifiedById: ctx.user.id,
       changeSeq: 0,
     };
-    const written = await this.#writer
-      .create({
-        kind: 'create',
-        writer: { project: ctx.project, userId: ctx.user.id },
-        notebook,
-        content: content.write,
-        changedFields: Object.keys(data),
-      })
-      .catch(refuseUnindexableText);
-    notebook.changeSeq = written.changeSeq;
+    await writeTransaction(this.#db, async (trx) => {
+      notebook.changeSeq = await this.#repo.nextChange(trx, notebook.teamId, notebook.deleted ? 0 : 1);
+      await this.#repo.insert(trx, notebook, content.write);
+      await this.#activity.record(trx, {
+        project: ctx.project,
+        userId: ctx.user.id,
+        scope: SCOPE,
+        activity: 'created',
+        itemId: notebook.shortId,
+        name: notebook.title,
+        shortId: notebook.shortId,
+        changes: null,
+        at: now,
+      });
+      await this.#logChange(trx, notebook, 'created', Object.keys(data));
+    }).catch(refuseUnindexableText);
     this.#changeFeed?.committed(notebook.teamId);
     const users = new Map([[ctx.user.id, ctx.user]]);
     const viewer = viewerOf(ctx);
@@ -269,7 +299,7 @@ export class NotebooksService {
     input: NotebookInput,
     conditions: { ifMatch?: EntityTagCondition; versionFromIfMatch?: boolean } = {},
   ): Promise<NotebookAnswer> {
-    const data = input.fields;
+    let data = input.fields;
     const content = data.content === undefined ? undefined : contentWrite(data.content, input.numberTexts);
     const viewer = viewerOf(ctx);
     // The ETag is checked before the transaction (it names users, read through the user cache),
@@ -284,18 +314,82 @@ export class NotebooksService {
       if (!matchesStrongly(conditions.ifMatch, notebookEntityTag(current, users, viewer))) throw preconditionFailed();
       checkedChange = current.changeSeq;
     }
-    const { notebook: result, wrote } = await this.#writer
-      .update({
-        kind: 'update',
-        writer: { project: ctx.project, userId: ctx.user.id },
-        shortId,
-        data: input.fields,
-        content,
-        checkedChange,
-        versionFromIfMatch: conditions.versionFromIfMatch ?? false,
-      })
-      .catch(refuseUnindexableText);
-    if (wrote) this.#changeFeed?.committed(result.teamId);
+    const result = await writeTransaction(this.#db, async (trx) => {
+      const before = await this.#repo.findByShortId(trx, ctx.project.id, shortId, {
+        includeDeleted: true,
+        lock: true,
+      });
+      if (!before) throw notFound();
+      if (checkedChange !== undefined && before.changeSeq !== checkedChange) throw preconditionFailed();
+      // A matching If-Match vouches for the version the client holds, where the request has none.
+      if (conditions.versionFromIfMatch && checkedChange !== undefined && data.version === undefined) {
+        data = { ...data, version: before.version };
+      }
+      if (Object.keys(data).length === 0) return before;
+      const now = new Date();
+      let version = data.version ?? before.version;
+      if (isTruthy(data.content)) {
+        if (data.version !== before.version) throw conflict('Someone else edited the Notebook');
+        version = before.version + 1;
+      }
+      const deleted = data.deleted ?? before.deleted;
+      const listedDelta = before.visibility === 'default' && before.deleted !== deleted ? (deleted ? -1 : 1) : 0;
+      const after: Notebook = {
+        ...before,
+        title: data.title !== undefined ? data.title : before.title,
+        contentJson: content !== undefined ? content.echo : before.contentJson,
+        textContent: data.text_content !== undefined ? data.text_content : before.textContent,
+        deleted,
+        version,
+        lastModifiedAt: now,
+        lastModifiedById: ctx.user.id,
+        changeSeq: await this.#repo.nextChange(trx, before.teamId, listedDelta),
+      };
+      const written = await this.#repo.update(
+        trx,
+        before,
+        {
+          ...(data.title !== undefined && { title: after.title }),
+          ...(content !== undefined && { content: content.write }),
+          ...(data.text_content !== undefined && { textContent: after.textContent }),
+          ...(data.deleted !== undefined && { deleted: after.deleted }),
+          version,
+          lastModifiedAt: now,
+          lastModifiedById: ctx.user.id,
+          changeSeq: after.changeSeq,
+        },
+        before.version,
+      );
+      if (!written) throw conflict('Someone else edited the Notebook');
+      const contentBefore = before.contentJson === null ? null : (JSON.parse(before.contentJson) as JsonValue);
+      const contentAfter = data.content !== undefined ? data.content : contentBefore;
+      const changes = changesBetween(
+        SCOPE,
+        DIFFED_FIELDS,
+        diffable(before, contentBefore),
+        diffable(after, contentAfter),
+      );
+      const deletedChange = changes.find((change) => change.field === 'deleted');
+      const activity = deletedChange ? (deletedChange.after === false ? 'restored' : 'deleted') : 'updated';
+      if (activity !== 'updated' || changes.length > 0) {
+        await this.#activity.record(trx, {
+          project: ctx.project,
+          userId: ctx.user.id,
+          scope: SCOPE,
+          activity,
+          itemId: after.shortId,
+          name: after.title,
+          shortId: after.shortId,
+          changes,
+          at: now,
+        });
+      }
+      const changedFields = changes.map((change) => change.field);
+      if (after.textContent !== before.textContent) changedFields.push('text_content');
+      await this.#logChange(trx, after, activity, changedFields);
+      return after;
+    }).catch(refuseUnindexableText);
+    if (Object.keys(data).length > 0) this.#changeFeed?.committed(result.teamId);
     const users = await this.#usersOf(result.createdById, result.lastModifiedById);
     return { body: presentNotebook(result, users, viewer), etag: notebookEntityTag(result, users, viewer) };
   }
@@ -312,10 +406,48 @@ export class NotebooksService {
    * that short_id: a copy never overwrites.
    */
   async writeCopy(project: Project, copy: NotebookCopy): Promise<'copied' | 'present'> {
-    const written = await this.#writer.copy({ kind: 'copy', project, copy });
+    const written = await writeTransaction(this.#db, async (trx) => {
+      if (await this.#repo.findByShortId(trx, project.id, copy.shortId, { includeDeleted: true, lock: true }))
+        return false;
+      const notebook: Notebook = {
+        id: (await this.#repo.idExists(trx, copy.id)) ? uuidv7(copy.createdAt.getTime()) : copy.id,
+        shortId: copy.shortId,
+        teamId: project.id,
+        title: copy.title,
+        contentJson: null,
+        textContent: copy.textContent,
+        deleted: copy.deleted,
+        visibility: 'default',
+        version: copy.version,
+        folder: DEFAULT_FOLDER,
+        createdAt: copy.createdAt,
+        createdById: copy.createdById,
+        lastModifiedAt: copy.lastModifiedAt,
+        lastModifiedById: copy.lastModifiedById,
+        changeSeq: 0,
+      };
+      notebook.changeSeq = await this.#repo.nextChange(trx, project.id, notebook.deleted ? 0 : 1);
+      await this.#repo.insert(trx, notebook, copy.content);
+      await this.#logChange(trx, notebook, 'created', ['title', 'content', 'text_content', 'deleted', 'version']);
+      return true;
+    });
     if (!written) return 'present';
     this.#changeFeed?.committed(project.id);
     return 'copied';
+  }
+
+  /** Records a write for the change stream and tells other processes, in its transaction. */
+  async #logChange(trx: Executor, notebook: Notebook, kind: NotebookChange['kind'], changedFields: string[]) {
+    await this.#repo.logChange(trx, notebook.teamId, notebook.changeSeq, {
+      kind,
+      shortId: notebook.shortId,
+      version: notebook.version,
+      title: notebook.title,
+      lastModifiedAt: notebook.lastModifiedAt,
+      lastModifiedById: notebook.lastModifiedById,
+      changedFields,
+    });
+    await this.#db.dialect.notify(trx, NOTEBOOK_CHANGES_CHANNEL, String(notebook.teamId));
   }
 
   /**
