@@ -233,5 +233,5 @@ function concurrentWrites(env: () => TestEnv): void {
 }
 
 describeEachEngine('concurrent notebook writes', concurrentWrites);
-// On a SQLite file the writes' transactions run on the writer's thread (db/sqlite-writer-thread.ts).
+// A SQLite file, as the server runs it (the other suites use an in-memory database).
 describeEachEngine('concurrent notebook writes to a database file', concurrentWrites, {}, { sqliteFile: true });
