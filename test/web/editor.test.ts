@@ -205,6 +205,11 @@ describeBrowser('The notebook editor', (get) => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('ArrowDown');
     assert.equal(await menu.getByRole('option', { name: /Heading 3/ }).getAttribute('aria-selected'), 'true');
+    // The caret stays in the text; assistive technology follows the highlighted option.
+    assert.equal(
+      await editorOf(page).getAttribute('aria-activedescendant'),
+      await menu.getByRole('option', { name: /Heading 3/ }).getAttribute('id'),
+    );
     await page.keyboard.press('Escape');
     await menu.waitFor({ state: 'hidden' });
     await page.keyboard.press('Backspace');

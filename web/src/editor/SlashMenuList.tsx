@@ -1,6 +1,6 @@
 import type { Editor } from '@tiptap/core';
 import { useEditorState } from '@tiptap/react';
-import { matchingItems, runSlashItem, slashMenuKey } from './slash-menu.ts';
+import { matchingItems, runSlashItem, SLASH_MENU_ID, slashMenuKey, slashOptionId } from './slash-menu.ts';
 
 interface SlashMenuListProps {
   editor: Editor;
@@ -25,9 +25,10 @@ export function SlashMenuList({ editor, requestUrl }: SlashMenuListProps) {
     return null;
   }
   const left = Math.max(8, Math.min(coords.left, window.innerWidth - 268));
-  const activeId = `slash-item-${state.index}`;
+  const activeId = slashOptionId(state.index);
   return (
     <div
+      id={SLASH_MENU_ID}
       className="slash-menu"
       role="listbox"
       aria-label="Insert block"
@@ -38,7 +39,7 @@ export function SlashMenuList({ editor, requestUrl }: SlashMenuListProps) {
       {items.map((item, index) => (
         <div
           key={item.title}
-          id={`slash-item-${index}`}
+          id={slashOptionId(index)}
           role="option"
           aria-selected={index === state.index}
           tabIndex={-1}

@@ -100,6 +100,10 @@ export interface SlashState {
 
 export const slashMenuKey = new PluginKey<SlashState>('slashMenu');
 
+/** The listbox's id, and its options', for aria-controls and aria-activedescendant. */
+export const SLASH_MENU_ID = 'slash-menu';
+export const slashOptionId = (index: number): string => `slash-item-${index}`;
+
 const CLOSED: SlashState = { active: false, from: 0, to: 0, query: '', index: 0, dismissedAt: null };
 
 type SlashMeta = { type: 'move'; delta: number } | { type: 'dismiss' } | { type: 'choose' };
@@ -146,6 +150,12 @@ export const SlashMenu = Extension.create<SlashMenuOptions>({
           },
         },
         props: {
+          // Screen readers follow the highlighted option while the caret stays in the text.
+          attributes(state): Record<string, string> {
+            const slash = slashMenuKey.getState(state);
+            if (!slash?.active) return {};
+            return { 'aria-controls': SLASH_MENU_ID, 'aria-activedescendant': slashOptionId(slash.index) };
+          },
           handleKeyDown(view, event) {
             const state = slashMenuKey.getState(view.state);
             if (!state?.active) return false;
