@@ -154,6 +154,14 @@ describeBrowser('Autosave and conflicts', (get) => {
       assert.deepEqual(dialogs, ['beforeunload']);
       assert.equal(page.isClosed(), false);
 
+      // Leaving within the app asks too, and staying keeps the page.
+      await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'Notebooks' }).click();
+      const ask = page.getByRole('alertdialog', { name: 'Unsaved changes' });
+      await ask.waitFor();
+      await ask.getByRole('button', { name: 'Stay' }).click();
+      await ask.waitFor({ state: 'detached' });
+      assert.ok(page.url().endsWith(`/notebooks/${notebook.short_id}`));
+
       await page.context().setOffline(false);
       const stored = await waitStored(env, notebook.short_id, (n) => n.version === 1, 20_000);
       assert.equal(stored.text_content, 'Weekly review\nNotes: written offline');

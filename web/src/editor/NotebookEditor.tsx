@@ -2,7 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { Node as PmNode } from '@tiptap/pm/model';
 import { EditorContent, useEditor } from '@tiptap/react';
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link, useBlocker, useNavigate } from 'react-router';
 import { api, errorMessage } from '../api/client.ts';
 import type { Notebook } from '../api/types.ts';
 import { useToasts } from '../app/Toasts.tsx';
@@ -219,6 +219,12 @@ export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
   };
 
   const failed = status.kind === 'retrying' || status.kind === 'error' || status.kind === 'conflict';
+  // Leaving in the app saves what is pending; only edits that could not be saved ask first.
+  const blocker = useBlocker(({ currentLocation, nextLocation }) => {
+    const saver = saverRef.current;
+    const stuck = saver?.status.kind === 'retrying' || saver?.status.kind === 'error' || saver?.inConflict === true;
+    return Boolean(saver?.dirty && stuck && currentLocation.pathname !== nextLocation.pathname);
+  });
   return (
     <main className="notebook-page">
       <div className="notebook-sticky">
@@ -265,6 +271,22 @@ export function NotebookEditor({ notebook, projectId }: NotebookEditorProps) {
             </button>
             <button type="button" className="button button-primary" onClick={keepMine} disabled={busy}>
               Keep mine
+            </button>
+          </div>
+        </section>
+      )}
+      {blocker.state === 'blocked' && (
+        <section className="conflict" role="alertdialog" aria-label="Unsaved changes">
+          <div>
+            <h2>Your latest changes are not saved</h2>
+            <p>If you leave now they are lost. Stay to let the save be retried, or copy your text first.</p>
+          </div>
+          <div className="conflict-actions">
+            <button type="button" className="button button-primary" onClick={() => blocker.reset()}>
+              Stay
+            </button>
+            <button type="button" className="button button-danger" onClick={() => blocker.proceed()}>
+              Leave anyway
             </button>
           </div>
         </section>
