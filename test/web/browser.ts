@@ -118,14 +118,7 @@ export function describeBrowser(
           return { ...user, password: userOptions.password ?? PASSWORD };
         },
         async signedIn(user, path = '/', width) {
-          const context = await newContext({ width });
-          const page = await context.newPage();
-          await page.goto(`/login?next=${encodeURIComponent(path)}`);
-          await page.getByLabel('Email').fill(user.email);
-          await page.getByLabel('Password').fill(user.password);
-          await page.getByRole('button', { name: 'Sign in' }).click();
-          await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-          return page;
+          return signInPage(await newContext({ width }), user, path);
         },
       };
     });
@@ -137,6 +130,21 @@ export function describeBrowser(
       return state;
     });
   });
+}
+
+/** A new page of the context, signed in as the user through the sign-in page, then at `path`. */
+export async function signInPage(
+  context: BrowserContext,
+  user: { email: string; password: string },
+  path: string,
+): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto(`/login?next=${encodeURIComponent(path)}`);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+  return page;
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import type { TestEnv, TestUser } from '../support/harness.ts';
-import type { BrowserEnv } from './browser.ts';
+import { type BrowserEnv, signInPage } from './browser.ts';
 
 export interface SeededNotebook {
   id: string;
@@ -50,14 +50,7 @@ export async function signInWith(
   path: string,
   options: Parameters<BrowserEnv['newContext']>[0] = {},
 ): Promise<Page> {
-  const context = await get().newContext(options);
-  const page = await context.newPage();
-  await page.goto(`/login?next=${encodeURIComponent(path)}`);
-  await page.getByLabel('Email').fill(user.email);
-  await page.getByLabel('Password').fill(user.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith('/login'));
-  return page;
+  return signInPage(await get().newContext(options), user, path);
 }
 
 /** The titles of the list's rows, top to bottom. */
