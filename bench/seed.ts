@@ -818,6 +818,8 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
     }
   }
   flushSearch();
+  // As a bulk load through the server ends (sqlite-notebook-storage.ts, optimizeSearchIndex).
+  db.exec("insert into notebook_search (notebook_search) values ('optimize')");
   for (const index of deferred) db.exec(index.sql);
   db.exec(COUNT_VISIBLE.replace('$false', '0'));
   db.exec('commit');

@@ -201,6 +201,54 @@ describe('the SQLite list page plans [sqlite]', () => {
     );
     assert.match(await plans('contains=recording:r1'), /SEARCH notebooks USING COVERING INDEX notebooks_by_seq/);
   });
+
+  it('counts a created_by or last_modified_by list from that index alone', async () => {
+    const e = await createTestEnv('sqlite');
+    after(() => e.close());
+    const response = await e.request({ method: 'POST', url: e.url(), payload: { title: 'Mine' } });
+    assert.equal(response.statusCode, 201, response.body);
+    for (const filter of ['created_by', 'last_modified_by'] as const) {
+      const params = new URLSearchParams({ [filter]: e.owner.uuid });
+      let count = -1;
+      const sent = await statementsDuring(async () => {
+        ({ count } = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(
+          e.project.id,
+          parseListFilters(params, 'UTC'),
+          parseOrder(params),
+          { limit: 100, offset: 0 },
+          e.owner.id,
+        ));
+      });
+      assert.equal(count, 1, filter);
+      const counting = sent.find((statement) => statement.text.startsWith('select count(*)'));
+      assert.ok(counting, `${filter}: no count among ${JSON.stringify(sent.map((statement) => statement.text))}`);
+      const plan = await e.db.kysely.executeQuery<{ detail: string }>(
+        CompiledQuery.raw(`explain query plan ${counting.text}`, [...counting.values]),
+      );
+      const details = plan.rows.map((row) => row.detail).join(' | ');
+      // The filter's own index, not a walk of the project's whole list index.
+      assert.match(
+        details,
+        new RegExp(`SEARCH notebooks USING COVERING INDEX notebooks_${filter} \\(team_id=\\? AND ${filter}_id=\\?`),
+      );
+    }
+  });
+
+  it("merges the search index's segments sixteen at a time, and all of a level at once only past 64", async () => {
+    const e = await createTestEnv('sqlite');
+    after(() => e.close());
+    const config = await sql<{
+      k: string;
+      v: number;
+    }>`select k, v from notebook_search_config where k in ('automerge', 'crisismerge') order by k`.execute(e.db.kysely);
+    assert.deepEqual(
+      config.rows.map((row) => [row.k, Number(row.v)]),
+      [
+        ['automerge', 16],
+        ['crisismerge', 64],
+      ],
+    );
+  });
 });
 
 describe('the PostgreSQL search plan [postgres]', {

@@ -116,6 +116,13 @@ describe('search index upgrade [sqlite]', () => {
       'alter table users drop column password',
     ])
       await sql.raw(statement).execute(db);
+    // … and before 0012 (the filters' indexes without deleted and visibility).
+    for (const filter of ['created_by', 'last_modified_by']) {
+      await sql.raw(`drop index notebooks_${filter}`).execute(db);
+      await sql
+        .raw(`create index notebooks_${filter} on notebooks (team_id, ${filter}_id, last_modified_at)`)
+        .execute(db);
+    }
     const rerun = [
       '0005-sqlite-search-scope',
       '0006-sqlite-fact-counts',
@@ -124,6 +131,7 @@ describe('search index upgrade [sqlite]', () => {
       '0009-postgres-search-by-project',
       '0010-notebook-changes',
       '0011-accounts-sign-in',
+      '0012-sqlite-cheaper-writes',
     ];
     await sql`delete from notebooks_migrations where name in (${sql.join(rerun)})`.execute(db);
     assert.deepEqual(await migrateDatabase(e.db), rerun);

@@ -11,6 +11,7 @@ import { up as sqliteSearchInListOrder } from './0008-sqlite-search-in-list-orde
 import { up as postgresSearchByProject } from './0009-postgres-search-by-project.ts';
 import { up as notebookChanges } from './0010-notebook-changes.ts';
 import { up as accountsSignIn } from './0011-accounts-sign-in.ts';
+import { up as sqliteCheaperWrites } from './0012-sqlite-cheaper-writes.ts';
 import type { MigrationSteps } from './migration-steps.ts';
 
 type Up = (db: Kysely<unknown>, engine: Engine, steps: MigrationSteps) => Promise<void>;
@@ -28,4 +29,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, up: Up]> = [
   ['0009-postgres-search-by-project', postgresSearchByProject],
   ['0010-notebook-changes', notebookChanges],
   ['0011-accounts-sign-in', accountsSignIn],
+  ['0012-sqlite-cheaper-writes', sqliteCheaperWrites],
 ];

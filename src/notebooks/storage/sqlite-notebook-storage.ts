@@ -261,6 +261,13 @@ export const sqliteNotebookStorage: NotebookStorage = {
     async finish(db, mark) {
       await assignListKeys(db, mark);
       await rebuildSearchIndex(db, mark);
+      // A small load into a large index is left to the incremental merges: optimizing rewrites all of it.
+      const counts = await sql<{ loaded: number; total: number }>`select
+        (select count(*) from notebooks where seq > ${mark}) as loaded, (select count(*) from notebooks) as total`.execute(
+        db,
+      );
+      const { loaded, total } = counts.rows[0];
+      if (Number(loaded) * 4 >= Number(total)) await optimizeSearchIndex(db);
       await fillContentFacts(db, mark);
     },
   },
@@ -330,6 +337,16 @@ async function fillContentFacts(db: Executor, afterSeq: number): Promise<void> {
     }
     after = rows.rows[rows.rows.length - 1].seq;
   }
+}
+
+/**
+ * Merges notebook_search into one segment. A bulk load writes its rows a batch at a time, each
+ * batch a segment, which FTS5 would otherwise go on merging a little at every later write
+ * (migration 0012 lets sixteen segments pile up per level before merging): merged once here, the
+ * writes that follow only merge what they wrote themselves.
+ */
+export async function optimizeSearchIndex(db: Executor): Promise<void> {
+  await sql`insert into notebook_search (notebook_search) values ('optimize')`.execute(db);
 }
 
 /**
