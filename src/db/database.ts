@@ -37,12 +37,23 @@ export interface OpenOptions {
   poolSize?: number;
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   pgPreparedStatements?: boolean;
+  /** SQLite file: WAL checkpoints on a thread of their own (sqlite-checkpointer.ts); the server's choice. */
+  sqliteCheckpointThread?: boolean;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {
   const dialect = dialectFor(target.engine);
-  const { kysely, groupCommit, listen } = await dialect.open(target.location, options);
-  return { kysely, dialect, groupCommit, listen, close: () => kysely.destroy() };
+  const { kysely, groupCommit, listen, beforeClose } = await dialect.open(target.location, options);
+  return {
+    kysely,
+    dialect,
+    groupCommit,
+    listen,
+    close: async () => {
+      await beforeClose?.();
+      await kysely.destroy();
+    },
+  };
 }
 
 const MIGRATION_TABLE = 'notebooks_migrations';

@@ -5,6 +5,7 @@ import type { JsonValue } from '../json/json-value.ts';
 import type { Dialect, Unlisten } from './dialect.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { Database } from './schema.ts';
+import { CHECKPOINT_BACKSTOP_PAGES, SqliteCheckpointer } from './sqlite-checkpointer.ts';
 
 const DATA_VERSION = CompiledQuery.raw('select data_version as version from pragma_data_version');
 const POLL_MS = 100;
@@ -45,13 +46,18 @@ export const sqliteDialect: Dialect = {
   async open(location, options) {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
     const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
-    const kysely = new Kysely<Database>({
-      dialect: new SqliteDialect({ database: new NodeSqliteDatabase(location, options.sqliteSynchronous) }),
-    });
+    const database = new NodeSqliteDatabase(location, options.sqliteSynchronous);
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+    let checkpointer: SqliteCheckpointer | undefined;
+    if (options.sqliteCheckpointThread && location !== ':memory:') {
+      database.raw.exec(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_BACKSTOP_PAGES}`);
+      checkpointer = SqliteCheckpointer.start(location, options.sqliteSynchronous ?? 'FULL');
+    }
     return {
       kysely,
       groupCommit: new GroupCommit(kysely),
       listen: (_channel, onChange) => pollCommits(kysely, onChange),
+      beforeClose: async () => checkpointer?.stop(),
     };
   },
   async notify() {
