@@ -18,7 +18,7 @@ export interface RunningServer {
 export async function startServer(config: Config, output: { announce(text: string): void }): Promise<RunningServer> {
   const db = await openDatabase(config.database, {
     sqliteSynchronous: config.sqliteSynchronous,
-    sqliteCheckpointThread: true,
+    sqliteWalThread: true,
     pgPreparedStatements: config.pgPreparedStatements,
   });
   let rateLimiter: RateLimiter | undefined;

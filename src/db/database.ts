@@ -37,8 +37,8 @@ export interface OpenOptions {
   poolSize?: number;
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   pgPreparedStatements?: boolean;
-  /** SQLite file: WAL checkpoints on a thread of their own (sqlite-checkpointer.ts); the server's choice. */
-  sqliteCheckpointThread?: boolean;
+  /** SQLite file: WAL checkpoints and group commits' syncs on a thread of their own (sqlite-wal-thread.ts); the server's choice. */
+  sqliteWalThread?: boolean;
 }
 
 export async function openDatabase(target: DatabaseTarget, options: OpenOptions = {}): Promise<Db> {

@@ -25,11 +25,17 @@ const MAX_BATCH = 64;
  */
 export class GroupCommit {
   readonly #db: Kysely<Database>;
+  readonly #syncWal: (() => Promise<void>) | undefined;
   #queue: Job[] = [];
   #scheduled = false;
 
-  constructor(db: Kysely<Database>) {
+  /**
+   * `syncWal`: where a thread syncs the WAL (sqlite-wal-thread.ts), the batch commits without
+   * syncing and waits for it, holding the connection, before anything sees or answers it.
+   */
+  constructor(db: Kysely<Database>, syncWal?: () => Promise<void>) {
     this.#db = db;
+    this.#syncWal = syncWal;
   }
 
   run<T>(work: Work<T>): Promise<T> {
@@ -55,29 +61,38 @@ export class GroupCommit {
     try {
       await this.#db.connection().execute(async (connection) => {
         const trx = connection as unknown as Transaction<Database>;
-        await sql`begin immediate`.execute(connection);
+        // The safety level can only change outside a transaction.
+        if (this.#syncWal !== undefined) await sql`pragma synchronous = normal`.execute(connection);
         try {
-          for (const job of batch) {
-            await sql`savepoint write`.execute(connection);
-            try {
-              outcomes.push({ ok: true, value: await job.work(trx) });
-              await sql`release write`.execute(connection);
-            } catch (error) {
-              outcomes.push({ ok: false, error });
-              // If SQLite already rolled the whole transaction back (I/O error, disk full),
-              // the savepoint is gone and this throws: the batch fails as a whole below.
-              await sql`rollback to write`.execute(connection);
-              await sql`release write`.execute(connection);
+          await sql`begin immediate`.execute(connection);
+          try {
+            for (const job of batch) {
+              await sql`savepoint write`.execute(connection);
+              try {
+                outcomes.push({ ok: true, value: await job.work(trx) });
+                await sql`release write`.execute(connection);
+              } catch (error) {
+                outcomes.push({ ok: false, error });
+                // If SQLite already rolled the whole transaction back (I/O error, disk full),
+                // the savepoint is gone and this throws: the batch fails as a whole below.
+                await sql`rollback to write`.execute(connection);
+                await sql`release write`.execute(connection);
+              }
             }
+            await sql`commit`.execute(connection);
+          } catch (error) {
+            await sql`rollback`.execute(connection).catch(() => undefined);
+            throw error;
           }
-          await sql`commit`.execute(connection);
-        } catch (error) {
-          await sql`rollback`.execute(connection).catch(() => undefined);
-          throw error;
+        } finally {
+          // Every other write on the connection syncs its own commit.
+          if (this.#syncWal !== undefined)
+            await sql`pragma synchronous = full`.execute(connection).catch(() => undefined);
         }
+        await this.#syncWal?.();
       });
     } catch (error) {
-      // Nothing of the batch was committed: every write in it fails, none is acknowledged.
+      // Nothing of the batch is acknowledged: every write in it fails (a failed WAL sync also stops the process).
       for (const job of batch) job.reject(error);
       this.#next();
       return;

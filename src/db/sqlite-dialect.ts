@@ -5,7 +5,7 @@ import type { JsonValue } from '../json/json-value.ts';
 import type { Dialect, Unlisten } from './dialect.ts';
 import { GroupCommit } from './group-commit.ts';
 import type { Database } from './schema.ts';
-import { CHECKPOINT_BACKSTOP_PAGES, SqliteCheckpointer } from './sqlite-checkpointer.ts';
+import { CHECKPOINT_BACKSTOP_PAGES, SqliteWalThread } from './sqlite-wal-thread.ts';
 
 const DATA_VERSION = CompiledQuery.raw('select data_version as version from pragma_data_version');
 const POLL_MS = 100;
@@ -48,16 +48,19 @@ export const sqliteDialect: Dialect = {
     const { NodeSqliteDatabase } = await import('./node-sqlite.ts');
     const database = new NodeSqliteDatabase(location, options.sqliteSynchronous);
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-    let checkpointer: SqliteCheckpointer | undefined;
-    if (options.sqliteCheckpointThread && location !== ':memory:') {
+    const synchronous = options.sqliteSynchronous ?? 'FULL';
+    let walThread: SqliteWalThread | undefined;
+    if (options.sqliteWalThread && location !== ':memory:') {
       database.raw.exec(`PRAGMA wal_autocheckpoint = ${CHECKPOINT_BACKSTOP_PAGES}`);
-      checkpointer = SqliteCheckpointer.start(location, options.sqliteSynchronous ?? 'FULL');
+      walThread = SqliteWalThread.start(location, synchronous);
     }
+    // With SQLITE_SYNCHRONOUS=normal nothing waits for a sync: the thread only checkpoints.
+    const syncWal = walThread !== undefined && synchronous === 'FULL' ? walThread : undefined;
     return {
       kysely,
-      groupCommit: new GroupCommit(kysely),
+      groupCommit: new GroupCommit(kysely, syncWal && (() => syncWal.sync())),
       listen: (_channel, onChange) => pollCommits(kysely, onChange),
-      beforeClose: async () => checkpointer?.stop(),
+      beforeClose: async () => walThread?.stop(),
     };
   },
   async notify() {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { type Db, openDatabase, writeTransaction } from '../../src/db/database.ts';
+import { GroupCommit } from '../../src/db/group-commit.ts';
 
 // SQLite's group commit (src/db/group-commit.ts): writes queued together share a transaction,
 // each in its own savepoint, and none is answered before the commit.
@@ -103,6 +104,46 @@ describe('group commit (SQLite)', () => {
       assert.deepEqual(order, ['x written', 'y written', 'x answered', 'y answered']);
     } finally {
       await db.close();
+    }
+  });
+
+  it('with a WAL sync of its own, answers a batch and lets reads in only once the sync is done', async () => {
+    const kysely = (await openDatabase({ engine: 'sqlite', location: ':memory:' })).kysely;
+    try {
+      await sql`create table item (name text not null)`.execute(kysely);
+      let finishSync: () => void = () => {};
+      let syncs = 0;
+      const group = new GroupCommit(kysely, () => {
+        syncs += 1;
+        return new Promise<void>((resolve) => {
+          finishSync = resolve;
+        });
+      });
+      const order: string[] = [];
+      const write = group
+        .run(async (trx) => {
+          await sql`insert into item (name) values ('x')`.execute(trx);
+          // The batch commits without a sync of its own: the thread does it.
+          const level = await sql<{ synchronous: number }>`pragma synchronous`.execute(trx);
+          order.push(`written at synchronous ${level.rows[0].synchronous}`);
+        })
+        .then(() => order.push('answered'));
+      const read = (async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        const rows = await sql<{ n: number }>`select count(*) as n from item`.execute(kysely);
+        order.push(`read ${rows.rows[0].n}`);
+      })();
+      while (syncs === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.deepEqual(order, ['written at synchronous 1']);
+      finishSync();
+      await Promise.all([write, read]);
+      assert.deepEqual(order, ['written at synchronous 1', 'answered', 'read 1']);
+      // Every other write on the connection syncs its own commit again (2 = FULL).
+      const level = await sql<{ synchronous: number }>`pragma synchronous`.execute(kysely);
+      assert.equal(level.rows[0].synchronous, 2);
+    } finally {
+      await kysely.destroy();
     }
   });
 });

@@ -6,19 +6,19 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { openDatabase, writeTransaction } from '../../src/db/database.ts';
-import { CHECKPOINT_BACKSTOP_PAGES } from '../../src/db/sqlite-checkpointer.ts';
+import { CHECKPOINT_BACKSTOP_PAGES } from '../../src/db/sqlite-wal-thread.ts';
 
-// The server's SQLite file is checkpointed by a thread of its own (src/db/sqlite-checkpointer.ts):
+// The server's SQLite file is checkpointed by a thread of its own (src/db/sqlite-wal-thread.ts):
 // the writer's own COMMITs leave the WAL alone until CHECKPOINT_BACKSTOP_PAGES, yet the WAL stays
 // small, because the thread copies it back and SQLite starts it over.
-describe('WAL checkpoints on their own thread (SQLite)', () => {
+describe('WAL checkpoints and group-commit syncs on their own thread (SQLite)', () => {
   const PAGE = 4096;
   const ROW = 'x'.repeat(8000);
 
   async function writeInTurns(threaded: boolean) {
     const dir = mkdtempSync(join(tmpdir(), 'notebooks-checkpoint-'));
     const path = join(dir, 'db.sqlite');
-    const db = await openDatabase({ engine: 'sqlite', location: path }, { sqliteCheckpointThread: threaded });
+    const db = await openDatabase({ engine: 'sqlite', location: path }, { sqliteWalThread: threaded });
     let largestWal = 0;
     try {
       await sql`create table item (id integer primary key, body text not null)`.execute(db.kysely);
