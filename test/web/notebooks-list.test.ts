@@ -231,7 +231,11 @@ describeBrowser('The notebooks list', (get) => {
       const project = await env.accounts.createProject({ name: 'Live project', organizationId: env.org.id });
       const first = await seedNotebook(env, { title: 'Already here', key: colleague.key, projectId: project.id });
       const page = await signedIn(me, `/project/${project.id}/notebooks`);
+      // The stream opens once the rows are shown; a write before it is open is not announced
+      // (the list is only fetched again at the next event), so the colleague writes after it.
+      const streaming = page.waitForResponse((response) => response.url().includes('/notebooks/events/'));
       await page.getByRole('row', { name: /Already here/ }).waitFor();
+      await streaming;
 
       await seedNotebook(env, { title: 'Written just now', key: colleague.key, projectId: project.id });
       await page.getByRole('row', { name: /Written just now/ }).waitFor();
