@@ -157,6 +157,22 @@ describeEachEngine('a retrieve rendered by the database', (env) => {
   });
 });
 
+/** The first page of a list as the repository reads it, and the statements it sent SQLite. */
+async function listedWithStatements(e: TestEnv, query: string) {
+  const params = new URLSearchParams(query);
+  let listed: Awaited<ReturnType<NotebooksRepository['list']>> = { count: -1, items: [] };
+  const sent = await statementsDuring(async () => {
+    listed = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(
+      e.project.id,
+      parseListFilters(params, 'UTC'),
+      parseOrder(params),
+      { limit: 100, offset: 0 },
+      e.owner.id,
+    );
+  });
+  return { ...listed, sent };
+}
+
 describe('the SQLite list page plans [sqlite]', () => {
   it('reads the default page, and the matches of a search or contains list, from an index alone', async () => {
     const e = await createTestEnv('sqlite');
@@ -174,17 +190,7 @@ describe('the SQLite list page plans [sqlite]', () => {
     }
     // The statements the repository sends, as SQLite receives them, explained by SQLite.
     const plans = async (query: string) => {
-      const params = new URLSearchParams(query);
-      let items: unknown[] = [];
-      const sent = await statementsDuring(async () => {
-        ({ items } = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(
-          e.project.id,
-          parseListFilters(params, 'UTC'),
-          parseOrder(params),
-          { limit: 100, offset: 0 },
-          e.owner.id,
-        ));
-      });
+      const { items, sent } = await listedWithStatements(e, query);
       assert.equal(items.length, 3, query);
       const page = sent.map((statement) => statement.text).findLast((text) => / order by /.test(text));
       assert.ok(page, `${query}: no page query among ${JSON.stringify(sent.map((statement) => statement.text))}`);
@@ -208,17 +214,7 @@ describe('the SQLite list page plans [sqlite]', () => {
     const response = await e.request({ method: 'POST', url: e.url(), payload: { title: 'Mine' } });
     assert.equal(response.statusCode, 201, response.body);
     for (const filter of ['created_by', 'last_modified_by'] as const) {
-      const params = new URLSearchParams({ [filter]: e.owner.uuid });
-      let count = -1;
-      const sent = await statementsDuring(async () => {
-        ({ count } = await new NotebooksRepository(e.db.kysely, e.db.dialect).list(
-          e.project.id,
-          parseListFilters(params, 'UTC'),
-          parseOrder(params),
-          { limit: 100, offset: 0 },
-          e.owner.id,
-        ));
-      });
+      const { count, sent } = await listedWithStatements(e, `${filter}=${e.owner.uuid}`);
       assert.equal(count, 1, filter);
       const counting = sent.find((statement) => statement.text.startsWith('select count(*)'));
       assert.ok(counting, `${filter}: no count among ${JSON.stringify(sent.map((statement) => statement.text))}`);
