@@ -20,7 +20,7 @@ export interface OpenDatabase {
    * committed (SQLite, polled). Also called with none after a lost connection is back.
    */
   listen(channel: string, onChange: (payload: string | undefined) => void): Promise<Unlisten>;
-  /** Stops what the engine runs beside the connection (SQLite's checkpoint thread) before it closes. */
+  /** Stops what the engine runs beside the connection (SQLite's WAL thread) before it closes. */
   beforeClose?: () => Promise<void>;
 }
 
