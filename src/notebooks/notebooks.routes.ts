@@ -131,7 +131,7 @@ export async function notebooksRoutes(
       response: {
         200: Type.Ref('PaginatedNotebookMinimalList', {
           description:
-            'The page; the ETag header names it, and Cache-Status (RFC 9211) says whether the list cache answered it.',
+            "The page; the ETag header names it, Cache-Status (RFC 9211) says whether the list cache answered it, and Notebooks-Last-Event-Id is the project's change count the page includes: the change stream resumed after it (events/?since=) hears every write the page may lack.",
         }),
         304: Type.Null({ description: 'Not modified: empty body.' }),
         ...errorResponses,
@@ -147,6 +147,7 @@ export async function notebooksRoutes(
         range,
       });
       reply.header('cache-status', CACHE_STATUS[cache]);
+      reply.header('notebooks-last-event-id', String(page.changes));
       const { body, etag } = presentNotebookListPage(
         page,
         limitOffsetLinks(baseUrl(request), query, range, page.count),

@@ -51,6 +51,11 @@ export interface ListPage {
   items: Buffer;
   /** What the page depends on, as an entity-tag's digest (its ETag adds the links). */
   tag: string;
+  /**
+   * The project's change count read before the page: every write up to it is in the page, so a
+   * change stream resumed after it (as Last-Event-ID) hears every write the page may lack.
+   */
+  changes: number;
   /** The last full body sent for this page (presentNotebookListPage), reused while its links are the same. */
   rendered?: { links: string; body: Buffer; etag: string };
 }
@@ -178,7 +183,8 @@ export class NotebooksService {
     const { filters, order, range } = query;
     // The project's change count moves with every write to its notebooks, committed by any
     // process, and only then: a page read after it under the same count is still the answer.
-    const state = String(await this.#repo.changeCount(ctx.project.id));
+    const changes = await this.#repo.changeCount(ctx.project.id);
+    const state = String(changes);
     // Relative dates are resolved in `filters`; user_access_level and `?user` depend on the viewer.
     const key = JSON.stringify([ctx.project.id, ctx.user.id, ctx.membershipLevel, filters, order, range]);
     const cached = this.#listCache?.get(key, state);
@@ -192,6 +198,7 @@ export class NotebooksService {
       items: Buffer.from(items.map((item) => presentNotebookListItem(item, userJson, viewer)).join(',')),
       // The request, the project's state and the users shown: all the page depends on but its links.
       tag: entityTagOf('list', key, state, userJson.rendered()),
+      changes,
     };
     this.#listCache?.set(key, state, page, until);
     return { page, cache: this.#listCache === undefined ? 'off' : 'miss' };

@@ -117,6 +117,41 @@ describeEachEngine(
       ahead.close();
     });
 
+    it('resumes from a list page: Notebooks-Last-Event-Id names the last write the page includes', async () => {
+      const e = env();
+      const project = await createProject(e, 'Listed then streamed');
+      const other = await createProject(e, 'Written elsewhere');
+      await createNotebook(e, { title: 'before the list' }, { project });
+      const listOf = () => e.request({ method: 'GET', url: e.url('', project.id) });
+      const listed = await listOf();
+      assert.equal(listed.statusCode, 200);
+      const seen = listed.headers['notebooks-last-event-id'];
+      assert.equal(seen, '1', 'one write so far');
+      // A write elsewhere does not move it; one in the project does, on the cached page as well.
+      await createNotebook(e, { title: 'other project' }, { project: other });
+      assert.equal((await listOf()).headers['notebooks-last-event-id'], '1');
+      await createNotebook(e, { title: 'after the list' }, { project });
+      const after = await listOf();
+      assert.equal(after.headers['notebooks-last-event-id'], '2');
+      const cached = await listOf();
+      assert.equal(cached.headers['cache-status'], 'notebooks; hit');
+      assert.equal(cached.headers['notebooks-last-event-id'], '2');
+      // A stream opened with the first page's id hears the write that page lacks, and only it.
+      const stream = await events(e, project.id, {}, `?since=${seen}`);
+      const event = await stream.next();
+      stream.close();
+      assert.equal(event.event, 'created');
+      assert.equal(JSON.parse(event.data).title, 'after the list');
+      assert.equal(event.id, '2');
+      const notModified = await e.request({
+        method: 'GET',
+        url: e.url('', project.id),
+        headers: { 'if-none-match': String(after.headers.etag) },
+      });
+      assert.equal(notModified.statusCode, 304);
+      assert.equal(notModified.headers['notebooks-last-event-id'], '2');
+    });
+
     it('needs a session or a key with notebook:read, and allows 20 open streams per key', async () => {
       const e = env();
       const project = await createProject(e, 'Guarded stream');

@@ -231,11 +231,7 @@ describeBrowser('The notebooks list', (get) => {
       const project = await env.accounts.createProject({ name: 'Live project', organizationId: env.org.id });
       const first = await seedNotebook(env, { title: 'Already here', key: colleague.key, projectId: project.id });
       const page = await signedIn(me, `/project/${project.id}/notebooks`);
-      // The stream opens once the rows are shown; a write before it is open is not announced
-      // (the list is only fetched again at the next event), so the colleague writes after it.
-      const streaming = page.waitForResponse((response) => response.url().includes('/notebooks/events/'));
       await page.getByRole('row', { name: /Already here/ }).waitFor();
-      await streaming;
 
       await seedNotebook(env, { title: 'Written just now', key: colleague.key, projectId: project.id });
       await page.getByRole('row', { name: /Written just now/ }).waitFor();
@@ -248,6 +244,33 @@ describeBrowser('The notebooks list', (get) => {
       assert.equal(deleted.statusCode, 200);
       await page.getByRole('row', { name: /Already here/ }).waitFor({ state: 'detached' });
       assert.deepEqual(await rowTitles(page), ['Written just now']);
+    },
+  );
+
+  browserIt(
+    'shows a colleague’s write made after the rows were read and before the change stream opened',
+    get,
+    async () => {
+      const { env, createUser, signedIn } = get();
+      const me = await createUser();
+      const colleague = await createUser({ firstName: 'Colleague' });
+      const project = await env.accounts.createProject({ name: 'Gap project', organizationId: env.org.id });
+      await seedNotebook(env, { title: 'Read with the rows', key: colleague.key, projectId: project.id });
+      const page = await signedIn(me, '/settings');
+      // The stream's request waits until the colleague has written: the rows on screen lack it.
+      let written = false;
+      await page.route('**/notebooks/events/**', async (route) => {
+        if (!written) {
+          await seedNotebook(env, { title: 'Written in the gap', key: colleague.key, projectId: project.id });
+          written = true;
+        }
+        await route.continue();
+      });
+      await page.goto(`/project/${project.id}/notebooks`);
+      await page.getByRole('row', { name: /Read with the rows/ }).waitFor();
+      await page.getByRole('row', { name: /Written in the gap/ }).waitFor();
+      assert.ok(written, 'the write happened while the stream was held');
+      assert.deepEqual(await rowTitles(page), ['Written in the gap', 'Read with the rows']);
     },
   );
 

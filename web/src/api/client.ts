@@ -53,6 +53,8 @@ export interface RequestOptions {
   keepalive?: boolean;
   /** A JSON.parse reviver for the answer (the editor keeps numbers' source text with one). */
   reviver?: (this: unknown, key: string, value: unknown, context?: { source?: string }) => unknown;
+  /** Told the 2xx answer's headers (before its body is read). */
+  onHeaders?: (headers: Headers) => void;
 }
 
 /** Calls the API with the session cookie (and the CSRF token when unsafe); JSON in, JSON out. */
@@ -79,6 +81,7 @@ export async function api<T>(path: string, options: RequestOptions = {}): Promis
     if ((error as Error).name === 'AbortError') throw error;
     throw new NetworkError(error);
   }
+  if (response.ok) options.onHeaders?.(response.headers);
   const text = await response.text();
   if (!response.ok) throw new ApiError(response.status, parseEnvelope(response.status, text));
   return (text === '' ? undefined : JSON.parse(text, options.reviver as Parameters<typeof JSON.parse>[1])) as T;

@@ -16,7 +16,7 @@ export default function DeletedNotebooksPage() {
   const [filters, update] = useListFilters();
   // Most recently deleted first: deleting is the last modification.
   const list = useNotebookList(projectId, { ...filters, search: '', order: DEFAULT_ORDER }, { deleted: true });
-  useLiveNotebookLists(projectId, list.isSuccess);
+  useLiveNotebookLists(projectId, list.data);
   const setDeleted = useSetNotebookDeleted(projectId);
   const toasts = useToasts();
   const navigate = useNavigate();

@@ -150,7 +150,7 @@ export default function NotebooksListPage() {
   const { projectId = '' } = useParams();
   const [filters, update] = useListFilters();
   const list = useNotebookList(projectId, filters);
-  useLiveNotebookLists(projectId, list.isSuccess);
+  useLiveNotebookLists(projectId, list.data);
   const projects = useProjects();
   const organizationId = projects.isPending
     ? undefined

@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { api } from '../api/client.ts';
 import type { Member, Notebook, NotebookListItem, Paginated } from '../api/types.ts';
 import { apiQuery, filtersFromParams, type ListFilters } from './list-filters.ts';
@@ -16,9 +16,29 @@ export const notebooksPath = (projectId: string) => `/api/projects/${encodeURICo
 // Lists asked for as a navigation starts (the route's loader), before the page knows who is signed
 // in: the page's query takes the answer instead of asking again. Unclaimed ones expire.
 const EARLY_LIST_MS = 3000;
-const earlyLists = new Map<string, { answer: Promise<Paginated<NotebookListItem>>; at: number }>();
+const earlyLists = new Map<string, { answer: Promise<NotebookListPage>; at: number }>();
 
 const listPath = (projectId: string, query: string) => `${notebooksPath(projectId)}?${query}`;
+
+/**
+ * A page of the list, with what the change stream needs to follow it: the project, and the id
+ * of the project's last write the page includes (the API's Notebooks-Last-Event-Id).
+ */
+export interface NotebookListPage extends Paginated<NotebookListItem> {
+  projectId: string;
+  lastEventId: string | undefined;
+}
+
+async function fetchListPage(projectId: string, path: string, signal?: AbortSignal): Promise<NotebookListPage> {
+  let lastEventId: string | undefined;
+  const page = await api<Paginated<NotebookListItem>>(path, {
+    signal,
+    onHeaders: (headers) => {
+      lastEventId = headers.get('notebooks-last-event-id') ?? undefined;
+    },
+  });
+  return { ...page, projectId, lastEventId };
+}
 
 /** Starts fetching the list a URL shows (the route's loader calls it), without waiting for it. */
 export function prefetchNotebookList(projectId: string, pageParams: URLSearchParams): void {
@@ -26,7 +46,7 @@ export function prefetchNotebookList(projectId: string, pageParams: URLSearchPar
   const now = Date.now();
   for (const [key, entry] of earlyLists) if (now - entry.at > EARLY_LIST_MS) earlyLists.delete(key);
   if (earlyLists.has(path)) return;
-  const answer = api<Paginated<NotebookListItem>>(path);
+  const answer = fetchListPage(projectId, path);
   answer.catch(() => undefined);
   earlyLists.set(path, { answer, at: now });
 }
@@ -44,7 +64,7 @@ export function useNotebookList(projectId: string, filters: ListFilters, options
       const early = earlyLists.get(path);
       earlyLists.delete(path);
       if (early && Date.now() - early.at <= EARLY_LIST_MS) return early.answer;
-      return api<Paginated<NotebookListItem>>(path, { signal });
+      return fetchListPage(projectId, path, signal);
     },
     // While a new filter loads, the previous rows stay (dimmed) instead of a blank page.
     placeholderData: keepPreviousData,
@@ -127,14 +147,26 @@ const LIVE_EVENTS = ['created', 'updated', 'deleted', 'restored', 'reset'] as co
 /**
  * Keeps the project's lists current while the page is open: the API's change stream
  * (`…/notebooks/events/`) names every write, and the lists are fetched again shortly after one
- * (a burst of writes costs one fetch). EventSource reconnects by itself, resuming after the last id.
- * It opens once the page has its rows (`ready`), so that it never delays their first fetch.
+ * (a burst of writes costs one fetch). It opens once the page has its rows, so that it never
+ * delays their first fetch, and resumes after the last write those rows include: a write made
+ * between the rows' read and the stream's start is heard too. EventSource reconnects by itself,
+ * resuming after the last id it received.
  */
-export function useLiveNotebookLists(projectId: string, ready: boolean, delayMs = 400) {
+export function useLiveNotebookLists(projectId: string, shown: NotebookListPage | undefined, delayMs = 400) {
   const queryClient = useQueryClient();
+  // Rows kept on screen from another project (placeholder data) do not count.
+  const page = shown?.projectId === projectId ? shown : undefined;
+  // The first rows of this project say where its stream starts.
+  const since = useRef<{ projectId: string; lastEventId: string | undefined } | undefined>(undefined);
+  if (page !== undefined && since.current?.projectId !== projectId) {
+    since.current = { projectId, lastEventId: page.lastEventId };
+  }
+  const ready = page !== undefined;
   useEffect(() => {
     if (!ready || typeof EventSource === 'undefined') return;
-    const source = new EventSource(`${notebooksPath(projectId)}events/`);
+    const after = since.current?.projectId === projectId ? since.current.lastEventId : undefined;
+    const query = after === undefined ? '' : `?since=${encodeURIComponent(after)}`;
+    const source = new EventSource(`${notebooksPath(projectId)}events/${query}`);
     let timer: ReturnType<typeof setTimeout> | undefined;
     const refresh = () => {
       clearTimeout(timer);
