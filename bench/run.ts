@@ -244,6 +244,15 @@ function readStatus(pid: number): { hwmKb: number; rssKb: number } | undefined {
   }
 }
 
+/** The Node flags `npm start` runs the server with (its script: `exec node <flags> src/cli.ts serve`). */
+const SERVER_NODE_FLAGS: string[] = (() => {
+  const start: string = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts.start;
+  const flags = /^exec node((?: --[^ ]+)*) src\/cli\.ts serve$/.exec(start);
+  if (flags === null)
+    throw new Error(`package.json's start script is not "exec node [flags] src/cli.ts serve": ${start}`);
+  return flags[1].split(' ').filter(Boolean);
+})();
+
 class ServerProcess {
   readonly child: ChildProcess;
   readonly port: number;
@@ -268,7 +277,7 @@ class ServerProcess {
     return this.#stderr;
   }
 
-  /** Spawns `node src/cli.ts serve` and waits for the first 200 on /_readyz. */
+  /** Spawns `node src/cli.ts serve` as `npm start` does and waits for the first 200 on /_readyz. */
   static async start(
     databaseUrl: string,
     options: { cpuProfDir?: string; env?: Record<string, string>; root?: string },
@@ -277,6 +286,7 @@ class ServerProcess {
     const root = options.root ?? ROOT;
     const args = [
       ...(options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []),
+      ...SERVER_NODE_FLAGS,
       join(root, 'src', 'cli.ts'),
       'serve',
     ];
