@@ -8,9 +8,14 @@ import StarterKit from '@tiptap/starter-kit';
 /** URL schemes a link or an image may carry; anything else is dropped when read or pasted. */
 export const ALLOWED_URL_SCHEMES = ['http', 'https', 'mailto'] as const;
 
-/** Whether a link or image URL is one the document keeps: http(s), mailto, or relative. */
+/**
+ * Whether a link or image URL is one the document keeps: http(s), mailto, or relative. The
+ * scheme is read as a browser reads an href (the URL standard): tabs and newlines anywhere, and
+ * control characters and spaces in front, are ignored, so `java\nscript:` is `javascript:`.
+ */
 export function isAllowedUrl(url: string): boolean {
-  const scheme = /^\s*([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+  const asRead = url.replace(/[\t\n\r]/g, '').replace(/^[\u0000-\u0020]+/, '');
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(asRead)?.[1]?.toLowerCase();
   return scheme === undefined || (ALLOWED_URL_SCHEMES as readonly string[]).includes(scheme);
 }
 

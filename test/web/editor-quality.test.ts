@@ -196,9 +196,20 @@ describeBrowser(
                   { type: 'text', text: ' and ' },
                   { type: 'text', text: 'me too', marks: [{ type: 'link', attrs: { href: ' JaVaScRiPt:alert(3)' } }] },
                   { type: 'text', text: ' <script>window.__xss=4;alert(4)</script>' },
+                  {
+                    type: 'text',
+                    text: ' and a disguised one',
+                    marks: [{ type: 'link', attrs: { href: 'java\nscr\tipt:window.__xss=17' } }],
+                  },
+                  {
+                    type: 'text',
+                    text: ' and another',
+                    marks: [{ type: 'link', attrs: { href: '\u0001 javascript:window.__xss=18' } }],
+                  },
                 ],
               },
               { type: 'image', attrs: { src: 'javascript:window.__xss=5', alt: 'bad' } },
+              { type: 'image', attrs: { src: 'java\tscript:window.__xss=19', alt: 'disguised' } },
               {
                 type: 'image',
                 attrs: { src: 'x', alt: '"><img src=x onerror="window.__xss=6">', onerror: 'window.__xss=7' },
@@ -267,6 +278,11 @@ describeBrowser(
             ) => Array<string | null>,
           );
         for (const href of hrefs) assert.doesNotMatch(href ?? '', /^\s*javascript:/i);
+        // As the browser reads them (a disguised scheme included): only http(s), mailto or relative.
+        const protocols = await editorOf(page)
+          .locator('a[href]')
+          .evaluateAll(new Function('links', 'return links.map((a) => a.protocol);') as (links: unknown[]) => string[]);
+        for (const protocol of protocols) assert.ok(['http:', 'https:', 'mailto:'].includes(protocol), protocol);
         const sources = await editorOf(page)
           .locator('img')
           .evaluateAll(
