@@ -13,7 +13,11 @@ export interface EventStreamOptions {
   maxBufferedBytes: number;
   /** Called once, however the stream ends (client gone, server closing, slow reader). */
   onClose(): void;
+  /** How long an ended stream's unread bytes may wait for the client before the connection is cut. */
+  endGraceMs?: number;
 }
+
+const END_GRACE_MS = 5000;
 
 export interface EventStream {
   send(event: ServerSentEvent): void;
@@ -30,8 +34,9 @@ function frame(event: ServerSentEvent): string {
 /**
  * Turns a reply into a text/event-stream the handler writes to: Fastify lets go of the
  * response (hijack), so the stream's own close is the only end. A client that does not read is
- * not buffered for without bound: past `maxBufferedBytes` it is sent a `reset` event and dropped,
- * and can reconnect with Last-Event-ID.
+ * not buffered for without bound: past `maxBufferedBytes` it is sent a `reset` event and dropped
+ * (its connection cut if it still has not read it after `endGraceMs`), and can reconnect with
+ * Last-Event-ID.
  */
 export function openEventStream(reply: FastifyReply, options: EventStreamOptions): EventStream {
   reply.hijack();
@@ -67,6 +72,14 @@ export function openEventStream(reply: FastifyReply, options: EventStreamOptions
       if (last !== undefined) response.write(frame(last));
       finish();
       response.end();
+      // A client that does not read would hold what is still buffered for as long as it stays
+      // connected: once the grace has passed, the connection is cut and the buffer freed.
+      if (!response.writableFinished) {
+        const cut = setTimeout(() => response.destroy(), options.endGraceMs ?? END_GRACE_MS);
+        cut.unref();
+        response.once('finish', () => clearTimeout(cut));
+        response.once('close', () => clearTimeout(cut));
+      }
     },
     get closed() {
       return closed;

@@ -267,4 +267,22 @@ describe('an event stream whose client does not read', () => {
     assert.ok(raw.writableLength < 10_000 + 1_000, `buffered ${raw.writableLength} bytes`);
     assert.match(written.join(''), /^retry: 2000/, 'the stream had started');
   });
+
+  it('has its connection cut when the dropped client still does not read, freeing what was buffered', async () => {
+    const raw = new Writable({ highWaterMark: 16, write() {} }) as Writable & { writeHead(): void };
+    raw.writeHead = () => {};
+    const reply = { raw, hijack() {} } as unknown as FastifyReply;
+    const stream = openServerStream(reply, {
+      heartbeatMs: 60_000,
+      maxBufferedBytes: 10_000,
+      onClose: () => {},
+      endGraceMs: 50,
+    });
+    for (let i = 0; i < 200 && !stream.closed; i++)
+      stream.send({ id: String(i), event: 'updated', data: 'x'.repeat(100) });
+    assert.ok(stream.closed);
+    assert.equal(raw.destroyed, false, 'the client gets the grace to read the reset event');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    assert.equal(raw.destroyed, true, 'then the connection is cut');
+  });
 });
