@@ -172,6 +172,22 @@ describeEachEngine('the sign-in lockout', (env) => {
     assert.equal(afterwards.statusCode, 200, 'the lockout has ended');
   });
 
+  it('ignores X-Forwarded-For when no proxy is trusted: a client cannot dodge the lockout by naming other addresses', async () => {
+    const user = await userWithPassword(env());
+    const address = '10.5.0.1';
+    const spoofed = (i: number, password: string) =>
+      env().app.inject({
+        method: 'POST',
+        url: '/api/login',
+        payload: { email: user.email, password },
+        remoteAddress: address,
+        headers: { 'x-forwarded-for': `198.51.100.${i}` },
+      });
+    for (let i = 1; i < 30; i++) assert.equal((await spoofed(i, 'wrong')).body, INVALID_CREDENTIALS, `failure ${i}`);
+    assert.equal((await spoofed(30, 'wrong')).body, LOCKED_OUT, 'counted against the socket address');
+    assert.equal((await spoofed(31, STRONG_PASSWORD)).body, LOCKED_OUT, 'a new forwarded address does not help');
+  });
+
   it('forgets failures older than 10 minutes', async () => {
     const user = await userWithPassword(env());
     const address = '10.2.0.1';
