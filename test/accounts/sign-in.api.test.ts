@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { safeRelativeUrl } from '../../src/accounts/redirects.ts';
-import { browserWith, createSignedInUser, STRONG_PASSWORD, setCookiesOf, signIn } from '../support/factories.ts';
+import {
+  browserWith,
+  createNotebook,
+  createSignedInUser,
+  STRONG_PASSWORD,
+  setCookiesOf,
+  signIn,
+} from '../support/factories.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
 // PostHog's sign-in (POST /api/login), its lockout (django-axes) and sign-out (POST /logout).
@@ -63,6 +70,49 @@ describeEachEngine('signing in', (env) => {
     const response = await me(env(), browser.cookie);
     assert.equal(response.statusCode, 200, response.body);
     assert.equal(json(response).email, user.email);
+  });
+
+  it('lets a session read the activity logs and recording comments, and open the change stream', async () => {
+    const e = env();
+    const user = await userWithPassword(e);
+    const browser = await signIn(e, user);
+    const recording = { type: 'ph-recording', attrs: { id: 'session-read-recording' } };
+    const notebook = await createNotebook(e, {
+      title: 'Read by a session',
+      content: { type: 'doc', content: [recording] },
+    });
+    const read = (suffix: string) =>
+      e.app.inject({ method: 'GET', url: e.url(suffix), headers: { cookie: browser.cookie } });
+    const all = await read('activity/');
+    assert.equal(all.statusCode, 200, all.body);
+    assert.ok(json<{ results: Array<{ item_id: string }> }>(all).results.some((a) => a.item_id === notebook.short_id));
+    const one = await read(`${notebook.short_id}/activity/`);
+    assert.equal(one.statusCode, 200, one.body);
+    assert.equal(json<{ results: unknown[] }>(one).results.length, 1);
+    const comments = await read('recording_comments/?recording_id=session-read-recording');
+    assert.equal(comments.statusCode, 200, comments.body);
+
+    // The stream is read over a real connection: it never ends by itself.
+    await e.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = e.app.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    const controller = new AbortController();
+    try {
+      const stream = await fetch(`http://127.0.0.1:${port}${e.url('events/')}`, {
+        headers: { cookie: browser.cookie },
+        signal: controller.signal,
+      });
+      assert.equal(stream.status, 200);
+      assert.equal(stream.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      const reader = stream.body?.getReader();
+      const first = await reader?.read();
+      assert.match(new TextDecoder().decode(first?.value), /^retry: 2000/);
+    } finally {
+      controller.abort();
+    }
+    const anonymous = await fetch(`http://127.0.0.1:${port}${e.url('events/')}`);
+    assert.equal(anonymous.status, 401, 'without the session it is refused');
+    await anonymous.body?.cancel();
   });
 
   it('matches the email whatever its case', async () => {
