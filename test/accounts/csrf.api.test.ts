@@ -146,6 +146,14 @@ export const OWN_UNSAFE_ROUTES: OwnUnsafeRoute[] = [
     keyStatus: 403,
   },
   {
+    name: 'replace a personal API key (PUT)',
+    method: 'PUT',
+    url: async (env, browser) => `/api/personal_api_keys/${await browserKeyId(env, browser)}/`,
+    payload: () => ({ ...KEY_BODY, label: 'Replaced' }),
+    status: 200,
+    keyStatus: 403,
+  },
+  {
     name: 'roll a personal API key',
     method: 'POST',
     url: async (env, browser) => `/api/personal_api_keys/${await browserKeyId(env, browser)}/roll/`,
