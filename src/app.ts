@@ -23,8 +23,8 @@ export async function buildApp(config: Config, services: Services): Promise<Fast
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
-  await app.register(bodyParsersPlugin);
   await app.register(errorEnvelopePlugin, { bodyLimit: config.bodyLimit });
+  await app.register(bodyParsersPlugin);
   await app.register(openApiPlugin, { schemas: API_SCHEMAS });
   await app.register(backgroundWritesPlugin, { writes: services.background });
   await app.register(healthRoutes, { db: services.db });

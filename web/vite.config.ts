@@ -19,6 +19,7 @@ export default defineConfig({
       '/api': { target: api, changeOrigin: false },
       '/logout': { target: api, changeOrigin: false },
       '/_health': { target: api },
+      '/_readyz': { target: api },
     },
   },
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { decodeUtf8, parseJsonBody } from '../json-body.ts';
 
-/** The request bodies the API accepts: JSON (read as Python's json does), HTML forms, and Markdown. */
+/** The request bodies the API accepts: JSON (read as Python's json does), HTML forms, and Markdown; a body they refuse is answered in the error envelope. */
 export const bodyParsersPlugin = fp(
   async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();
@@ -26,5 +26,5 @@ export const bodyParsersPlugin = fp(
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
   },
-  { name: 'body-parsers', fastify: '5.x' },
+  { name: 'body-parsers', fastify: '5.x', dependencies: ['error-envelope'] },
 );

@@ -9,7 +9,7 @@ export interface RateLimitOptions {
   identity(request: FastifyRequest): string | undefined;
 }
 
-/** Counts each request of the context it is registered in against its identity's limits (429 beyond). */
+/** Counts each request of the context it is registered in against its identity's limits (429 beyond, in the error envelope). */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
     app.addHook('preHandler', async (request) => {
@@ -19,5 +19,5 @@ export const rateLimitPlugin = fp(
       if (wait !== null) throw throttled(wait);
     });
   },
-  { name: 'rate-limit', fastify: '5.x' },
+  { name: 'rate-limit', fastify: '5.x', dependencies: ['error-envelope'] },
 );
