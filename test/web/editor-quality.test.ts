@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { WEB_DIST } from '../../src/http/plugins/web-app.ts';
 import { browserIt, describeBrowser } from './browser.ts';
+import { assertControlsAreLabelled, assertNoHorizontalScroll } from './layout-checks.ts';
 import { editorOf, type Json, openNotebook, seedNotebook, waitSaved, waitStored } from './notebook-seed.ts';
 
 const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
@@ -440,8 +441,18 @@ describeBrowser(
         await phone.page.keyboard.press('End');
         await phone.page.keyboard.type(' Seen on a phone too.');
         await waitStored(env, notebook.short_id, (n) => n.text_content?.includes('Seen on a phone too.') === true);
+        await assertControlsAreLabelled(phone.page);
         assert.deepEqual(phone.problems, []);
         await phone.page.context().close();
+
+        const wide = await signIn(1440, 'dark');
+        await editorOf(wide.page).getByRole('group', { name: 'Query (ph-query)' }).waitFor();
+        await assertNoHorizontalScroll(wide.page);
+        await assertControlsAreLabelled(wide.page);
+        const editorBox = await editorOf(wide.page).boundingBox();
+        assert.ok(editorBox && editorBox.x > 0 && editorBox.x + editorBox.width < 1440, 'the page sits inside 1440 px');
+        assert.deepEqual(wide.problems, []);
+        await wide.page.context().close();
       },
     );
   },

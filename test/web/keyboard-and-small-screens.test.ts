@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { browserIt, describeBrowser } from './browser.ts';
+import { assertControlsAreLabelled } from './layout-checks.ts';
 import { seedNotebook, signInWith } from './notebook-seeds.ts';
 
 /** The page's content is no wider than the window: nothing to scroll sideways. */
@@ -76,6 +77,7 @@ describeBrowser('Keyboard, small screens and dark mode', (get) => {
       await signIn.goto('/login');
       await signIn.getByRole('button', { name: 'Sign in' }).waitFor();
       await assertNoSideScroll(signIn, 'sign-in');
+      await assertControlsAreLabelled(signIn);
       await assertInside(signIn, signIn.getByRole('button', { name: 'Sign in' }), 'the sign-in button');
       await signIn.context().close();
 
@@ -83,6 +85,7 @@ describeBrowser('Keyboard, small screens and dark mode', (get) => {
       const row = page.getByRole('row', { name: /A notebook with a long title/ });
       await row.waitFor();
       await assertNoSideScroll(page, 'the list');
+      await assertControlsAreLabelled(page);
       for (const [name, locator] of [
         ['New notebook', page.getByRole('button', { name: 'New notebook' })],
         ['search', page.getByRole('searchbox', { name: 'Search for notebooks' })],
@@ -112,6 +115,7 @@ describeBrowser('Keyboard, small screens and dark mode', (get) => {
       await page.getByRole('link', { name: 'Deleted notebooks' }).click();
       await page.getByRole('row', { name: /Deleted one/ }).waitFor();
       await assertNoSideScroll(page, 'the deleted view');
+      await assertControlsAreLabelled(page);
       await assertInside(page, page.getByRole('button', { name: 'Restore Deleted one' }), 'Restore');
     });
   }
