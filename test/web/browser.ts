@@ -28,6 +28,20 @@ const POSTGRES = await postgresAvailable();
 /** Where a failing browser test leaves its screenshot (gitignored). */
 export const RESULTS_DIR = resolve(import.meta.dirname, '../../test-results');
 
+/**
+ * Where a test saves a README screenshot: docs/screenshots/ under `npm run screenshots`
+ * (UPDATE_SCREENSHOTS=1), else test-results/screenshots/, so that a test run leaves the
+ * repository's images as they are (they differ from run to run in times and ids).
+ */
+export function screenshotPath(name: string): string {
+  const directory =
+    process.env.UPDATE_SCREENSHOTS === '1'
+      ? resolve(import.meta.dirname, '../../docs/screenshots')
+      : join(RESULTS_DIR, 'screenshots');
+  mkdirSync(directory, { recursive: true });
+  return join(directory, name);
+}
+
 /** Chromium, headless, kept off the network (this machine has none beyond loopback). */
 export function launchChromium(): Promise<Browser> {
   if (!CHROMIUM) throw new Error('chromium is not installed');

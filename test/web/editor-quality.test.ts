@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { WEB_DIST } from '../../src/http/plugins/web-app.ts';
-import { browserIt, describeBrowser } from './browser.ts';
+import { browserIt, describeBrowser, screenshotPath } from './browser.ts';
 import { assertControlsAreLabelled, assertNoHorizontalScroll } from './layout-checks.ts';
 import { editorOf, type Json, openNotebook, seedNotebook, waitSaved, waitStored } from './notebook-seed.ts';
-
-const SCREENSHOTS = resolve(import.meta.dirname, '../../docs/screenshots');
 
 /** Console errors that report a Content-Security-Policy violation, and uncaught page errors. */
 function watchProblems(page: Page): string[] {
@@ -415,8 +413,7 @@ describeBrowser(
           `https://us.posthog.com/project/${env.project.id}/replay/0190a8e4-6d6b-7c0f-9c53-7f2b1b6e0a11`,
         );
         await light.page.mouse.move(0, 0);
-        mkdirSync(SCREENSHOTS, { recursive: true });
-        await light.page.screenshot({ path: join(SCREENSHOTS, 'editor.png') });
+        await light.page.screenshot({ path: screenshotPath('editor.png') });
         assert.deepEqual(light.problems, []);
         await light.page.context().close();
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { WEB_DIST } from '../../src/http/plugins/web-app.ts';
-import { browserIt, describeBrowser } from './browser.ts';
+import { browserIt, describeBrowser, screenshotPath } from './browser.ts';
 import { backdate, rowTitles, seedNotebook, waitForTitles } from './notebook-seeds.ts';
 
 const recordingNode = { type: 'ph-recording', attrs: { id: '0190-recording', noInspector: false } };
@@ -305,7 +305,7 @@ describeBrowser('The notebooks list', (get) => {
     );
   });
 
-  browserIt('saves docs/screenshots/list.png: a list of ten notebooks by two people', get, async () => {
+  browserIt('takes the README’s screenshot of the list: ten notebooks by two people', get, async () => {
     const { env, createUser, signedIn } = get();
     const project = await env.accounts.createProject({ name: 'Product analytics', organizationId: env.org.id });
     const maya = await createUser({ firstName: 'Maya' });
@@ -330,9 +330,7 @@ describeBrowser('The notebooks list', (get) => {
     }
     const page = await signedIn(maya, `/project/${project.id}/notebooks`, 1200);
     await page.getByRole('row', { name: /Incident review/ }).waitFor();
-    const directory = resolve(import.meta.dirname, '../../docs/screenshots');
-    mkdirSync(directory, { recursive: true });
     await page.mouse.move(0, 0);
-    await page.screenshot({ path: resolve(directory, 'list.png'), fullPage: true });
+    await page.screenshot({ path: screenshotPath('list.png'), fullPage: true });
   });
 });
