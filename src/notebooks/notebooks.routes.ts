@@ -46,6 +46,34 @@ const NOTEBOOK_BODY = {
 };
 /** The list cache's part in a list answer, as RFC 9211's Cache-Status says it. */
 const CACHE_STATUS = { hit: 'notebooks; hit', miss: 'notebooks; fwd=miss', off: 'notebooks; fwd=bypass' } as const;
+/** A version as PostHog's IntegerField takes it. */
+const VERSION_RANGE = { minimum: -2147483648, maximum: 2147483647 };
+/** The ETag of a notebook answer in JSON (retrieve, create, update). */
+const NOTEBOOK_ETAG = Type.String({
+  description:
+    'The entity-tag of the notebook as this caller sees it: it changes whenever anything in the answer does (title, content, deleted, the users shown, the access level). Send it in If-None-Match on a retrieve (304 while unchanged) or in If-Match on an update (412 once it changed).',
+});
+/** A retrieve's answer depends on Accept. */
+const VARY_ACCEPT = Type.Literal('Accept', {
+  description: 'The answer depends on the Accept header (JSON or Markdown).',
+});
+/** The headers of a list answer, 200 or 304. */
+const LIST_HEADERS = {
+  ETag: Type.String({
+    description:
+      'The entity-tag of this page: the same until a write to the project (or a change of the users it shows). Send it in If-None-Match: 304 while nothing the page shows changed.',
+  }),
+  'Cache-Status': Type.Unsafe<(typeof CACHE_STATUS)[keyof typeof CACHE_STATUS]>({
+    type: 'string',
+    enum: Object.values(CACHE_STATUS),
+    description: `Whether the list cache answered (RFC 9211): "${CACHE_STATUS.hit}", "${CACHE_STATUS.miss}" (rendered now and kept), or "${CACHE_STATUS.off}" (the cache is off: LIST_CACHE_MB=0).`,
+  }),
+  'Notebooks-Last-Event-Id': Type.Integer({
+    minimum: 0,
+    description:
+      "The project's change count this page includes: the id of the last write it reflects. The change stream resumed after it (events/?since=<it>) hears every write the page may lack.",
+  }),
+};
 /** PostHog's If-None-Match: the bare version number the client holds. */
 const POSTHOG_VERSION = /^-?\d+$/;
 const PROJECT_PARAMS = Type.Object({ project_id: ProjectIdParamSchema });
@@ -132,8 +160,9 @@ export async function notebooksRoutes(
         200: Type.Ref('PaginatedNotebookMinimalList', {
           description:
             "The page; the ETag header names it, Cache-Status (RFC 9211) says whether the list cache answered it, and Notebooks-Last-Event-Id is the project's change count the page includes: the change stream resumed after it (events/?since=) hears every write the page may lack.",
+          headers: LIST_HEADERS,
         }),
-        304: Type.Null({ description: 'Not modified: empty body.' }),
+        304: Type.Null({ description: 'Not modified: empty body.', headers: LIST_HEADERS }),
         ...errorResponses,
       },
     },
@@ -167,8 +196,20 @@ export async function notebooksRoutes(
       tags: TAGS,
       description: 'Create a notebook. Logs a "created" activity.',
       params: PROJECT_PARAMS,
+      querystring: Type.Object({
+        version: Type.Optional(
+          Type.Integer({
+            ...VERSION_RANGE,
+            description:
+              "With a Markdown body (Content-Type: text/markdown) only: the version the notebook starts at, as a JSON body's `version` (default 0); not an integer: 400. Ignored with a JSON body. Repeated, the last counts.",
+          }),
+        ),
+      }),
       body: NOTEBOOK_BODY,
-      response: { 201: Type.Ref('Notebook'), ...errorResponses },
+      response: {
+        201: Type.Ref('Notebook', { description: 'The notebook created.', headers: { ETag: NOTEBOOK_ETAG } }),
+        ...errorResponses,
+      },
     },
     handler: async (request, reply) => {
       const answer = await service.create(contextOf(request), notebookInputOf(request));
@@ -283,6 +324,14 @@ export async function notebooksRoutes(
       description:
         "One notebook, with its ETag. If-None-Match with the bare version the client holds (PostHog's form), or with entity-tags (the ETag, W/, a list, *): 304 and an empty body when it matches.",
       params: NOTEBOOK_PARAMS,
+      querystring: Type.Object({
+        format: Type.Optional(
+          Type.Literal('markdown', {
+            description:
+              'markdown: answer with the content as Markdown (text/markdown), as Accept: text/markdown does, whatever Accept says. Any other value is ignored (JSON, unless Accept prefers text/markdown). Repeated, the last counts.',
+          }),
+        ),
+      }),
       headers: Type.Object({
         'if-none-match': Type.Optional(
           Type.String({
@@ -293,6 +342,12 @@ export async function notebooksRoutes(
       response: {
         200: {
           description: 'The notebook (JSON, or Markdown when asked); the ETag header names this answer.',
+          headers: {
+            ETag: Type.String({
+              description: `${NOTEBOOK_ETAG.description} The Markdown answer has a tag of its own, distinct from the JSON one.`,
+            }),
+            Vary: VARY_ACCEPT,
+          },
           content: {
             'application/json': { schema: Type.Ref('Notebook') },
             'text/markdown': {
@@ -300,7 +355,20 @@ export async function notebooksRoutes(
             },
           },
         },
-        304: Type.Null({ description: 'Not modified: empty body.' }),
+        304: Type.Null({
+          description: 'Not modified: empty body.',
+          headers: {
+            ETag: Type.String({
+              description:
+                "The entity-tag that matched If-None-Match (the JSON or the Markdown answer's). Absent when If-None-Match held PostHog's bare version number.",
+            }),
+            Vary: VARY_ACCEPT,
+          },
+        }),
+        406: Type.Ref('ErrorEnvelope', {
+          description: 'Markdown was asked for, and the notebook cannot be written as Markdown (not_acceptable).',
+          headers: { Vary: VARY_ACCEPT },
+        }),
         ...errorResponses,
       },
     },
@@ -349,9 +417,18 @@ export async function notebooksRoutes(
             Type.String({ description: 'ETags the notebook must still have (lost-update protection for any field).' }),
           ),
         }),
+        querystring: Type.Object({
+          version: Type.Optional(
+            Type.Integer({
+              ...VERSION_RANGE,
+              description:
+                "With a Markdown body (Content-Type: text/markdown) only: the version the client holds, as a JSON body's `version`. The Markdown replaces the content, so it must be the stored version (missing or stale: 409), unless If-Match is given: an If-Match that matches stands for the current version (else 412). Not an integer: 400. Ignored with a JSON body. Repeated, the last counts.",
+            }),
+          ),
+        }),
         body: NOTEBOOK_BODY,
         response: {
-          200: Type.Ref('Notebook'),
+          200: Type.Ref('Notebook', { description: 'The notebook updated.', headers: { ETag: NOTEBOOK_ETAG } }),
           409: Type.Ref('ErrorEnvelope', { description: 'Stale or missing version.' }),
           412: Type.Ref('ErrorEnvelope', { description: 'The notebook changed since the ETag in If-Match.' }),
           ...errorResponses,
