@@ -269,5 +269,39 @@ for (const engine of ['sqlite', 'postgres'] as const) {
       const exit = await exitWithin(server, EXIT_TIMEOUT_MS);
       assert.deepEqual(exit, { code: 0, signal: null });
     });
+
+    const streamTitle = 'ends an open change stream cleanly on SIGTERM and exits 0 promptly';
+    it(streamTitle, { timeout: 60_000 }, async () => {
+      const { server } = await start();
+      assert.ok(server.key);
+      const received: string[] = [];
+      const ended = new Promise<{ complete: boolean }>((resolve, reject) => {
+        const stream = request(
+          {
+            host: '127.0.0.1',
+            port: server.port,
+            path: '/api/projects/1/notebooks/events/',
+            headers: { authorization: `Bearer ${server.key}` },
+          },
+          (response) => {
+            assert.equal(response.statusCode, 200);
+            response.setEncoding('utf8');
+            response.on('data', (chunk: string) => received.push(chunk));
+            response.on('end', () => resolve({ complete: response.complete }));
+            response.on('error', reject);
+          },
+        );
+        stream.on('error', reject);
+        stream.end();
+      });
+      for (let waited = 0; !received.join('').includes(': connected'); waited += 20) {
+        assert.ok(waited < 5000, 'the stream opened');
+        await sleep(20);
+      }
+      server.child.kill('SIGTERM');
+      const exit = await exitWithin(server, EXIT_TIMEOUT_MS);
+      assert.deepEqual(exit, { code: 0, signal: null }, `stderr:\n${server.stderr()}`);
+      assert.deepEqual(await ended, { complete: true }, 'the stream was ended by the server, not cut');
+    });
   });
 }
