@@ -12,7 +12,8 @@ import type { PosthogClient } from './posthog-client.ts';
 // project already has is skipped without being retrieved, so a second run after an interruption
 // copies only what the first did not.
 
-const PAGE_SIZE = 100;
+/** Notebooks asked for per list request when the caller names no page size: PostHog's own default. */
+export const DEFAULT_PAGE_SIZE = 100;
 
 export interface CopyProgress {
   /** Notebooks handled so far: copied, skipped or failed. */
@@ -25,6 +26,8 @@ export interface CopyOptions {
   client: PosthogClient;
   sourceProject: number;
   into: Project;
+  /** Notebooks asked for per list request (`limit`); DEFAULT_PAGE_SIZE when not given. */
+  pageSize?: number;
   onProgress?: (progress: CopyProgress) => void;
 }
 
@@ -51,7 +54,9 @@ export async function copyFromPosthog(
   accounts: AccountsRepository,
   options: CopyOptions,
 ): Promise<CopySummary> {
-  const { client, sourceProject, into } = options;
+  const { client, sourceProject, into, pageSize = DEFAULT_PAGE_SIZE } = options;
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1)
+    throw new RangeError(`the page size must be a whole number above 0, not ${pageSize}`);
   const summary: CopySummary = {
     source_project: sourceProject,
     into_project: into.id,
@@ -70,7 +75,7 @@ export async function copyFromPosthog(
 
   const base = `api/projects/${sourceProject}/notebooks/`;
   // Oldest first: notebooks created during the copy are appended to the last pages, not shifted in front.
-  let next: string | null = client.url(`${base}?order=created_at&limit=${PAGE_SIZE}`);
+  let next: string | null = client.url(`${base}?order=created_at&limit=${pageSize}`);
   let total: number | undefined;
   while (next !== null) {
     const page = parseListPage(await client.get(next));

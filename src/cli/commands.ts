@@ -6,7 +6,7 @@ import { exportToFile, fileLines } from '../backup/backup-files.ts';
 import { BackupFileError } from '../backup/backup-format.ts';
 import { type ImportSummary, importDatabase } from '../backup/backup-importer.ts';
 import { PosthogClient } from '../backup/posthog-client.ts';
-import { copyFromPosthog } from '../backup/posthog-copier.ts';
+import { copyFromPosthog, DEFAULT_PAGE_SIZE } from '../backup/posthog-copier.ts';
 import { loadConfig } from '../config.ts';
 import { type Db, openDatabase } from '../db/database.ts';
 import { ApiError } from '../http/errors.ts';
@@ -39,6 +39,14 @@ function idOption(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)))
     throw new Error(`${name}: "${value}" is not a project id`);
+  return Number(value);
+}
+
+/** `--page-size`: a whole number of notebooks above 0, or an error naming the option. */
+function pageSizeOption(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(Number(value)) || Number(value) < 1)
+    throw new Error(`--page-size: "${value}" is not a whole number of notebooks above 0`);
   return Number(value);
 }
 
@@ -78,6 +86,7 @@ interface ImportCommandOptions {
   project?: string;
   key?: string;
   intoProject?: string;
+  pageSize?: string;
   json?: boolean;
 }
 
@@ -89,6 +98,7 @@ async function copyCommand(url: string, options: ImportCommandOptions): Promise<
   if (options.key === undefined || options.key === '')
     throw new Error('--from-posthog needs --key, a personal API key of the source');
   const intoId = idOption('--into-project', options.intoProject) ?? sourceProject;
+  const pageSize = pageSizeOption(options.pageSize) ?? DEFAULT_PAGE_SIZE;
   const config = loadConfig();
   let rateLimited = 0;
   const client = new PosthogClient({ baseUrl: url, key: options.key, onRateLimited: () => (rateLimited += 1) });
@@ -105,6 +115,7 @@ async function copyCommand(url: string, options: ImportCommandOptions): Promise<
         client,
         sourceProject,
         into,
+        pageSize,
         onProgress: (progress) => bar?.update(progress.done, progress.total),
       });
     } finally {
@@ -225,6 +236,10 @@ export function buildCli(): Command {
       '--into-project <id>',
       'with --from-posthog: the project here to copy into (default: the same id as --project)',
     )
+    .option(
+      '--page-size <n>',
+      `with --from-posthog: notebooks asked for per list request, following the list's next links (default: ${DEFAULT_PAGE_SIZE})`,
+    )
     .option('--json', 'print one JSON object')
     .action(async (file: string | undefined, options: ImportCommandOptions) => {
       if (options.fromPosthog !== undefined) {
@@ -236,6 +251,7 @@ export function buildCli(): Command {
         [options.project, '--project'],
         [options.key, '--key'],
         [options.intoProject, '--into-project'],
+        [options.pageSize, '--page-size'],
       ] as const)
         if (given !== undefined) throw new Error(`${name} goes with --from-posthog`);
       if (file === undefined) throw new Error('import needs a FILE, or --from-posthog URL');
