@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Dialect } from '../db/dialect.ts';
+import { isUniqueViolationOf } from '../db/driver-errors.ts';
 import { uuidv7 } from '../db/ids.ts';
 import type { Database, MembershipTable, PersonalApiKeyTable, UserTable } from '../db/schema.ts';
 
@@ -40,6 +41,14 @@ export type NewUser = Omit<User, 'id' | 'hasPassword' | 'lastLogin'> & { passwor
 
 /** The lowercased email every lookup compares (emails are unique regardless of case). */
 export const emailKey = (email: string) => email.trim().toLowerCase();
+
+/**
+ * Whether insertUser or updateUser failed because another user has this email, whatever its case:
+ * the database's own refusal, for a write that raced the check before it.
+ */
+export function isEmailTaken(error: unknown): boolean {
+  return isUniqueViolationOf(error, 'users', 'email_key') || isUniqueViolationOf(error, 'users', 'email');
+}
 
 export interface Membership {
   organizationId: string;

@@ -1,7 +1,13 @@
 import { type Db, writeTransaction } from '../db/database.ts';
 import { randomToken, uuidv7 } from '../db/ids.ts';
 import { validationFailed } from '../http/errors.ts';
-import type { AccountsRepository, Organization, Project, User } from './accounts.repository.ts';
+import {
+  type AccountsRepository,
+  isEmailTaken,
+  type Organization,
+  type Project,
+  type User,
+} from './accounts.repository.ts';
 import { type KeyFields, parseKeyFields } from './api-key-fields.ts';
 import { generatePassword, hashPassword, validateNewPassword } from './passwords.ts';
 import { insertNewKey, reachOf } from './personal-api-keys.service.ts';
@@ -10,6 +16,15 @@ import { SessionsRepository } from './sessions.repository.ts';
 export const MEMBERSHIP_LEVELS = { member: 1, admin: 8, owner: 15 } as const;
 export type MembershipLevelName = keyof typeof MEMBERSHIP_LEVELS;
 const UUID_PATTERN = /^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$/i;
+
+/** PostHog's answer to an email another account has, whatever its case. */
+export const emailTaken = () =>
+  validationFailed('email', 'There is already an account with this email address.', 'unique');
+
+/** Rethrows the database's refusal of an email another account has (isEmailTaken) as emailTaken(). */
+export function rethrowEmailTaken(error: unknown): never {
+  throw isEmailTaken(error) ? emailTaken() : error;
+}
 
 export function isValidTimezone(timezone: string): boolean {
   try {
@@ -159,24 +174,25 @@ export class AccountsService {
     const email = input.email.trim();
     if (!/^[^@\s]+@[^@\s]+$/.test(email))
       throw validationFailed('email', 'Enter a valid email address.', 'invalid_input');
-    if (await repo.findUserByEmail(email))
-      throw validationFailed('email', 'There is already an account with this email address.', 'unique');
+    if (await repo.findUserByEmail(email)) throw emailTaken();
     const levelName = input.level ?? 'member';
     const level = MEMBERSHIP_LEVELS[levelName];
     if (level === undefined) throw validationFailed('level', `"${levelName}" is not a valid choice.`, 'invalid_choice');
     const org = await this.#organizationOrFirst(repo, input.organizationId);
-    const user = await repo.insertUser({
-      uuid: uuidv7(),
-      distinctId: randomToken(32),
-      email,
-      firstName: input.firstName ?? '',
-      lastName: input.lastName ?? '',
-      isActive: true,
-      isEmailVerified: null,
-      roleAtOrganization: null,
-      dateJoined: new Date(),
-      passwordHash,
-    });
+    const user = await repo
+      .insertUser({
+        uuid: uuidv7(),
+        distinctId: randomToken(32),
+        email,
+        firstName: input.firstName ?? '',
+        lastName: input.lastName ?? '',
+        isActive: true,
+        isEmailVerified: null,
+        roleAtOrganization: null,
+        dateJoined: new Date(),
+        passwordHash,
+      })
+      .catch(rethrowEmailTaken);
     await repo.insertMembership({ organizationId: org.id, userId: user.id, level });
     return { ...user, organizationId: org.id, level };
   }

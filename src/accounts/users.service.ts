@@ -9,6 +9,7 @@ import {
   type Project,
   type User,
 } from './accounts.repository.ts';
+import { emailTaken, rethrowEmailTaken } from './accounts.service.ts';
 import type { Caller } from './caller.ts';
 import { requireRecentSignIn } from './caller-access.ts';
 import type { Clock } from './clock.ts';
@@ -113,15 +114,16 @@ export class UsersService {
     let email: string | undefined;
     if (changes.email !== undefined && emailKey(changes.email) !== emailKey(user.email)) {
       const holder = await this.#accounts.findUserByEmail(changes.email);
-      if (holder && holder.id !== user.id)
-        throw validationFailed('email', 'There is already an account with this email address.', 'unique');
+      if (holder && holder.id !== user.id) throw emailTaken();
       email = changes.email;
     }
     const passwordHash = changes.password ? await this.#newPasswordHash(user, changes) : undefined;
 
     await writeTransaction(this.#db, async (trx) => {
       const accounts = this.#accounts.within(trx);
-      await accounts.updateUser(user.id, { firstName: changes.firstName, lastName: changes.lastName, email });
+      await accounts
+        .updateUser(user.id, { firstName: changes.firstName, lastName: changes.lastName, email })
+        .catch(rethrowEmailTaken);
       if (passwordHash === undefined) return;
       await accounts.setPassword(user.id, passwordHash);
       await this.#sessions.within(trx).deleteAllOf(user.id, caller.session?.idHash);

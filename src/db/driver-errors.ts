@@ -28,3 +28,18 @@ export function isUniqueViolation(error: unknown): boolean {
   const { code, errcode } = error as { code?: unknown; errcode?: unknown };
   return code === UNIQUE_VIOLATION || (typeof errcode === 'number' && SQLITE_UNIQUE_CODES.has(errcode));
 }
+
+/**
+ * Whether a write failed because another row of `table` holds the same value in `column`, where a
+ * unique index covers that column alone (either engine). PostgreSQL names the table and the key's
+ * columns ("Key (email_key)=(…) already exists."); SQLite names them in its message.
+ */
+export function isUniqueViolationOf(error: unknown, table: string, column: string): boolean {
+  if (!isUniqueViolation(error)) return false;
+  const violation = error as { code?: unknown; table?: unknown; detail?: unknown; message?: unknown };
+  if (violation.code === UNIQUE_VIOLATION) {
+    const { detail } = violation;
+    return violation.table === table && typeof detail === 'string' && detail.startsWith(`Key (${column})=(`);
+  }
+  return violation.message === `UNIQUE constraint failed: ${table}.${column}`;
+}

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Migrator, sql } from 'kysely';
-import { AccountsRepository } from '../../src/accounts/accounts.repository.ts';
+import { AccountsRepository, isEmailTaken, type NewUser } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
-import { type Db, openDatabase } from '../../src/db/database.ts';
+import { appliedMigrations, type Db, openDatabase } from '../../src/db/database.ts';
 import { up as initial } from '../../src/db/migrations/0001-initial.ts';
+import { MIGRATIONS } from '../../src/db/migrations/migration-list.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
 import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
-import { migrateDatabase } from '../../src/services.ts';
-import { createTestDatabase, postgresAvailable, shortIdsOf } from '../support/harness.ts';
+import { migrateDatabase, migrationSteps } from '../../src/services.ts';
+import { createTestDatabase, ENGINES, postgresAvailable, shortIdsOf } from '../support/harness.ts';
 
 const POSTGRES_REACHABLE = await postgresAvailable();
 
@@ -140,3 +141,95 @@ describe('migrations 0002, 0004 and 0009 on a PostgreSQL database created by 000
     );
   });
 });
+
+const UNIQUE_EMAILS = '0013-unique-user-emails';
+
+for (const engine of ENGINES) {
+  describe(`migration 0013 on a database whose users' emails differ only in case [${engine}]`, {
+    skip: engine === 'sqlite' || POSTGRES_REACHABLE ? false : 'PostgreSQL not reachable',
+  }, () => {
+    let database: Awaited<ReturnType<typeof createTestDatabase>>;
+    let db: Db;
+    let accounts: AccountsRepository;
+
+    const newUser = (email: string): NewUser => ({
+      uuid: crypto.randomUUID(),
+      distinctId: null,
+      email,
+      firstName: '',
+      lastName: '',
+      isActive: true,
+      isEmailVerified: null,
+      roleAtOrganization: null,
+      dateJoined: new Date('2024-01-01T00:00:00Z'),
+      passwordHash: null,
+    });
+
+    before(async () => {
+      database = await createTestDatabase(engine);
+      db = await openDatabase(database.target);
+      const uniqueEmails = MIGRATIONS.findIndex(([name]) => name === UNIQUE_EMAILS);
+      const previous = MIGRATIONS.slice(0, uniqueEmails);
+      const upToPrevious = new Migrator({
+        db: db.kysely,
+        provider: {
+          getMigrations: async () =>
+            Object.fromEntries(
+              previous.map(([name, up]) => [name, { up: (kysely) => up(kysely, engine, migrationSteps) }]),
+            ),
+        },
+        migrationTableName: 'notebooks_migrations',
+        migrationLockTableName: 'notebooks_migrations_lock',
+      });
+      const { error } = await upToPrevious.migrateToLatest();
+      if (error) throw error;
+      accounts = new AccountsRepository(db.kysely, db.dialect);
+    });
+
+    after(async () => {
+      await db?.close();
+      await database?.drop();
+    });
+
+    it('refuses, naming the colliding emails and how to fix them, and applies nothing', async () => {
+      const ann = await accounts.insertUser(newUser('Ann@example.com'));
+      const ann2 = await accounts.insertUser(newUser('ann@example.com'));
+      const ann3 = await accounts.insertUser(newUser('ANN@EXAMPLE.COM'));
+      const bob = await accounts.insertUser(newUser('bob@example.com'));
+      const bob2 = await accounts.insertUser(newUser('Bob@Example.com'));
+      await accounts.insertUser(newUser('carol@example.com'));
+      await assert.rejects(migrateDatabase(db), {
+        message:
+          'Migration 0013-unique-user-emails cannot make emails unique regardless of case: ' +
+          `these users' emails differ only in case: "Ann@example.com" (user id ${ann.id}), ` +
+          `"ann@example.com" (user id ${ann2.id}), "ANN@EXAMPLE.COM" (user id ${ann3.id}); ` +
+          `"bob@example.com" (user id ${bob.id}), "Bob@Example.com" (user id ${bob2.id}). ` +
+          'Keep one user of each group and give every other one a different email, setting email_key to ' +
+          "the new email in lower case (update users set email = 'new@example.com', email_key = " +
+          "'new@example.com' where id = …), or delete the users no longer needed; then migrate again " +
+          '(notebooks migrate, or start the server).',
+      });
+      assert.ok(!(await appliedMigrations(db.kysely)).includes(UNIQUE_EMAILS));
+      // The plain index of 0011 is still there: a case variant is still let in.
+      const carol = await accounts.insertUser(newUser('CAROL@example.com'));
+      await db.kysely.deleteFrom('users').where('id', '=', carol.id).execute();
+    });
+
+    it('applies once the emails are fixed as the message says; then the database refuses a case variant', async () => {
+      for (const [email, replacement] of [
+        ['ann@example.com', 'ann.two@example.com'],
+        ['ANN@EXAMPLE.COM', 'Ann.Three@example.com'],
+        ['Bob@Example.com', 'robert@example.com'],
+      ])
+        await db.kysely
+          .updateTable('users')
+          .set({ email: replacement, email_key: replacement.toLowerCase() })
+          .where('email', '=', email)
+          .execute();
+      assert.deepEqual(await migrateDatabase(db), [UNIQUE_EMAILS]);
+      await assert.rejects(accounts.insertUser(newUser('ann.three@example.com')), isEmailTaken);
+      await assert.rejects(accounts.insertUser(newUser('CAROL@example.com')), isEmailTaken);
+      assert.equal((await accounts.findUserByEmail('ROBERT@example.com'))?.email, 'robert@example.com');
+    });
+  });
+}

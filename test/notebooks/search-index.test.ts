@@ -103,6 +103,9 @@ describe('search index upgrade [sqlite]', () => {
     await sql`drop table notebook_changes`.execute(db);
     await sql`alter table notebook_counts drop column changes`.execute(db);
     await sql`alter table notebooks drop column change_seq`.execute(db);
+    // … and before 0013 (emails unique whatever their case), undone first: 0011's undoing drops the column.
+    await sql`drop index users_email_key_unique`.execute(db);
+    await sql`create index users_lower_email on users (email_key)`.execute(db);
     // … and before 0011 (sign-in: sessions, invites, users' passwords, memberships' ids).
     for (const statement of [
       'drop table sessions',
@@ -132,6 +135,7 @@ describe('search index upgrade [sqlite]', () => {
       '0010-notebook-changes',
       '0011-accounts-sign-in',
       '0012-sqlite-cheaper-writes',
+      '0013-unique-user-emails',
     ];
     await sql`delete from notebooks_migrations where name in (${sql.join(rerun)})`.execute(db);
     assert.deepEqual(await migrateDatabase(e.db), rerun);

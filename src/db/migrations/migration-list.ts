@@ -12,6 +12,7 @@ import { up as postgresSearchByProject } from './0009-postgres-search-by-project
 import { up as notebookChanges } from './0010-notebook-changes.ts';
 import { up as accountsSignIn } from './0011-accounts-sign-in.ts';
 import { up as sqliteCheaperWrites } from './0012-sqlite-cheaper-writes.ts';
+import { up as uniqueUserEmails } from './0013-unique-user-emails.ts';
 import type { MigrationSteps } from './migration-steps.ts';
 
 type Up = (db: Kysely<unknown>, engine: Engine, steps: MigrationSteps) => Promise<void>;
@@ -30,4 +31,5 @@ export const MIGRATIONS: ReadonlyArray<readonly [name: string, up: Up]> = [
   ['0010-notebook-changes', notebookChanges],
   ['0011-accounts-sign-in', accountsSignIn],
   ['0012-sqlite-cheaper-writes', sqliteCheaperWrites],
+  ['0013-unique-user-emails', uniqueUserEmails],
 ];
