@@ -43,6 +43,11 @@ export interface Services {
   notebooks: NotebooksService;
   /** Notebook changes as they commit, for the change streams. */
   changeFeed: ChangeFeed;
+  /**
+   * Personal API keys, remembered for a few seconds; its listener (listen/close, run by the app)
+   * hears the key changes of other processes on the database.
+   */
+  keySource: PersonalApiKeySource;
   rateLimiter: RateLimiter;
   signIn: SignInService;
   personalApiKeys: PersonalApiKeysService;
@@ -112,7 +117,7 @@ export function createServices(
   });
   const csrf: CsrfOptions = { trustedOrigins: sessionConfig.trustedOrigins };
   const loginAttempts = options.loginAttempts ?? new MemoryLoginAttempts();
-  const keySource = new PersonalApiKeySource(accountsRepository, { background });
+  const keySource = new PersonalApiKeySource(db, accountsRepository, { background });
   const sessionSource = new SessionSource(sessionsRepository, accountsRepository, {
     cookies: sessionCookies,
     csrf,
@@ -135,7 +140,7 @@ export function createServices(
   );
   return {
     db,
-    accounts: new AccountsService(db, accountsRepository, sessionsRepository),
+    accounts: new AccountsService(db, accountsRepository, sessionsRepository, keySource),
     accountsRepository,
     projectAccess,
     // PostHog's order: an explicit key wins over the session cookie.
@@ -143,12 +148,13 @@ export function createServices(
     activity,
     notebooks,
     changeFeed,
+    keySource,
     rateLimiter: options.rateLimiter ?? new MemoryRateLimiter(config.rateLimits),
     signIn,
     personalApiKeys: new PersonalApiKeysService(db, accountsRepository, {
       clock,
       sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
-      forget: (secureValue) => keySource.forget(secureValue),
+      keyCallers: keySource,
     }),
     users: new UsersService(
       db,
@@ -164,6 +170,7 @@ export function createServices(
     members: new MembersService(db, accountsRepository, {
       clock,
       sensitiveActionAgeSeconds: sessionConfig.sensitiveActionAgeSeconds,
+      keyCallers: keySource,
     }),
     invites: new InvitesService(
       db,

@@ -10,6 +10,7 @@ import {
 } from './accounts.repository.ts';
 import { type KeyFields, parseKeyFields } from './api-key-fields.ts';
 import { generatePassword, hashPassword, validateNewPassword } from './passwords.ts';
+import type { KeyCallerChanges } from './personal-api-key-source.ts';
 import { insertNewKey, reachOf } from './personal-api-keys.service.ts';
 import { SessionsRepository } from './sessions.repository.ts';
 
@@ -83,11 +84,14 @@ export class AccountsService {
   readonly #db: Db;
   readonly #repo: AccountsRepository;
   readonly #sessions: SessionsRepository;
+  /** Told when a user is deactivated or active again, so that no process's key cache keeps their keys. */
+  readonly #keyCallers: KeyCallerChanges | undefined;
 
-  constructor(db: Db, repo: AccountsRepository, sessions?: SessionsRepository) {
+  constructor(db: Db, repo: AccountsRepository, sessions?: SessionsRepository, keyCallers?: KeyCallerChanges) {
     this.#db = db;
     this.#repo = repo;
     this.#sessions = sessions ?? new SessionsRepository(db.kysely, db.dialect, repo);
+    this.#keyCallers = keyCallers;
   }
 
   /** Runs work in one write transaction, on a repository bound to it. */
@@ -139,7 +143,11 @@ export class AccountsService {
   async setUserActive(email: string, active: boolean): Promise<void> {
     const user = await this.#repo.findUserByEmail(email);
     if (!user) throw validationFailed('email', `No user with email ${email}.`, 'not_found');
-    await this.#repo.setUserActive(user.id, active);
+    await writeTransaction(this.#db, async (trx) => {
+      await this.#repo.within(trx).setUserActive(user.id, active);
+      await this.#keyCallers?.announce(trx, user.id);
+    });
+    this.#keyCallers?.committed(user.id);
   }
 
   async #createOrganization(repo: AccountsRepository, name: string): Promise<Organization> {

@@ -6,6 +6,7 @@ import { MEMBERSHIP_LEVELS as LEVELS } from './accounts.service.ts';
 import type { Caller } from './caller.ts';
 import { requireRecentSignIn } from './caller-access.ts';
 import type { Clock } from './clock.ts';
+import type { KeyCallerChanges } from './personal-api-key-source.ts';
 
 /** Who is asking, in which organization, at which level (set by the API's authorization). */
 export interface OrganizationContext {
@@ -60,12 +61,19 @@ export class MembersService {
   readonly #repo: AccountsRepository;
   readonly #clock: Clock;
   readonly #sensitiveAgeMs: number;
+  /** A key caller carries its user's memberships: every process's key cache is told of a change. */
+  readonly #keyCallers: KeyCallerChanges;
 
-  constructor(db: Db, repo: AccountsRepository, options: { clock: Clock; sensitiveActionAgeSeconds: number }) {
+  constructor(
+    db: Db,
+    repo: AccountsRepository,
+    options: { clock: Clock; sensitiveActionAgeSeconds: number; keyCallers: KeyCallerChanges },
+  ) {
     this.#db = db;
     this.#repo = repo;
     this.#clock = options.clock;
     this.#sensitiveAgeMs = options.sensitiveActionAgeSeconds * 1000;
+    this.#keyCallers = options.keyCallers;
   }
 
   async overview(ctx: OrganizationContext): Promise<OrganizationOverview> {
@@ -109,7 +117,9 @@ export class MembersService {
       if (level !== LEVELS.owner && owners.length === 1 && owners[0] === target.user.id)
         throw validationFailed('level', 'The organization must keep at least one owner.');
       await repo.setMemberLevel(ctx.organization.id, target.user.id, level, new Date(now));
+      await this.#keyCallers.announce(trx, target.user.id);
     });
+    this.#keyCallers.committed(target.user.id);
     const updated = await this.#repo.findMember(ctx.organization.id, target.user.uuid);
     if (!updated) throw notFound();
     return updated;
@@ -121,8 +131,10 @@ export class MembersService {
     const target = await this.#target(ctx, userUuid);
     validateUpdate({ userId: ctx.caller.user.id, level: ctx.level }, target);
     if (target.level === LEVELS.owner) throw validationFailed(null, 'Cannot leave the organization as its owner!');
-    await writeTransaction(this.#db, (trx) =>
-      this.#repo.within(trx).deleteMembership(ctx.organization.id, target.user.id),
-    );
+    await writeTransaction(this.#db, async (trx) => {
+      await this.#repo.within(trx).deleteMembership(ctx.organization.id, target.user.id);
+      await this.#keyCallers.announce(trx, target.user.id);
+    });
+    this.#keyCallers.committed(target.user.id);
   }
 }

@@ -1,5 +1,7 @@
+import type { Transaction } from 'kysely';
 import { type Db, writeTransaction } from '../db/database.ts';
 import { randomToken } from '../db/ids.ts';
+import type { Database } from '../db/schema.ts';
 import { notFound, validationFailed } from '../http/errors.ts';
 import type { AccountsRepository, PersonalApiKey } from './accounts.repository.ts';
 import { type KeyFields, type KeyOwnerReach, parseKeyFields } from './api-key-fields.ts';
@@ -7,6 +9,7 @@ import { generateKeyValue, hashKeyValue, maskKeyValue } from './api-keys.ts';
 import type { Caller } from './caller.ts';
 import { refuseKeyCallers, requireRecentSignIn } from './caller-access.ts';
 import type { Clock } from './clock.ts';
+import type { KeyCallerChanges } from './personal-api-key-source.ts';
 
 const MAX_API_KEYS_PER_USER = 10;
 
@@ -61,23 +64,34 @@ export class PersonalApiKeysService {
   readonly #repo: AccountsRepository;
   readonly #clock: Clock;
   readonly #sensitiveAgeMs: number;
-  /** Told the stored hash of a key that changed or is gone, so no cache keeps accepting it. */
-  readonly #forget: (secureValue: string) => void;
+  /** Told of a key that changed or is gone, so that no process's cache keeps accepting it. */
+  readonly #keyCallers: KeyCallerChanges;
 
   constructor(
     db: Db,
     repo: AccountsRepository,
-    options: { clock: Clock; sensitiveActionAgeSeconds: number; forget: (secureValue: string) => void },
+    options: { clock: Clock; sensitiveActionAgeSeconds: number; keyCallers: KeyCallerChanges },
   ) {
     this.#db = db;
     this.#repo = repo;
     this.#clock = options.clock;
     this.#sensitiveAgeMs = options.sensitiveActionAgeSeconds * 1000;
-    this.#forget = options.forget;
+    this.#keyCallers = options.keyCallers;
   }
 
-  #write<T>(work: (repo: AccountsRepository) => Promise<T>): Promise<T> {
-    return writeTransaction(this.#db, (trx) => work(this.#repo.within(trx)));
+  #write<T>(work: (repo: AccountsRepository, trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return writeTransaction(this.#db, (trx) => work(this.#repo.within(trx), trx));
+  }
+
+  /** Changes one of the user's keys, announced to every process's key cache. */
+  async #changeKey<T>(userId: number, work: (repo: AccountsRepository) => Promise<T>): Promise<T> {
+    const result = await this.#write(async (repo, trx) => {
+      const changed = await work(repo);
+      await this.#keyCallers.announce(trx, userId);
+      return changed;
+    });
+    this.#keyCallers.committed(userId);
+    return result;
   }
 
   /** PostHog's order for writes: a recent sign-in (sessions), then no key callers. */
@@ -115,11 +129,10 @@ export class PersonalApiKeysService {
     const existing = await this.#repo.findKeyOf(caller.user.id, keyId);
     if (!existing) throw notFound();
     const fields = parseKeyFields(body, { partial }, await reachOf(this.#repo, caller.user.id));
-    const updated = await this.#write(async (repo) => {
+    const updated = await this.#changeKey(caller.user.id, async (repo) => {
       await repo.updateKey(existing.id, fields);
       return repo.findKeyOf(caller.user.id, existing.id);
     });
-    this.#forget(existing.secureValue);
     if (!updated) throw notFound();
     return updated;
   }
@@ -128,8 +141,7 @@ export class PersonalApiKeysService {
     this.#checkWrite(caller);
     const existing = await this.#repo.findKeyOf(caller.user.id, keyId);
     if (!existing) throw notFound();
-    await this.#write((repo) => repo.deleteKey(existing.id));
-    this.#forget(existing.secureValue);
+    await this.#changeKey(caller.user.id, (repo) => repo.deleteKey(existing.id));
   }
 
   /** A new secret for the key (same id, label and scopes); the old value stops working. */
@@ -139,11 +151,10 @@ export class PersonalApiKeysService {
     if (!existing) throw notFound();
     const value = generateKeyValue();
     const rolledAt = new Date(this.#clock());
-    const rolled = await this.#write(async (repo) => {
+    const rolled = await this.#changeKey(caller.user.id, async (repo) => {
       await repo.rollKey(existing.id, { secureValue: hashKeyValue(value), maskValue: maskKeyValue(value), rolledAt });
       return repo.findKeyOf(caller.user.id, existing.id);
     });
-    this.#forget(existing.secureValue);
     if (!rolled) throw notFound();
     return { key: rolled, value };
   }

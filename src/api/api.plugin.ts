@@ -20,6 +20,16 @@ export async function apiPlugin(
   app.addHook('preHandler', (request) => services.authenticator.authorize(request));
   // The change feed's listener holds a connection of its own.
   app.addHook('onClose', () => services.changeFeed.close());
+  // So does the key cache's, which hears keys changed through other processes. Without it the
+  // server still starts: a cached key then lasts its few seconds.
+  app.addHook('onReady', async () => {
+    try {
+      await services.keySource.listen();
+    } catch (error) {
+      app.log.warn({ err: error }, 'not listening for personal API key changes made by other processes');
+    }
+  });
+  app.addHook('onClose', () => services.keySource.close());
   // A session renewed, or a CSRF cookie given back, while authenticating.
   app.addHook('onSend', sendPendingCookies);
   await app.register(rateLimitPlugin, {

@@ -30,4 +30,13 @@ export class TtlCache<K, V> {
   delete(key: K): void {
     this.#entries.delete(key);
   }
+
+  /** Deletes every entry whose value matches: a pass over them all, for changes that are rare. */
+  deleteWhere(matches: (value: V) => boolean): void {
+    for (const [key, entry] of this.#entries) if (matches(entry.value)) this.#entries.delete(key);
+  }
+
+  clear(): void {
+    this.#entries.clear();
+  }
 }
