@@ -791,7 +791,8 @@ export async function seedSqlite(path: string, plan: SeedPlan): Promise<SeededDa
         listKey,
       ]);
       const listed = !n.deleted && n.visibility === 'default' ? 1 : 0;
-      // notebook_search holds listed notebooks only, keyed by list key, their terms scoped by project (migrations 0005, 0008).
+      // notebook_search holds listed notebooks only, keyed by list key, their terms scoped by
+      // project (migrations 0005, 0008).
       if (listed === 1) pendingSearch.push([listKey, scoped(n.teamId, n.searchTitle), scoped(n.teamId, n.searchText)]);
       for (const fact of n.facts) factRows.push([n.teamId, fact, seq, listed]);
       activityRows.push([

@@ -37,7 +37,10 @@ export interface Config {
   sessionCookieAgeSeconds: number;
   /** How recent a sign-in must be for a sensitive action, in seconds. */
   sensitiveActionAgeSeconds: number;
-  /** A PostHog instance the web app links PostHog's own notebook nodes to (e.g. https://us.posthog.com); null: no links. */
+  /**
+   * A PostHog instance the web app links PostHog's own notebook nodes to (e.g.
+   * https://us.posthog.com); null: no links.
+   */
   posthogUrl: string | null;
 }
 

@@ -49,7 +49,10 @@ export class PosthogClient {
     return new URL(path.replace(/^\//, ''), this.#base).toString();
   }
 
-  /** The URL of a `next` link the source gave: its path and query on the source's origin, so the key goes nowhere else. */
+  /**
+   * The URL of a `next` link the source gave: its path and query on the source's origin, so the
+   * key goes nowhere else.
+   */
   follow(link: string): string {
     const next = new URL(link, this.#base);
     return new URL(`${next.pathname}${next.search}`, this.#base.origin).toString();

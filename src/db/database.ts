@@ -37,7 +37,10 @@ export interface OpenOptions {
   poolSize?: number;
   sqliteSynchronous?: 'FULL' | 'NORMAL';
   pgPreparedStatements?: boolean;
-  /** SQLite file: WAL checkpoints and group commits' syncs on a thread of their own (sqlite-wal-thread.ts); the server's choice. */
+  /**
+   * SQLite file: WAL checkpoints and group commits' syncs on a thread of their own
+   * (sqlite-wal-thread.ts); the server's choice.
+   */
   sqliteWalThread?: boolean;
 }
 

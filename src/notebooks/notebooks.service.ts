@@ -107,7 +107,10 @@ const DEFAULT_FOLDER = 'Unfiled/Notebooks';
 // changes_between's diffable Notebook fields, in model order (text_content is excluded).
 const DIFFED_FIELDS = ['title', 'content', 'deleted', 'visibility', 'version'] as const;
 
-/** PostgreSQL's search index refuses more than 1 MB of distinct words and positions in one field; SQLite has no such limit. */
+/**
+ * PostgreSQL's search index refuses more than 1 MB of distinct words and positions in one field;
+ * SQLite has no such limit.
+ */
 function refuseUnindexableText(error: unknown): never {
   if (isTextTooLargeToIndex(error)) {
     throw validationFailed(

@@ -7,7 +7,10 @@ import type { Engine } from '../dialect.ts';
 // a btree alone (see dialect.ts listedContainsCount). A fact is `<key>:s:<string>` or
 // `<key>:n:<number>` (notebook_fact_key), the number in numeric's canonical text, so that facts
 // are equal exactly when the jsonb values of content_facts are (1 and 1.0 alike, "1" apart).
-/** The rows of every notebook at once, as the trigger writes them one notebook at a time (also bench/seed.ts's bulk load). */
+/**
+ * The rows of every notebook at once, as the trigger writes them one notebook at a time (also
+ * bench/seed.ts's bulk load).
+ */
 export const FILL_CONTENT_FACT_ROWS = `insert into notebook_content_fact_rows (team_id, fact, listed, notebook_id)
     select distinct n.team_id, notebook_fact_key(f.key, v.value), not n.deleted and n.visibility = 'default', n.id
     from notebooks as n

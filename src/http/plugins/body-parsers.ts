@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { decodeUtf8, parseJsonBody } from '../json-body.ts';
 
-/** The request bodies the API accepts: JSON (read as Python's json does), HTML forms, and Markdown; a body they refuse is answered in the error envelope. */
+/**
+ * The request bodies the API accepts: JSON (read as Python's json does), HTML forms, and Markdown;
+ * a body they refuse is answered in the error envelope.
+ */
 export const bodyParsersPlugin = fp(
   async (app: FastifyInstance) => {
     app.removeAllContentTypeParsers();

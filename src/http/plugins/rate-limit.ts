@@ -9,7 +9,10 @@ export interface RateLimitOptions {
   identity(request: FastifyRequest): string | undefined;
 }
 
-/** Counts each request of the context it is registered in against its identity's limits (429 beyond, in the error envelope). */
+/**
+ * Counts each request of the context it is registered in against its identity's limits (429
+ * beyond, in the error envelope).
+ */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
     app.addHook('preHandler', async (request) => {

@@ -311,7 +311,10 @@ function isDoubleConsonant(word: string, end: number): boolean {
   );
 }
 
-/** A short syllable ends at `end`: consonant, vowel, consonant other than w, x or Y; or vowel, consonant at the start. */
+/**
+ * A short syllable ends at `end`: consonant, vowel, consonant other than w, x or Y; or vowel,
+ * consonant at the start.
+ */
 function endsWithShortSyllable(word: string, end: number): boolean {
   if (end < 2 || !isVowel(word.charCodeAt(end - 2))) return false;
   const last = word.charCodeAt(end - 1);
