@@ -117,7 +117,7 @@ export function createServices(
   });
   const csrf: CsrfOptions = { trustedOrigins: sessionConfig.trustedOrigins };
   const loginAttempts = options.loginAttempts ?? new MemoryLoginAttempts();
-  const keySource = new PersonalApiKeySource(db, accountsRepository, { background });
+  const keySource = new PersonalApiKeySource(db, accountsRepository, { background, clock });
   const sessionSource = new SessionSource(sessionsRepository, accountsRepository, {
     cookies: sessionCookies,
     csrf,

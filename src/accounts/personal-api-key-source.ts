@@ -8,6 +8,7 @@ import { authenticationFailed } from '../http/errors.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
 import { hashKeyValue } from './api-keys.ts';
 import type { Caller } from './caller.ts';
+import { type Clock, systemClock } from './clock.ts';
 import type { CredentialSource } from './credential-source.ts';
 
 /** The channel a change to a user's key callers is announced on, with the user's id as the payload. */
@@ -40,6 +41,7 @@ export class PersonalApiKeySource implements CredentialSource, KeyCallerChanges 
   readonly #db: Db;
   readonly #accounts: AccountsRepository;
   readonly #background: BackgroundWrites;
+  readonly #clock: Clock;
   readonly #callers = new TtlCache<string, Caller>(CACHE_MS, CACHE_LIMIT);
   /**
    * Moves on every change heard: a caller read from the database before a change and stored
@@ -48,10 +50,11 @@ export class PersonalApiKeySource implements CredentialSource, KeyCallerChanges 
   #changes = 0;
   #listening: Promise<Unlisten> | undefined;
 
-  constructor(db: Db, accounts: AccountsRepository, options: { background: BackgroundWrites }) {
+  constructor(db: Db, accounts: AccountsRepository, options: { background: BackgroundWrites; clock?: Clock }) {
     this.#db = db;
     this.#accounts = accounts;
     this.#background = options.background;
+    this.#clock = options.clock ?? systemClock;
   }
 
   /** Starts hearing the changes other processes make; rejects (leaving only CACHE_MS) if it cannot. */
@@ -97,7 +100,7 @@ export class PersonalApiKeySource implements CredentialSource, KeyCallerChanges 
     if (!found) return undefined;
     if (found.value.startsWith('pha_')) throw authenticationFailed('Invalid access token.');
     const keyHash = hashKeyValue(found.value);
-    const now = Date.now();
+    const now = this.#clock();
     const cached = this.#callers.get(keyHash, now);
     if (cached) return cached;
     const changes = this.#changes;

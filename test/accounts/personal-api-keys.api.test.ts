@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { it, mock } from 'node:test';
 import type { LightMyRequestResponse } from 'fastify';
 import { createSignedInUser, type SignedIn, signIn } from '../support/factories.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
@@ -332,11 +332,41 @@ describeEachEngine('personal API keys from a key', (env) => {
     const user = await createSignedInUser(env());
     const created = await createKey(env(), user.browser);
     const value = String(created.value);
-    await env().request({ method: 'GET', url: env().url(), key: value });
-    await env().services.background.drain();
-    const listed = json<KeyBody[]>(await asBrowser(env(), user.browser, 'GET', '/api/personal_api_keys/'));
-    const used = listed.find((key) => key.id === created.id);
-    assert.match(String(used?.last_used_at), /^\d{4}-/);
+    const lastUsedAt = async (): Promise<string | null> => {
+      await env().services.background.drain();
+      const own = await asBrowser(env(), user.browser, 'GET', `/api/personal_api_keys/${created.id}/`);
+      assert.equal(own.statusCode, 200, own.body);
+      return json<KeyBody>(own).last_used_at;
+    };
+    const use = async () => {
+      const response = await env().request({ method: 'GET', url: env().url(), key: value });
+      assert.equal(response.statusCode, 200, response.body);
+    };
+    // The key source reads Date, for the hour and for its 10-second cache of callers: each step
+    // below is far past the cache, so the key is read again and the hourly rule decides.
+    const t0 = Date.now();
+    mock.timers.enable({ apis: ['Date'], now: t0 });
+    try {
+      await use();
+      const first = await lastUsedAt();
+      assert.match(String(first), /^\d{4}-/);
+      assert.equal(Date.parse(String(first)), t0, 'written with the time of the use');
+      mock.timers.setTime(t0 + 30 * 60_000);
+      await use();
+      assert.equal(await lastUsedAt(), first, 'half an hour later: unchanged');
+      mock.timers.setTime(t0 + 3_600_000);
+      await use();
+      assert.equal(await lastUsedAt(), first, 'an hour later exactly: unchanged');
+      mock.timers.setTime(t0 + 3_600_000 + 60_000);
+      await use();
+      const moved = await lastUsedAt();
+      assert.equal(Date.parse(String(moved)), t0 + 3_660_000, 'past the hour: moved to this use');
+      mock.timers.setTime(t0 + 3_660_000 + 59 * 60_000);
+      await use();
+      assert.equal(await lastUsedAt(), moved, 'the hour counts from the last write');
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
 
