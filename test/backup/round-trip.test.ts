@@ -7,15 +7,33 @@ import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { runCliJson } from '../support/cli-process.ts';
 import { createTestDatabase, createTestEnv, postgresAvailable, type TestEnv } from '../support/harness.ts';
-import { collectAnswers, firstDifference, type Get, openApp } from './api-answers.ts';
-import { type Seeded, seedNotebooks } from './seed-notebooks.ts';
+import { type AnswerPlan, answeringServer, collectAnswers, firstDifference, openApp } from './api-answers.ts';
+import { seedAccounts } from './seed-accounts.ts';
+import { seedNotebooks } from './seed-notebooks.ts';
 
 // SQLite → export → import into PostgreSQL → export → import into SQLite, with the real command
 // line: at each step every answer of every read endpoint, for every notebook and every caller,
-// is the same bytes (ids, short_ids, timestamps, content, activity, list order, search and
-// contains), and the two exports carry the same rows.
+// is the same bytes (ids, short_ids, timestamps, content as JSON and as Markdown, activity, list
+// order, search and contains, the change stream's replay, and the account endpoints: users,
+// projects, organizations, members, invites, keys), and the two exports carry the same rows.
 
 const NOTEBOOKS = 140;
+
+/** Answers (by a part of their key) and what one of them at least must hold. */
+const WORTH_COMPARING: Array<[string, RegExp]> = [
+  ['accept:text/markdown', /\| name \| value \|/],
+  ['?format=markdown', /data-notebook-node='\{"type":"ph-query"/],
+  ['stream /api/projects/', /event: deleted\n[\s\S]*event: restored\n/],
+  ['/events/?since=999999', /event: reset/],
+  ['browser /api/personal_api_keys/', /"last_rolled_at":"/],
+  ['browser /api/personal_api_keys/', /"scoped_teams":\[\d/],
+  ['browser /api/personal_api_keys/', /"scoped_organizations":\["/],
+  ['/api/personal_api_keys/@current/', /"last_used_at":"/],
+  ['/invites/', /"is_expired":true/],
+  ['/members/', /"last_login":"/],
+  ['/api/organizations/@current/', /"name":"Ørganisation två ✓"/],
+  ['/api/users/@me/', /"organizations":\[\{[^\]]*\},\{/],
+];
 const POSTGRES = await postgresAvailable();
 
 /** The rows of an export file: every line but the header (which names the engine and the time). */
@@ -47,7 +65,8 @@ describe('moving a database between engines with export and import', {
   skip: !POSTGRES && 'PostgreSQL not reachable',
 }, () => {
   let source: TestEnv & { close(): Promise<void> };
-  let seeded: Seeded;
+  let plan: AnswerPlan;
+  let accountsProject: number;
   let dir: string;
   let expected: Map<string, string>;
   const closers: Array<() => Promise<void>> = [];
@@ -55,12 +74,9 @@ describe('moving a database between engines with export and import', {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'notebooks-round-trip-'));
     source = await createTestEnv('sqlite', {}, { sqliteFile: true });
-    seeded = await seedNotebooks(source, NOTEBOOKS);
-    const get: Get = async (url, key) => {
-      const response = await source.request({ method: 'GET', url, key });
-      return { status: response.statusCode, etag: response.headers.etag as string | undefined, body: response.body };
-    };
-    expected = await collectAnswers(get, seeded.plan);
+    const seeded = await seedNotebooks(source, NOTEBOOKS);
+    ({ plan, project: accountsProject } = await seedAccounts(source, seeded.plan));
+    expected = await collectAnswers(answeringServer(source.app, source.services), plan);
     // What is compared must be worth comparing: answers with notebooks in them, found by each filter.
     const ok = [...expected.values()].filter((answer) => answer.startsWith('200 '));
     assert.ok(ok.length > 350, `only ${ok.length} answers of 200`);
@@ -75,6 +91,15 @@ describe('moving a database between engines with export and import', {
         ),
         `nothing found by ${query}`,
       );
+    // And each kind of answer holds what could be lost on the way.
+    for (const [asked, holds] of WORTH_COMPARING)
+      assert.ok(
+        [...expected].some(([url, answer]) => url.includes(asked) && answer.startsWith('200 ') && holds.test(answer)),
+        `no answer to ${asked} holds ${holds}`,
+      );
+    const replays = [...expected].filter(([url]) => url.includes(' stream '));
+    assert.ok(replays.length >= 10);
+    for (const [url, answer] of replays) assert.doesNotMatch(answer, /no event within/, url);
   });
   after(async () => {
     for (const close of closers.reverse()) await close();
@@ -108,7 +133,7 @@ describe('moving a database between engines with export and import', {
   it('imports it into PostgreSQL, which then answers every request with the same bytes', async () => {
     postgres = await importInto('postgres', sqliteExport);
     assert.equal((postgres.summary.tables as Record<string, { imported: number }>).notebooks.imported, NOTEBOOKS);
-    const actual = await collectAnswers(postgres.app.get, seeded.plan);
+    const actual = await collectAnswers(postgres.app, plan);
     assert.equal(firstDifference(expected, actual), undefined);
   });
 
@@ -122,7 +147,7 @@ describe('moving a database between engines with export and import', {
 
   it('imports that into SQLite, which answers the same bytes and holds the same derived indexes', async () => {
     const sqlite = await importInto('sqlite', postgresExport);
-    const actual = await collectAnswers(sqlite.app.get, seeded.plan);
+    const actual = await collectAnswers(sqlite.app, plan);
     assert.equal(firstDifference(expected, actual), undefined);
     const before = sqliteDerived(source.target.location);
     const after = sqliteDerived(sqlite.database.target.location);
@@ -133,8 +158,8 @@ describe('moving a database between engines with export and import', {
   it('keeps the identity sequences: new projects and notebooks on the imported database get fresh ids', async () => {
     const config = { DATABASE_URL: postgres.database.url };
     const project = await runCliJson(['projects', 'create', '--name', 'After the move'], config.DATABASE_URL);
-    assert.equal(project.id, Math.max(...seeded.plan.projects) + 1);
+    assert.equal(project.id, Math.max(...plan.projects, accountsProject) + 1);
     const user = await runCliJson(['users', 'create', '--email', 'late@example.com'], config.DATABASE_URL);
-    assert.equal(user.id, seeded.plan.keys.length + 1);
+    assert.equal(user.id, Math.max(...plan.callers.map((caller) => caller.userId)) + 1);
   });
 });
