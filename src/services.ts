@@ -178,7 +178,7 @@ export function createServices(
         accounts: accountsRepository,
         invites: new InvitesRepository(db.kysely, db.dialect, accountsRepository),
       },
-      { signIn, clock },
+      { signIn, clock, keyCallers: keySource },
     ),
     sessionSource,
     sessionCookies,

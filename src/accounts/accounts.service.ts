@@ -137,7 +137,11 @@ export class AccountsService {
   }
 
   async addMembership(userId: number, organizationId: string, levelName: MembershipLevelName): Promise<void> {
-    await this.#repo.insertMembership({ organizationId, userId, level: MEMBERSHIP_LEVELS[levelName] });
+    await writeTransaction(this.#db, async (trx) => {
+      await this.#repo.within(trx).insertMembership({ organizationId, userId, level: MEMBERSHIP_LEVELS[levelName] });
+      await this.#keyCallers?.announce(trx, userId);
+    });
+    this.#keyCallers?.committed(userId);
   }
 
   async setUserActive(email: string, active: boolean): Promise<void> {

@@ -11,6 +11,7 @@ import type { Clock } from './clock.ts';
 import type { Invite, InvitesRepository, InviteWithCreator } from './invites.repository.ts';
 import { type OrganizationContext, parseLevel } from './members.service.ts';
 import { hashPassword, validateNewPassword } from './passwords.ts';
+import type { KeyCallerChanges } from './personal-api-key-source.ts';
 import type { SignInService, StartedSession } from './sign-in.service.ts';
 
 // PostHog's INVITE_DAYS_VALIDITY.
@@ -53,17 +54,20 @@ export class InvitesService {
   readonly #invites: InvitesRepository;
   readonly #signIn: SignInService;
   readonly #clock: Clock;
+  /** Told when a signed-in user joins an organization, so that no process's key cache misses it. */
+  readonly #keyCallers: KeyCallerChanges | undefined;
 
   constructor(
     db: Db,
     repositories: { accounts: AccountsRepository; invites: InvitesRepository },
-    options: { signIn: SignInService; clock: Clock },
+    options: { signIn: SignInService; clock: Clock; keyCallers?: KeyCallerChanges },
   ) {
     this.#db = db;
     this.#accounts = repositories.accounts;
     this.#invites = repositories.invites;
     this.#signIn = options.signIn;
     this.#clock = options.clock;
+    this.#keyCallers = options.keyCallers;
   }
 
   #view<T extends Invite>(invite: T): T & { isExpired: boolean } {
@@ -209,6 +213,7 @@ export class InvitesService {
         level: invite.level,
       });
       await this.#invites.within(trx).deleteFor(invite.organizationId, invite.targetEmail);
+      if (visitor) await this.#keyCallers?.announce(trx, member.id);
       return member;
     }).catch((error: unknown) => {
       if (!isUniqueViolation(error)) throw error;
@@ -217,7 +222,10 @@ export class InvitesService {
         `There already exists an account with email address ${invite.targetEmail}. Please log in instead.`,
       );
     });
-    if (visitor) return { user };
+    if (visitor) {
+      this.#keyCallers?.committed(user.id);
+      return { user };
+    }
     return { user, session: await this.#signIn.startSession(user.id) };
   }
 }

@@ -129,6 +129,35 @@ describeEachEngine(
       });
     });
 
+    it('of a user who joins another organization through an invite reaches its projects', async () => {
+      const e = env();
+      const elsewhere = await e.accounts.createOrganization('Joined later');
+      const project = await e.accounts.createProject({ name: 'Theirs', organizationId: elsewhere.id });
+      const admin = await createSignedInUser(e, { org: elsewhere.id, level: 'admin' });
+      const joiner = await createSignedInUser(e);
+      const key = await createKey(e, joiner.browser, ['notebook:read']);
+      const invited = await e.app.inject({
+        method: 'POST',
+        url: `/api/organizations/${elsewhere.id}/invites/`,
+        headers: admin.browser.headers(),
+        payload: { target_email: joiner.email },
+      });
+      assert.equal(invited.statusCode, 201, invited.body);
+      await withOtherServer(e, async (other) => {
+        const list = () => withKey(other, key.value, 'GET', e.url('', project.id));
+        assert.equal((await list()).statusCode, 403, 'not a member yet (and now remembered so)');
+        const joined = await e.app.inject({
+          method: 'POST',
+          url: `/api/signup/${json<{ id: string }>(invited).id}/`,
+          headers: joiner.browser.headers(),
+          payload: {},
+        });
+        assert.equal(joined.statusCode, 201, joined.body);
+        assert.equal((await withKey(e.app, key.value, 'GET', e.url('', project.id))).statusCode, 200, 'at once here');
+        await answersWithin(list, 200);
+      });
+    });
+
     it('of a user deactivated is refused', async () => {
       const e = env();
       const user = await e.createUser({ scopes: ['notebook:read'] });
