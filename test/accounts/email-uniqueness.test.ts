@@ -1,13 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Kysely, Transaction } from 'kysely';
-import {
-  AccountsRepository,
-  emailKey,
-  isEmailTaken,
-  type NewUser,
-  type User,
-} from '../../src/accounts/accounts.repository.ts';
+import { AccountsRepository, emailKey, isEmailTaken, type User } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
 import { SessionsRepository } from '../../src/accounts/sessions.repository.ts';
 import { UsersService } from '../../src/accounts/users.service.ts';
@@ -15,7 +9,7 @@ import type { Dialect } from '../../src/db/dialect.ts';
 import type { Database } from '../../src/db/schema.ts';
 import { ApiError } from '../../src/http/errors.ts';
 import { MemoryRateLimiter } from '../../src/http/rate-limit.ts';
-import { createSignedInUser, type SignedIn, STRONG_PASSWORD } from '../support/factories.ts';
+import { createSignedInUser, newUserRow, type SignedIn, STRONG_PASSWORD } from '../support/factories.ts';
 import { describeEachEngine, json, type TestEnv } from '../support/harness.ts';
 
 // Emails are unique whatever their case in the database itself (users.email_key's unique index),
@@ -51,20 +45,7 @@ const racedRepository = (env: TestEnv) => new RacedEmailCheck(env.db.kysely, env
 let counter = 0;
 const freshEmail = (prefix: string) => `${prefix}-${Date.now()}-${++counter}@example.com`;
 
-function newUser(email: string): NewUser {
-  return {
-    uuid: crypto.randomUUID(),
-    distinctId: null,
-    email,
-    firstName: '',
-    lastName: '',
-    isActive: true,
-    isEmailVerified: null,
-    roleAtOrganization: null,
-    dateJoined: new Date(),
-    passwordHash: null,
-  };
-}
+const newUser = (email: string) => newUserRow(email);
 
 /** Whether the promise is refused with the 400 the service's own email check gives. */
 function isEmailTakenAnswer(error: unknown): boolean {

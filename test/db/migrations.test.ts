@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Migrator, sql } from 'kysely';
-import { AccountsRepository, isEmailTaken, type NewUser } from '../../src/accounts/accounts.repository.ts';
+import { AccountsRepository, isEmailTaken } from '../../src/accounts/accounts.repository.ts';
 import { AccountsService } from '../../src/accounts/accounts.service.ts';
 import { appliedMigrations, type Db, openDatabase } from '../../src/db/database.ts';
 import { up as initial } from '../../src/db/migrations/0001-initial.ts';
@@ -9,6 +9,7 @@ import { MIGRATIONS } from '../../src/db/migrations/migration-list.ts';
 import { parseListFilters, parseOrder } from '../../src/notebooks/list-filters.ts';
 import { NotebooksRepository } from '../../src/notebooks/notebooks.repository.ts';
 import { migrateDatabase, migrationSteps } from '../../src/services.ts';
+import { newUserRow } from '../support/factories.ts';
 import { createTestDatabase, ENGINES, postgresAvailable, shortIdsOf } from '../support/harness.ts';
 
 const POSTGRES_REACHABLE = await postgresAvailable();
@@ -152,18 +153,7 @@ for (const engine of ENGINES) {
     let db: Db;
     let accounts: AccountsRepository;
 
-    const newUser = (email: string): NewUser => ({
-      uuid: crypto.randomUUID(),
-      distinctId: null,
-      email,
-      firstName: '',
-      lastName: '',
-      isActive: true,
-      isEmailVerified: null,
-      roleAtOrganization: null,
-      dateJoined: new Date('2024-01-01T00:00:00Z'),
-      passwordHash: null,
-    });
+    const newUser = (email: string) => newUserRow(email, new Date('2024-01-01T00:00:00Z'));
 
     before(async () => {
       database = await createTestDatabase(engine);

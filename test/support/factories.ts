@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { LightMyRequestResponse } from 'fastify';
-import type { Project } from '../../src/accounts/accounts.repository.ts';
+import type { NewUser, Project } from '../../src/accounts/accounts.repository.ts';
 import type { MembershipLevelName } from '../../src/accounts/accounts.service.ts';
 import { json, type TestEnv, type TestUser } from './harness.ts';
 
@@ -125,4 +125,20 @@ export async function createSignedInUser(
 ): Promise<TestUser & { browser: SignedIn }> {
   const user = await env.createUser({ ...options, password: STRONG_PASSWORD });
   return { ...user, browser: await signIn(env, user) };
+}
+
+/** A users row as AccountsRepository.insertUser takes it: no password, joined at `dateJoined`. */
+export function newUserRow(email: string, dateJoined = new Date()): NewUser {
+  return {
+    uuid: crypto.randomUUID(),
+    distinctId: null,
+    email,
+    firstName: '',
+    lastName: '',
+    isActive: true,
+    isEmailVerified: null,
+    roleAtOrganization: null,
+    dateJoined,
+    passwordHash: null,
+  };
 }
