@@ -10,7 +10,7 @@ import {
 } from './accounts.repository.ts';
 import { type KeyFields, parseKeyFields } from './api-key-fields.ts';
 import { generatePassword, hashPassword, validateNewPassword } from './passwords.ts';
-import type { KeyCallerChanges } from './personal-api-key-source.ts';
+import { type KeyCallerChanges, writeKeyCallerChange } from './personal-api-key-source.ts';
 import { insertNewKey, reachOf } from './personal-api-keys.service.ts';
 import { SessionsRepository } from './sessions.repository.ts';
 
@@ -137,21 +137,17 @@ export class AccountsService {
   }
 
   async addMembership(userId: number, organizationId: string, levelName: MembershipLevelName): Promise<void> {
-    await writeTransaction(this.#db, async (trx) => {
-      await this.#repo.within(trx).insertMembership({ organizationId, userId, level: MEMBERSHIP_LEVELS[levelName] });
-      await this.#keyCallers?.announce(trx, userId);
-    });
-    this.#keyCallers?.committed(userId);
+    await writeKeyCallerChange(this.#db, this.#keyCallers, userId, (trx) =>
+      this.#repo.within(trx).insertMembership({ organizationId, userId, level: MEMBERSHIP_LEVELS[levelName] }),
+    );
   }
 
   async setUserActive(email: string, active: boolean): Promise<void> {
     const user = await this.#repo.findUserByEmail(email);
     if (!user) throw validationFailed('email', `No user with email ${email}.`, 'not_found');
-    await writeTransaction(this.#db, async (trx) => {
-      await this.#repo.within(trx).setUserActive(user.id, active);
-      await this.#keyCallers?.announce(trx, user.id);
-    });
-    this.#keyCallers?.committed(user.id);
+    await writeKeyCallerChange(this.#db, this.#keyCallers, user.id, (trx) =>
+      this.#repo.within(trx).setUserActive(user.id, active),
+    );
   }
 
   async #createOrganization(repo: AccountsRepository, name: string): Promise<Organization> {

@@ -1,4 +1,4 @@
-import { type Db, writeTransaction } from '../db/database.ts';
+import type { Db } from '../db/database.ts';
 import { objectBody } from '../http/drf-fields.ts';
 import { notFound, permissionDenied, validationFailed } from '../http/errors.ts';
 import type { AccountsRepository, Member, Organization, Project } from './accounts.repository.ts';
@@ -6,7 +6,7 @@ import { MEMBERSHIP_LEVELS as LEVELS } from './accounts.service.ts';
 import type { Caller } from './caller.ts';
 import { requireRecentSignIn } from './caller-access.ts';
 import type { Clock } from './clock.ts';
-import type { KeyCallerChanges } from './personal-api-key-source.ts';
+import { type KeyCallerChanges, writeKeyCallerChange } from './personal-api-key-source.ts';
 
 /** Who is asking, in which organization, at which level (set by the API's authorization). */
 export interface OrganizationContext {
@@ -111,15 +111,13 @@ export class MembersService {
     if (!Object.hasOwn(input, 'level')) return target;
     const level = parseLevel(input.level);
     validateUpdate(acting, target, level);
-    await writeTransaction(this.#db, async (trx) => {
+    await writeKeyCallerChange(this.#db, this.#keyCallers, target.user.id, async (trx) => {
       const repo = this.#repo.within(trx);
       const owners = await repo.lockOwners(ctx.organization.id, LEVELS.owner);
       if (level !== LEVELS.owner && owners.length === 1 && owners[0] === target.user.id)
         throw validationFailed('level', 'The organization must keep at least one owner.');
       await repo.setMemberLevel(ctx.organization.id, target.user.id, level, new Date(now));
-      await this.#keyCallers.announce(trx, target.user.id);
     });
-    this.#keyCallers.committed(target.user.id);
     const updated = await this.#repo.findMember(ctx.organization.id, target.user.uuid);
     if (!updated) throw notFound();
     return updated;
@@ -131,10 +129,8 @@ export class MembersService {
     const target = await this.#target(ctx, userUuid);
     validateUpdate({ userId: ctx.caller.user.id, level: ctx.level }, target);
     if (target.level === LEVELS.owner) throw validationFailed(null, 'Cannot leave the organization as its owner!');
-    await writeTransaction(this.#db, async (trx) => {
-      await this.#repo.within(trx).deleteMembership(ctx.organization.id, target.user.id);
-      await this.#keyCallers.announce(trx, target.user.id);
-    });
-    this.#keyCallers.committed(target.user.id);
+    await writeKeyCallerChange(this.#db, this.#keyCallers, target.user.id, (trx) =>
+      this.#repo.within(trx).deleteMembership(ctx.organization.id, target.user.id),
+    );
   }
 }

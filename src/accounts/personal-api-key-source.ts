@@ -1,8 +1,10 @@
 import type { FastifyRequest } from 'fastify';
+import type { Transaction } from 'kysely';
 import { TtlCache } from '../cache/ttl-cache.ts';
 import type { BackgroundWrites } from '../db/background-writes.ts';
-import type { Db } from '../db/database.ts';
+import { type Db, writeTransaction } from '../db/database.ts';
 import type { Executor, Unlisten } from '../db/dialect.ts';
+import type { Database } from '../db/schema.ts';
 import { findPersonalApiKey } from '../http/credentials.ts';
 import { authenticationFailed } from '../http/errors.ts';
 import type { AccountsRepository } from './accounts.repository.ts';
@@ -27,6 +29,25 @@ export interface KeyCallerChanges {
   announce(trx: Executor, userId: number): Promise<void>;
   /** After the commit: this process reads the user's keys again. */
   committed(userId: number): void;
+}
+
+/**
+ * Runs a write that changes what the user's key callers hold, in one transaction that announces
+ * it; once it has committed, this process forgets the user's callers too.
+ */
+export async function writeKeyCallerChange<T>(
+  db: Db,
+  changes: KeyCallerChanges | undefined,
+  userId: number,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  const result = await writeTransaction(db, async (trx) => {
+    const done = await work(trx);
+    await changes?.announce(trx, userId);
+    return done;
+  });
+  changes?.committed(userId);
+  return result;
 }
 
 /**

@@ -1,7 +1,5 @@
-import type { Transaction } from 'kysely';
 import { type Db, writeTransaction } from '../db/database.ts';
 import { randomToken } from '../db/ids.ts';
-import type { Database } from '../db/schema.ts';
 import { notFound, validationFailed } from '../http/errors.ts';
 import type { AccountsRepository, PersonalApiKey } from './accounts.repository.ts';
 import { type KeyFields, type KeyOwnerReach, parseKeyFields } from './api-key-fields.ts';
@@ -9,7 +7,7 @@ import { generateKeyValue, hashKeyValue, maskKeyValue } from './api-keys.ts';
 import type { Caller } from './caller.ts';
 import { refuseKeyCallers, requireRecentSignIn } from './caller-access.ts';
 import type { Clock } from './clock.ts';
-import type { KeyCallerChanges } from './personal-api-key-source.ts';
+import { type KeyCallerChanges, writeKeyCallerChange } from './personal-api-key-source.ts';
 
 const MAX_API_KEYS_PER_USER = 10;
 
@@ -79,19 +77,13 @@ export class PersonalApiKeysService {
     this.#keyCallers = options.keyCallers;
   }
 
-  #write<T>(work: (repo: AccountsRepository, trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return writeTransaction(this.#db, (trx) => work(this.#repo.within(trx), trx));
+  #write<T>(work: (repo: AccountsRepository) => Promise<T>): Promise<T> {
+    return writeTransaction(this.#db, (trx) => work(this.#repo.within(trx)));
   }
 
   /** Changes one of the user's keys, announced to every process's key cache. */
-  async #changeKey<T>(userId: number, work: (repo: AccountsRepository) => Promise<T>): Promise<T> {
-    const result = await this.#write(async (repo, trx) => {
-      const changed = await work(repo);
-      await this.#keyCallers.announce(trx, userId);
-      return changed;
-    });
-    this.#keyCallers.committed(userId);
-    return result;
+  #changeKey<T>(userId: number, work: (repo: AccountsRepository) => Promise<T>): Promise<T> {
+    return writeKeyCallerChange(this.#db, this.#keyCallers, userId, (trx) => work(this.#repo.within(trx)));
   }
 
   /** PostHog's order for writes: a recent sign-in (sessions), then no key callers. */
